@@ -1,0 +1,52 @@
+"""The ASGI application: routes under /api/v1, the error table, body limits, OpenAPI."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+from leadblock import __version__
+from leadblock.api.errors import install_error_handlers
+from leadblock.api.limits import BodyLimitMiddleware
+from leadblock.api.responses import OrjsonResponse
+from leadblock.api.routes import blocked_leads
+from leadblock.api.schemas import ErrorResponse
+from leadblock.config import Settings
+from leadblock.storage.db import Database
+
+_ERROR = {"model": ErrorResponse}
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    400: {**_ERROR, "description": "Malformed JSON or invalid input; nothing was written"},
+    401: {**_ERROR, "description": "Missing, unknown or revoked API key"},
+    403: {**_ERROR, "description": "Read-only API key used for a write"},
+    404: {**_ERROR, "description": "No such record in this workspace"},
+    413: {**_ERROR, "description": "Request body too large"},
+    503: {**_ERROR, "description": "Database unavailable, busy or full; nothing was written"},
+}
+
+DESCRIPTION = """\
+The workspace "do not contact" list for LinkedIn outreach, wire-compatible with WaLead's
+blocked-leads API. Send your key in the `x-api-key` header. Every identifier may be a bare
+public identifier or a LinkedIn profile URL; answers carry the canonical identifier.
+Errors are always `{"success": false, "message", "errors"?}`.
+"""
+
+
+def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
+    app = FastAPI(
+        title="leadblock",
+        version=__version__,
+        description=DESCRIPTION,
+        default_response_class=OrjsonResponse,
+    )
+    app.state.settings = settings
+    app.state.database = database or Database(settings)
+    api = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
+    api.include_router(blocked_leads.router)
+    app.include_router(api)
+    install_error_handlers(app)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        max_import_bytes=settings.max_import_bytes,
+    )
+    return app

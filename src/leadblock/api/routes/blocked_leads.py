@@ -1,0 +1,276 @@
+"""`/api/v1/blocked-leads`: the workspace blocklist, WaLead-compatible.
+
+Handlers only translate: wire models in, one service call in one transaction, wire models out.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Query, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response, StreamingResponse
+
+from leadblock.api.dependencies import CallerDep, DatabaseDep
+from leadblock.api.responses import OrjsonResponse
+from leadblock.api.schemas import (
+    BlockedLeadOut,
+    BlockRequest,
+    BlockResponse,
+    CheckRequest,
+    CheckResponse,
+    EventOut,
+    ImportResponse,
+    ReasonUpdate,
+    SuccessResponse,
+    UnblockRequest,
+    UnblockResponse,
+    blocked_lead_json,
+    check_result_json,
+    event_json,
+)
+from leadblock.services import audit, blocklist, transfer
+from leadblock.services.paging import MAX_PAGE_SIZE
+
+router = APIRouter(prefix="/blocked-leads", tags=["Workspace blocklist"])
+
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size, 1–1000")]
+Offset = Annotated[int, Query(ge=0, description="Rows to skip (use cursor for deep pages)")]
+Cursor = Annotated[
+    str | None,
+    Query(max_length=200, description="X-Next-Cursor of the previous page (keyset paging)"),
+]
+
+
+@router.post("", response_model=BlockResponse)
+def block_leads(body: BlockRequest, caller: CallerDep, database: DatabaseDep) -> Response:
+    """Block leads for the whole workspace (WaLead-compatible).
+
+    All or nothing: if any entry is invalid, the answer is 400 listing every bad entry and
+    nothing is written. An already-blocked lead keeps its original record; duplicates inside
+    one request count once. `leads` holds one record per distinct lead, in request order.
+    The blocks are durable once the answer is sent.
+    """
+    raw = [(lead.public_identifier, lead.reason) for lead in body.leads]
+    with database.transaction(write=True) as tx:
+        outcome = blocklist.block_leads(tx, caller, raw)
+    return OrjsonResponse(
+        {
+            "success": True,
+            "message": f"{outcome.blocked} lead(s) blocked.",
+            "blocked": outcome.blocked,
+            "alreadyBlocked": outcome.already_blocked,
+            "duplicates": outcome.duplicates,
+            "leads": [blocked_lead_json(lead) for lead in outcome.leads],
+        }
+    )
+
+
+@router.get("", response_model=list[BlockedLeadOut])
+def list_blocked_leads(
+    request: Request,
+    caller: CallerDep,
+    database: DatabaseDep,
+    sort: Annotated[Literal["ASC", "DESC", "asc", "desc"], Query()] = "DESC",
+    offset: Offset = 0,
+    limit: Limit = 100,
+    search: Annotated[
+        str | None,
+        Query(max_length=200, description="Case-insensitive substring of identifier or reason"),
+    ] = None,
+    cursor: Cursor = None,
+) -> Response:
+    """List the workspace's blocked leads, newest first by default.
+
+    Headers: `X-Total-Count` (rows matching `search`), and when more rows exist `X-Next-Cursor`
+    and `Link: <…>; rel="next"`. Pass the cursor back for the next page.
+    """
+    with database.transaction() as tx:
+        page = blocklist.list_blocked_leads(
+            tx,
+            caller,
+            sort="ASC" if sort.upper() == "ASC" else "DESC",
+            offset=offset,
+            limit=limit,
+            search=search,
+            cursor=cursor,
+        )
+    return _paged(
+        [blocked_lead_json(lead) for lead in page.items], page.total, page.next_cursor, request
+    )
+
+
+@router.post("/check", response_model=CheckResponse)
+def check_leads(body: CheckRequest, caller: CallerDep, database: DatabaseDep) -> Response:
+    """Tell, for up to 10,000 identifiers or URLs, whether each is blocked right now.
+
+    Results come in input order. An invalid input gets `"blocked": null` and an `error` instead
+    of failing the request. An unknown `campaignId` is a 404.
+    """
+    with database.transaction() as tx:
+        results = blocklist.check(tx, caller, body.public_identifiers, body.campaign_id)
+    return OrjsonResponse({"success": True, "results": [check_result_json(r) for r in results]})
+
+
+@router.get("/check", response_model=CheckResponse)
+def check_lead(
+    caller: CallerDep,
+    database: DatabaseDep,
+    public_identifier: Annotated[str, Query(alias="publicIdentifier", max_length=2000)],
+    campaign_id: Annotated[str | None, Query(alias="campaignId", max_length=200)] = None,
+) -> Response:
+    """Check one identifier or URL; the same envelope as `POST /check`, with one result."""
+    with database.transaction() as tx:
+        results = blocklist.check(tx, caller, [public_identifier], campaign_id)
+    return OrjsonResponse({"success": True, "results": [check_result_json(r) for r in results]})
+
+
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "CSV of the blocklist"}},
+)
+def export_blocked_leads(caller: CallerDep, database: DatabaseDep) -> Response:
+    """Download the whole blocklist as CSV (`publicIdentifier,reason,createdAt,id`), oldest first.
+
+    Streamed in constant memory. Cells a spreadsheet would run as a formula get a leading `'`.
+    """
+    return StreamingResponse(
+        transfer.export_csv(database, caller),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="blocked-leads.csv"'},
+    )
+
+
+@router.post(
+    "/import",
+    response_model=ImportResponse,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    },
+)
+async def import_blocked_leads(
+    request: Request, caller: CallerDep, database: DatabaseDep
+) -> Response:
+    """Block every row of a CSV file (header row; `publicIdentifier`, optional `reason`).
+
+    Up to 1,000,000 rows; LinkedIn URLs accepted; a UTF-8 BOM is ignored; the `'` that export
+    adds is removed. All or nothing, like `POST /blocked-leads`; the answer carries counts only.
+    """
+    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
+        async for chunk in request.stream():
+            spool.write(chunk)
+        spool.seek(0)
+        outcome = await run_in_threadpool(transfer.import_csv, database, caller, spool)
+    return OrjsonResponse(
+        {
+            "success": True,
+            "message": f"{outcome.blocked} lead(s) blocked from {outcome.rows} row(s).",
+            "rows": outcome.rows,
+            "blocked": outcome.blocked,
+            "alreadyBlocked": outcome.already_blocked,
+            "duplicates": outcome.duplicates,
+        }
+    )
+
+
+@router.get("/events", response_model=list[EventOut])
+def list_events(
+    request: Request,
+    caller: CallerDep,
+    database: DatabaseDep,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    cursor: Cursor = None,
+    event_type: Annotated[
+        str | None, Query(alias="type", description="blocked, unblocked or reason_changed")
+    ] = None,
+    public_identifier: Annotated[
+        str | None, Query(alias="publicIdentifier", max_length=2000)
+    ] = None,
+) -> Response:
+    """The audit trail, newest first: every block, unblock and reason change, with the id of the
+    key that made it. Events stay after the block itself is removed."""
+    with database.transaction() as tx:
+        page = audit.list_events(
+            tx,
+            caller,
+            limit=limit,
+            offset=offset,
+            cursor=cursor,
+            event_type=event_type,
+            public_identifier=public_identifier,
+        )
+    return _paged(
+        [event_json(event) for event in page.items], page.total, page.next_cursor, request
+    )
+
+
+@router.delete("", response_model=UnblockResponse)
+def unblock_leads(
+    caller: CallerDep,
+    database: DatabaseDep,
+    body: Annotated[
+        list[str] | UnblockRequest,
+        Body(description="An array of record ids (WaLead), or {ids, publicIdentifiers}"),
+    ],
+) -> Response:
+    """Unblock leads by record id and/or public identifier.
+
+    Ids that are not records of this workspace are listed in `notFound`; an invalid identifier
+    is a 400 and nothing is removed.
+    """
+    ids, identifiers = (body, []) if isinstance(body, list) else (body.ids, body.public_identifiers)
+    with database.transaction(write=True) as tx:
+        outcome = blocklist.unblock(tx, caller, ids, identifiers)
+    return OrjsonResponse(
+        {
+            "success": True,
+            "message": f"{outcome.unblocked} lead(s) unblocked.",
+            "unblocked": outcome.unblocked,
+            "notFound": outcome.not_found,
+        }
+    )
+
+
+@router.get("/{lead_id}", response_model=BlockedLeadOut)
+def get_blocked_lead(lead_id: str, caller: CallerDep, database: DatabaseDep) -> Response:
+    """One blocked lead by record id."""
+    with database.transaction() as tx:
+        lead = blocklist.get_blocked_lead(tx, caller, lead_id)
+    return OrjsonResponse(blocked_lead_json(lead))
+
+
+@router.patch("/{lead_id}", response_model=BlockedLeadOut)
+def update_reason(
+    lead_id: str, body: ReasonUpdate, caller: CallerDep, database: DatabaseDep
+) -> Response:
+    """Change the reason of a block (null or empty clears it)."""
+    with database.transaction(write=True) as tx:
+        lead = blocklist.update_reason(tx, caller, lead_id, body.reason)
+    return OrjsonResponse(blocked_lead_json(lead))
+
+
+@router.delete("/{lead_id}", response_model=SuccessResponse)
+def unblock_lead(lead_id: str, caller: CallerDep, database: DatabaseDep) -> Response:
+    """Unblock one lead by record id."""
+    with database.transaction(write=True) as tx:
+        blocklist.unblock_one(tx, caller, lead_id)
+    return OrjsonResponse({"success": True, "message": "Lead unblocked."})
+
+
+def _paged(
+    items: list[dict[str, Any]], total: int, next_cursor: str | None, request: Request
+) -> Response:
+    headers = {"X-Total-Count": str(total)}
+    if next_cursor:
+        next_url = request.url.remove_query_params("offset").include_query_params(
+            cursor=next_cursor
+        )
+        headers["X-Next-Cursor"] = next_cursor
+        headers["Link"] = f'<{next_url}>; rel="next"'
+    return OrjsonResponse(items, headers=headers)

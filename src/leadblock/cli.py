@@ -1,0 +1,231 @@
+"""The `leadblock` command: serve, workspaces, keys, import/export, migrate.
+
+The database is the one LEADBLOCK_DATABASE_URL names (default sqlite:///./leadblock.db).
+Errors print one line on stderr and exit with a code per error kind (see EXIT_CODES).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+from leadblock import errors
+from leadblock.config import Settings
+from leadblock.domain.records import Caller
+from leadblock.domain.timestamps import iso
+from leadblock.services import keys, transfer, workspaces
+from leadblock.storage.db import Database
+from leadblock.storage.migrate import migrate
+
+EXIT_CODES: dict[type[errors.LeadblockError], int] = {
+    errors.InvalidInput: 4,
+    errors.NotFound: 3,
+    errors.ServiceUnavailable: 5,
+}
+
+app = typer.Typer(help="leadblock: the do-not-contact service for LinkedIn outreach.")
+workspace_app = typer.Typer(help="Create and list workspaces.")
+key_app = typer.Typer(help="Create, list and revoke API keys.")
+app.add_typer(workspace_app, name="workspace")
+app.add_typer(key_app, name="key")
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON on stdout")]
+WorkspaceOption = Annotated[str, typer.Option("--workspace", help="Workspace id")]
+
+
+def main() -> None:
+    app()
+
+
+@contextmanager
+def _database() -> Iterator[Database]:
+    database = Database(Settings())
+    try:
+        migrate(database)
+        yield database
+    except errors.LeadblockError as error:
+        typer.echo(f"error: {error.message}", err=True)
+        for item in getattr(error, "errors", [])[:20]:
+            typer.echo(f"  row {item.index}: {item.message}", err=True)
+        raise typer.Exit(EXIT_CODES.get(type(error), 1)) from None
+    finally:
+        database.dispose()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Server processes")] = 1,
+) -> None:
+    """Migrate the database and serve the API (creates a first workspace on an empty database)."""
+    settings = Settings()
+    with _database() as database:
+        database.check_queries()
+        with database.transaction(write=True) as tx:
+            created = workspaces.create_first_workspace(tx)
+    if created:
+        workspace, _key, plain = created
+        typer.echo(f"Created workspace {workspace.id} ({workspace.name}).")
+        typer.echo(f"Its first API key (shown once, keep it safe): {plain}")
+    typer.echo(f"API on http://{host}:{port}/api/v1 — docs at http://{host}:{port}/docs")
+    sys.stdout.flush()
+    uvicorn.run(
+        "leadblock.api.asgi:create_app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level,
+        proxy_headers=False,
+    )
+
+
+@app.command("migrate")
+def migrate_command() -> None:
+    """Apply pending schema migrations."""
+    with _database():
+        typer.echo("Database is up to date.")
+
+
+@workspace_app.command("create")
+def workspace_create(name: str, as_json: JsonFlag = False) -> None:
+    """Create a workspace and print its id and first API key (shown once)."""
+    with _database() as database, database.transaction(write=True) as tx:
+        workspace, _key, plain = workspaces.create_workspace(tx, name)
+    _print(
+        as_json,
+        {"workspaceId": workspace.id, "apiKey": plain},
+        f"Workspace {workspace.id} ({workspace.name})\nAPI key (shown once): {plain}",
+    )
+
+
+@workspace_app.command("list")
+def workspace_list(as_json: JsonFlag = False) -> None:
+    """List workspaces."""
+    with _database() as database, database.transaction() as tx:
+        found = workspaces.list_workspaces(tx)
+    rows = [{"id": w.id, "name": w.name, "createdAt": iso(w.created_at)} for w in found]
+    _print(as_json, rows, "\n".join(f"{w['id']}  {w['createdAt']}  {w['name']}" for w in rows))
+
+
+@key_app.command("create")
+def key_create(
+    workspace: WorkspaceOption,
+    read_only: Annotated[bool, typer.Option("--read-only", help="Refuse writes")] = False,
+    name: Annotated[str | None, typer.Option(help="A label for the key")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create an API key for a workspace (shown once)."""
+    with _database() as database, database.transaction(write=True) as tx:
+        key, plain = keys.create_key(tx, workspace, read_only=read_only, name=name)
+    _print(
+        as_json, {"keyId": key.id, "apiKey": plain}, f"Key {key.id}\nAPI key (shown once): {plain}"
+    )
+
+
+@key_app.command("list")
+def key_list(workspace: WorkspaceOption, as_json: JsonFlag = False) -> None:
+    """List the keys of a workspace (never the keys themselves)."""
+    with _database() as database, database.transaction() as tx:
+        found = keys.list_keys(tx, workspace)
+    rows = [
+        {
+            "keyId": k.id,
+            "name": k.name,
+            "role": "read-only" if k.read_only else "read-write",
+            "createdAt": iso(k.created_at),
+            "lastUsedAt": iso(k.last_used_at) if k.last_used_at else None,
+            "revokedAt": iso(k.revoked_at) if k.revoked_at else None,
+        }
+        for k in found
+    ]
+    _print(
+        as_json,
+        rows,
+        "\n".join(
+            f"{r['keyId']}  {r['role']:<10}  {'revoked' if r['revokedAt'] else 'active ':<7}  "
+            f"{r['name'] or ''}"
+            for r in rows
+        ),
+    )
+
+
+@key_app.command("revoke")
+def key_revoke(key_id: str) -> None:
+    """Revoke a key; every server refuses it from its next request."""
+    with _database() as database, database.transaction(write=True) as tx:
+        keys.revoke_key(tx, key_id)
+    typer.echo(f"Key {key_id} revoked.")
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    workspace: WorkspaceOption,
+) -> None:
+    """Block every row of a CSV file (publicIdentifier[,reason]); all or nothing."""
+    with _database() as database:
+        _require_workspace(database, workspace)
+        caller = Caller(workspace_id=workspace, key_id=None)
+        with file.open("rb") as source, _progress(file.stat().st_size) as advance:
+            outcome = transfer.import_csv(database, caller, source, advance)
+    typer.echo(
+        f"{outcome.rows} rows: {outcome.blocked} blocked, {outcome.already_blocked} already "
+        f"blocked, {outcome.duplicates} duplicates."
+    )
+
+
+@app.command("export")
+def export_command(
+    workspace: WorkspaceOption,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File (default stdout)")
+    ] = None,
+) -> None:
+    """Write the workspace blocklist as CSV."""
+    with _database() as database:
+        _require_workspace(database, workspace)
+        caller = Caller(workspace_id=workspace, key_id=None)
+        with output.open("w", encoding="utf-8", newline="") if output else _stdout() as sink:
+            for chunk in transfer.export_csv(database, caller):
+                sink.write(chunk)
+
+
+def _require_workspace(database: Database, workspace_id: str) -> None:
+    with database.transaction() as tx:
+        workspaces.get_workspace(tx, workspace_id)
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar on a terminal; silence when output is piped."""
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        disable=not sys.stderr.isatty(),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("validating", total=total)
+        yield lambda done: bar.update(task, completed=done)
+
+
+@contextmanager
+def _stdout() -> Iterator[Any]:
+    yield sys.stdout
+
+
+def _print(as_json: bool, data: Any, text: str) -> None:
+    typer.echo(json.dumps(data) if as_json else text)

@@ -1,0 +1,32 @@
+"""Settings from `LEADBLOCK_*` environment variables, validated once at start and passed down."""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIB = 1024 * 1024
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LEADBLOCK_", frozen=True)
+
+    database_url: str = Field(
+        default="sqlite:///./leadblock.db",
+        description="sqlite:///PATH (default ./leadblock.db) or postgresql://…",
+    )
+    max_body_bytes: int = Field(default=16 * MIB, gt=0, description="largest JSON body")
+    max_import_bytes: int = Field(default=256 * MIB, gt=0, description="largest CSV import")
+    db_busy_timeout_ms: int = Field(
+        default=5000,
+        ge=0,
+        description="how long a request waits for the database lock before answering 503",
+    )
+    log_level: str = Field(default="info", description="uvicorn log level")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_backend(cls, url: str) -> str:
+        if not url.startswith(("sqlite:///", "postgresql://", "postgresql+")):
+            raise ValueError("must start with sqlite:/// or postgresql://")
+        return url

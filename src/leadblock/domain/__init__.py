@@ -1,0 +1,1 @@
+"""Pure rules of leadblock: no I/O, no framework."""

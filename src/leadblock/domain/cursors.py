@@ -1,0 +1,36 @@
+"""Opaque keyset cursors: the (timestamp, id) position of the last row a page returned.
+
+A cursor is URL-safe base64 of `<direction>:<timestamp>:<id>`, so a deep page seeks the index
+exactly where the previous one stopped instead of counting past `offset` rows.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+
+_PAYLOAD = re.compile(r"^([ad]):(\d{1,19}):([0-9a-f]{32})$")
+
+
+class InvalidCursor(ValueError):
+    pass
+
+
+def encode_cursor(descending: bool, position: tuple[int, str]) -> str:
+    payload = f"{'d' if descending else 'a'}:{position[0]}:{position[1]}"
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, descending: bool) -> tuple[int, str]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        payload = base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii")
+    except (binascii.Error, UnicodeError, ValueError):
+        raise InvalidCursor("cursor is not one this service issued") from None
+    match = _PAYLOAD.match(payload)
+    if not match:
+        raise InvalidCursor("cursor is not one this service issued")
+    if (match.group(1) == "d") != descending:
+        raise InvalidCursor("cursor was issued for the other sort order")
+    return int(match.group(2)), match.group(3)

@@ -1,0 +1,35 @@
+"""The free-text `reason` attached to a block (SPEC: trimmed, at most 500 characters)."""
+
+from __future__ import annotations
+
+import re
+
+MAX_REASON_LENGTH = 500
+# Control characters (Cc) other than line feed and tab: NUL, CR, ESC, DEL, C1 controls.
+_FORBIDDEN_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+class InvalidReason(ValueError):
+    """The reason cannot be stored; str() says why."""
+
+
+def normalise_reason(reason: str | None) -> str | None:
+    """Trim surrounding whitespace; empty becomes None.
+
+    Line feeds and tabs inside are kept; any other control character and unpaired surrogates
+    are refused, since they corrupt CSV exports, terminals and logs downstream.
+    """
+    if reason is None:
+        return None
+    trimmed = reason.strip()
+    if not trimmed:
+        return None
+    if len(trimmed) > MAX_REASON_LENGTH:
+        raise InvalidReason(f"reason is longer than {MAX_REASON_LENGTH} characters")
+    control = _FORBIDDEN_CONTROL.search(trimmed)
+    if control:
+        raise InvalidReason(f"reason contains a control character (U+{ord(control.group()):04X})")
+    if _SURROGATE.search(trimmed):
+        raise InvalidReason("reason contains an unpaired surrogate (not valid Unicode)")
+    return trimmed

@@ -1,0 +1,78 @@
+"""The records leadblock keeps, as immutable values passed between layers.
+
+Timestamps are UTC milliseconds since the Unix epoch (`*_at`), the unit the database stores;
+the API renders them as ISO 8601 (`2026-11-24T13:59:19.123Z`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Scope(StrEnum):
+    WORKSPACE = "workspace"
+    CAMPAIGN = "campaign"
+
+
+class EventType(StrEnum):
+    BLOCKED = "blocked"
+    UNBLOCKED = "unblocked"
+    REASON_CHANGED = "reason_changed"
+
+
+@dataclass(frozen=True, slots=True)
+class Workspace:
+    id: str
+    name: str
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    id: str
+    workspace_id: str
+    name: str | None
+    read_only: bool
+    created_at: int
+    revoked_at: int | None
+    last_used_at: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who is making a request: the workspace is the scope of everything it may see."""
+
+    workspace_id: str
+    key_id: str | None  # None for the operator's CLI
+    read_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class BlockedLead:
+    id: str
+    workspace_id: str
+    public_identifier: str
+    reason: str | None
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: str
+    workspace_id: str
+    type: EventType
+    at: int
+    key_id: str | None
+    public_identifier: str
+    reason: str | None
+    scope: Scope
+    campaign_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LeadInput:
+    """One canonical lead of a write request, in request order."""
+
+    public_identifier: str
+    reason: str | None

@@ -1,0 +1,1 @@
+"""Use cases: what the API, the CLI and the console all call. Callers own the transaction."""

@@ -1,0 +1,54 @@
+"""The audit trail: every block, unblock and reason change, newest first, kept forever."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from leadblock.domain.cursors import encode_cursor
+from leadblock.domain.identifiers import InvalidIdentifier, canonicalise_identifier
+from leadblock.domain.records import Caller, Event, EventType
+from leadblock.errors import InvalidInput
+from leadblock.services.paging import position_from_cursor
+from leadblock.storage import events as store
+from leadblock.storage.db import Transaction
+
+
+@dataclass(frozen=True, slots=True)
+class EventPage:
+    items: list[Event]
+    total: int
+    next_cursor: str | None
+
+
+def list_events(
+    tx: Transaction,
+    caller: Caller,
+    *,
+    limit: int = 100,
+    offset: int = 0,
+    cursor: str | None = None,
+    event_type: str | None = None,
+    public_identifier: str | None = None,
+) -> EventPage:
+    if event_type is not None and event_type not in {t.value for t in EventType}:
+        allowed = ", ".join(t.value for t in EventType)
+        raise InvalidInput(f"Unknown event type {event_type!r}; use one of {allowed}.")
+    if public_identifier is not None:
+        try:
+            public_identifier = canonicalise_identifier(public_identifier)
+        except InvalidIdentifier as error:
+            raise InvalidInput(f"publicIdentifier {error}.") from None
+    after = position_from_cursor(cursor, True, offset)
+    rows = store.page(
+        tx,
+        caller.workspace_id,
+        event_type=event_type,
+        public_identifier=public_identifier,
+        limit=limit + 1,
+        offset=offset,
+        after=after,
+    )
+    items = rows[:limit]
+    next_cursor = encode_cursor(True, (items[-1].at, items[-1].id)) if len(rows) > limit else None
+    total = store.count(tx, caller.workspace_id, event_type, public_identifier)
+    return EventPage(items, total, next_cursor)

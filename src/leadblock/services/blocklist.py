@@ -1,0 +1,296 @@
+"""The workspace blocklist: block, look up, check, change and unblock leads.
+
+Writes are all or nothing: every input is canonicalised and validated before the first
+statement runs, and a request with any bad entry raises `InvalidInput` listing each of them.
+Every change appends to the audit trail in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from leadblock.domain.cursors import encode_cursor
+from leadblock.domain.identifiers import InvalidIdentifier, canonicalise_identifier
+from leadblock.domain.ids import new_ids, now_ms
+from leadblock.domain.reasons import InvalidReason, normalise_reason
+from leadblock.domain.records import BlockedLead, Caller, EventType, LeadInput, Scope
+from leadblock.errors import Forbidden, InvalidInput, ItemError, NotFound
+from leadblock.services.paging import position_from_cursor
+from leadblock.storage import blocked_leads as store
+from leadblock.storage import events
+from leadblock.storage.db import Transaction
+
+MAX_LEADS_PER_REQUEST = 10_000
+Sort = Literal["ASC", "DESC"]
+
+
+@dataclass(frozen=True, slots=True)
+class BlockOutcome:
+    blocked: int
+    already_blocked: int
+    duplicates: int
+    leads: list[BlockedLead]
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[BlockedLead]
+    total: int
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    input: str
+    public_identifier: str | None
+    blocked: bool | None
+    scope: Scope | None
+    reason: str | None
+    blocked_at: int | None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UnblockOutcome:
+    unblocked: int
+    not_found: list[str]
+
+
+def require_writer(caller: Caller) -> None:
+    if caller.read_only:
+        raise Forbidden("This API key is read-only.")
+
+
+def canonicalise_leads(raw: Sequence[tuple[str, str | None]]) -> tuple[list[LeadInput], int]:
+    """Canonical, de-duplicated leads in request order, and how many duplicates were dropped.
+
+    Raises `InvalidInput` listing every bad entry. The first occurrence of a lead wins.
+    """
+    if len(raw) > MAX_LEADS_PER_REQUEST:
+        raise InvalidInput(f"At most {MAX_LEADS_PER_REQUEST:,} leads per request.")
+    errors: list[ItemError] = []
+    leads: dict[str, LeadInput] = {}
+    for index, (identifier, reason) in enumerate(raw):
+        try:
+            canonical = canonicalise_identifier(identifier)
+            normalised = normalise_reason(reason)
+        except InvalidIdentifier as error:
+            errors.append(ItemError(index, identifier, f"publicIdentifier {error}"))
+            continue
+        except InvalidReason as error:
+            errors.append(ItemError(index, identifier, str(error)))
+            continue
+        leads.setdefault(canonical, LeadInput(canonical, normalised))
+    if errors:
+        raise InvalidInput(_count_message(len(errors), "invalid lead"), errors)
+    return list(leads.values()), len(raw) - len(leads)
+
+
+def canonicalise_identifiers(raw: Sequence[str]) -> list[str]:
+    """Canonical identifiers, de-duplicated in order; `InvalidInput` lists every bad one."""
+    if len(raw) > MAX_LEADS_PER_REQUEST:
+        raise InvalidInput(f"At most {MAX_LEADS_PER_REQUEST:,} identifiers per request.")
+    errors: list[ItemError] = []
+    canonical: dict[str, None] = {}
+    for index, value in enumerate(raw):
+        try:
+            canonical[canonicalise_identifier(value)] = None
+        except InvalidIdentifier as error:
+            errors.append(ItemError(index, value, f"publicIdentifier {error}"))
+    if errors:
+        raise InvalidInput(_count_message(len(errors), "invalid identifier"), errors)
+    return list(canonical)
+
+
+def block_leads(
+    tx: Transaction, caller: Caller, raw: Sequence[tuple[str, str | None]]
+) -> BlockOutcome:
+    require_writer(caller)
+    leads, duplicates = canonicalise_leads(raw)
+    if not leads:
+        raise InvalidInput("Send at least one lead.")
+    return insert_leads(tx, caller, leads, duplicates)
+
+
+def insert_leads(
+    tx: Transaction, caller: Caller, leads: Sequence[LeadInput], duplicates: int = 0
+) -> BlockOutcome:
+    """Block canonical leads; an already-blocked lead keeps its original record."""
+    at = now_ms()
+    ids = new_ids(len(leads), at)
+    rows = [
+        (id_, lead.public_identifier, lead.reason) for id_, lead in zip(ids, leads, strict=True)
+    ]
+    inserted = store.insert_missing(tx, caller.workspace_id, rows, at)
+    existing = store.find_by_identifiers(
+        tx,
+        caller.workspace_id,
+        [lead.public_identifier for lead in leads if lead.public_identifier not in inserted],
+    )
+    records: list[BlockedLead] = []
+    for id_, lead in zip(ids, leads, strict=True):
+        if lead.public_identifier in inserted:
+            records.append(
+                BlockedLead(id_, caller.workspace_id, lead.public_identifier, lead.reason, at)
+            )
+        elif lead.public_identifier in existing:
+            records.append(existing[lead.public_identifier])
+    events.record(
+        tx,
+        caller,
+        EventType.BLOCKED,
+        at,
+        [
+            (lead.public_identifier, lead.reason)
+            for lead in leads
+            if lead.public_identifier in inserted
+        ],
+    )
+    return BlockOutcome(
+        blocked=len(inserted),
+        already_blocked=len(leads) - len(inserted),
+        duplicates=duplicates,
+        leads=records,
+    )
+
+
+def get_blocked_lead(tx: Transaction, caller: Caller, lead_id: str) -> BlockedLead:
+    lead = store.find(tx, caller.workspace_id, lead_id)
+    if lead is None:
+        raise NotFound("Blocked lead not found.")
+    return lead
+
+
+def list_blocked_leads(
+    tx: Transaction,
+    caller: Caller,
+    *,
+    sort: Sort = "DESC",
+    offset: int = 0,
+    limit: int = 100,
+    search: str | None = None,
+    cursor: str | None = None,
+) -> Page:
+    descending = sort == "DESC"
+    after = position_from_cursor(cursor, descending, offset)
+    pattern = like_pattern(search)
+    rows = store.page(
+        tx,
+        caller.workspace_id,
+        descending=descending,
+        pattern=pattern,
+        limit=limit + 1,
+        offset=offset,
+        after=after,
+    )
+    items = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit:
+        last = items[-1]
+        next_cursor = encode_cursor(descending, (last.created_at, last.id))
+    return Page(items, store.count(tx, caller.workspace_id, pattern), next_cursor)
+
+
+def update_reason(tx: Transaction, caller: Caller, lead_id: str, reason: str | None) -> BlockedLead:
+    require_writer(caller)
+    lead = get_blocked_lead(tx, caller, lead_id)
+    try:
+        normalised = normalise_reason(reason)
+    except InvalidReason as error:
+        raise InvalidInput(str(error).capitalize() + ".") from None
+    if normalised == lead.reason:
+        return lead
+    store.update_reason(tx, caller.workspace_id, lead_id, normalised)
+    events.record(
+        tx, caller, EventType.REASON_CHANGED, now_ms(), [(lead.public_identifier, normalised)]
+    )
+    return BlockedLead(
+        lead.id, lead.workspace_id, lead.public_identifier, normalised, lead.created_at
+    )
+
+
+def unblock(
+    tx: Transaction, caller: Caller, ids: Sequence[str], identifiers: Sequence[str]
+) -> UnblockOutcome:
+    """Remove blocks by record id and/or identifier; unknown ones are reported, not errors."""
+    require_writer(caller)
+    if len(ids) + len(identifiers) > MAX_LEADS_PER_REQUEST:
+        raise InvalidInput(f"At most {MAX_LEADS_PER_REQUEST:,} ids and identifiers per request.")
+    canonical = canonicalise_identifiers(identifiers)
+    unique_ids = list(dict.fromkeys(ids))
+    removed = store.delete_by_ids(tx, caller.workspace_id, unique_ids) if unique_ids else []
+    removed_ids = {lead.id for lead in removed}
+    not_found = [id_ for id_ in unique_ids if id_ not in removed_ids]
+    if canonical:
+        by_identifier = store.delete_by_identifiers(tx, caller.workspace_id, canonical)
+        removed_identifiers = {lead.public_identifier for lead in by_identifier}
+        removed_identifiers.update(lead.public_identifier for lead in removed)
+        not_found += [ident for ident in canonical if ident not in removed_identifiers]
+        removed += by_identifier
+    events.record(
+        tx,
+        caller,
+        EventType.UNBLOCKED,
+        now_ms(),
+        [(lead.public_identifier, lead.reason) for lead in removed],
+    )
+    return UnblockOutcome(unblocked=len(removed), not_found=not_found)
+
+
+def unblock_one(tx: Transaction, caller: Caller, lead_id: str) -> None:
+    if unblock(tx, caller, [lead_id], []).not_found:
+        raise NotFound("Blocked lead not found.")
+
+
+def check(
+    tx: Transaction, caller: Caller, inputs: Sequence[str], campaign_id: str | None = None
+) -> list[CheckResult]:
+    """Is each input blocked right now? Invalid inputs get an error of their own."""
+    if len(inputs) > MAX_LEADS_PER_REQUEST:
+        raise InvalidInput(f"At most {MAX_LEADS_PER_REQUEST:,} identifiers per request.")
+    if campaign_id is not None:
+        # Campaigns arrive with issue #3; until then no campaign id exists in any workspace.
+        raise NotFound("Campaign not found.")
+    canonical: list[str | InvalidIdentifier] = []
+    for value in inputs:
+        try:
+            canonical.append(canonicalise_identifier(value))
+        except InvalidIdentifier as error:
+            canonical.append(error)
+    found = store.find_by_identifiers(
+        tx, caller.workspace_id, list({c for c in canonical if isinstance(c, str)})
+    )
+    results = []
+    for value, ident in zip(inputs, canonical, strict=True):
+        if isinstance(ident, InvalidIdentifier):
+            results.append(
+                CheckResult(value, None, None, None, None, None, f"publicIdentifier {ident}")
+            )
+            continue
+        lead = found.get(ident)
+        results.append(
+            CheckResult(
+                input=value,
+                public_identifier=ident,
+                blocked=lead is not None,
+                scope=Scope.WORKSPACE if lead else None,
+                reason=lead.reason if lead else None,
+                blocked_at=lead.created_at if lead else None,
+            )
+        )
+    return results
+
+
+def like_pattern(search: str | None) -> str | None:
+    """A LIKE pattern matching `search` as a case-insensitive substring, wildcards escaped."""
+    if search is None or not search.strip():
+        return None
+    escaped = search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _count_message(count: int, what: str) -> str:
+    plural = "" if count == 1 else "s"
+    return f"{count} {what}{plural}; nothing was written."

@@ -1,0 +1,83 @@
+"""API keys: issued once, stored as a SHA-256 hash, checked in constant time, revocable.
+
+A key reads `lb_<key id>_<secret>`: the key id (16 hex digits) finds the row, the secret
+(256 random bits) is never stored. SHA-256 suits secrets of full entropy; a slow password hash
+would only slow down every request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+
+from leadblock.domain.ids import now_ms
+from leadblock.domain.records import ApiKey, Caller
+from leadblock.errors import NotAuthenticated, NotFound
+from leadblock.storage import workspaces as store
+from leadblock.storage.db import Database, Transaction
+
+_KEY_SHAPE = re.compile(r"^lb_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
+_LAST_USED_RESOLUTION_MS = 60_000
+# Compared against when the key id is unknown, so both paths do the same work.
+_NO_SUCH_HASH = hashlib.sha256(b"no such key").hexdigest()
+
+
+def create_key(
+    tx: Transaction, workspace_id: str, *, read_only: bool = False, name: str | None = None
+) -> tuple[ApiKey, str]:
+    """Create a key; return it with the plain-text key, which is never available again."""
+    if store.find_workspace(tx, workspace_id) is None:
+        raise NotFound(f"Workspace {workspace_id} does not exist.")
+    key = ApiKey(
+        id=secrets.token_hex(8),
+        workspace_id=workspace_id,
+        name=name,
+        read_only=read_only,
+        created_at=now_ms(),
+        revoked_at=None,
+        last_used_at=None,
+    )
+    plain = f"lb_{key.id}_{secrets.token_urlsafe(32)}"
+    store.insert_key(tx, key, _hash(plain))
+    return key, plain
+
+
+def list_keys(tx: Transaction, workspace_id: str) -> list[ApiKey]:
+    if store.find_workspace(tx, workspace_id) is None:
+        raise NotFound(f"Workspace {workspace_id} does not exist.")
+    return store.keys_of(tx, workspace_id)
+
+
+def revoke_key(tx: Transaction, key_id: str) -> ApiKey:
+    if not store.revoke_key(tx, key_id, now_ms()):
+        key = store.find_key(tx, key_id)
+        if key is None:
+            raise NotFound(f"API key {key_id} does not exist.")
+        return key
+    key = store.find_key(tx, key_id)
+    assert key is not None
+    return key
+
+
+def authenticate(database: Database, plain: str | None) -> Caller:
+    """The caller a key stands for; every request checks the database, so a revocation
+    takes effect on the next request of every process."""
+    if not plain:
+        raise NotAuthenticated("Missing API key: send it in the x-api-key header.")
+    match = _KEY_SHAPE.match(plain)
+    with database.transaction() as tx:
+        row = store.find_key_for_auth(tx, match.group(1)) if match else None
+    expected = row.secret_hash if row is not None else _NO_SUCH_HASH
+    if not hmac.compare_digest(_hash(plain), expected) or row is None or row.revoked_at:
+        raise NotAuthenticated("Invalid or revoked API key.")
+    now = now_ms()
+    if row.last_used_at is None or now - row.last_used_at > _LAST_USED_RESOLUTION_MS:
+        with database.transaction(write=True) as tx:
+            store.touch_key(tx, row.id, now)
+    return Caller(workspace_id=row.workspace_id, key_id=row.id, read_only=bool(row.read_only))
+
+
+def _hash(plain: str) -> str:
+    return hashlib.sha256(plain.encode("utf-8", "surrogatepass")).hexdigest()

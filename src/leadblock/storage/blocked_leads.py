@@ -1,0 +1,115 @@
+"""Table gateway of `blocked_leads`: one function a statement, every one scoped by workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from leadblock.domain.records import BlockedLead
+from leadblock.storage.db import Transaction
+
+Position = tuple[int, str]  # (created_at, id) of the last row of a page
+
+
+def insert_missing(
+    tx: Transaction,
+    workspace_id: str,
+    rows: Sequence[tuple[str, str, str | None]],
+    created_at: int,
+) -> set[str]:
+    """Insert (id, public_identifier, reason) rows whose identifier is not blocked yet.
+
+    Returns the identifiers actually inserted. Rows are sent sorted by identifier so the
+    unique index is written in order, page after page.
+    """
+    ordered = sorted(rows, key=lambda row: row[1])
+    table = [
+        (id_, ident, reason, reason.lower() if reason else None) for id_, ident, reason in ordered
+    ]
+    inserted = tx.rows(
+        "insert-blocked-leads",
+        workspace_id=workspace_id,
+        rows=tx.table(table),
+        created_at=created_at,
+    )
+    return {row.public_identifier for row in inserted}
+
+
+def find_by_identifiers(
+    tx: Transaction, workspace_id: str, identifiers: Sequence[str]
+) -> dict[str, BlockedLead]:
+    if not identifiers:
+        return {}
+    rows = tx.rows(
+        "select-blocked-leads-by-identifiers",
+        workspace_id=workspace_id,
+        identifiers=tx.table(identifiers),
+    )
+    return {row.public_identifier: _record(workspace_id, row) for row in rows}
+
+
+def find(tx: Transaction, workspace_id: str, id_: str) -> BlockedLead | None:
+    row = tx.one("select-blocked-lead", workspace_id=workspace_id, id=id_)
+    return _record(workspace_id, row) if row else None
+
+
+def count(tx: Transaction, workspace_id: str, pattern: str | None) -> int:
+    return int(tx.scalar("count-blocked-leads", workspace_id=workspace_id, pattern=pattern))
+
+
+def page(
+    tx: Transaction,
+    workspace_id: str,
+    *,
+    descending: bool,
+    pattern: str | None,
+    limit: int,
+    offset: int,
+    after: Position | None,
+) -> list[BlockedLead]:
+    direction = "desc" if descending else "asc"
+    params: dict[str, Any] = {"workspace_id": workspace_id, "pattern": pattern, "limit": limit}
+    if after is None:
+        rows = tx.rows(f"list-blocked-leads-{direction}", offset=offset, **params)
+    else:
+        after_at, after_id = after
+        rows = tx.rows(
+            f"list-blocked-leads-{direction}-after", after_at=after_at, after_id=after_id, **params
+        )
+    return [_record(workspace_id, row) for row in rows]
+
+
+def update_reason(tx: Transaction, workspace_id: str, id_: str, reason: str | None) -> None:
+    tx.execute(
+        "update-blocked-lead-reason",
+        workspace_id=workspace_id,
+        id=id_,
+        reason=reason,
+        reason_lower=reason.lower() if reason else None,
+    )
+
+
+def delete_by_ids(tx: Transaction, workspace_id: str, ids: Sequence[str]) -> list[BlockedLead]:
+    rows = tx.rows("delete-blocked-leads-by-ids", workspace_id=workspace_id, ids=tx.table(ids))
+    return [_record(workspace_id, row, created_at=0) for row in rows]
+
+
+def delete_by_identifiers(
+    tx: Transaction, workspace_id: str, identifiers: Sequence[str]
+) -> list[BlockedLead]:
+    rows = tx.rows(
+        "delete-blocked-leads-by-identifiers",
+        workspace_id=workspace_id,
+        identifiers=tx.table(identifiers),
+    )
+    return [_record(workspace_id, row, created_at=0) for row in rows]
+
+
+def _record(workspace_id: str, row: Any, created_at: int | None = None) -> BlockedLead:
+    return BlockedLead(
+        id=row.id,
+        workspace_id=workspace_id,
+        public_identifier=row.public_identifier,
+        reason=row.reason,
+        created_at=row.created_at if created_at is None else created_at,
+    )

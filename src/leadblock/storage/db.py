@@ -1,0 +1,129 @@
+"""The database: engine, transactions, and the translation of driver failures into 503s.
+
+One request is one transaction, opened and committed by the caller (API route or CLI command)
+through `Database.transaction()`; services and gateways never commit. On SQLite a write
+transaction starts with `BEGIN IMMEDIATE`, taking the write lock up front, so two writers never
+deadlock upgrading read locks; `synchronous=FULL` in WAL mode makes every acknowledged commit
+survive a crash of the process and of the machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine, Row, TextClause, create_engine, event
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from leadblock.config import Settings
+from leadblock.errors import ServiceUnavailable
+from leadblock.storage.queries import load_queries
+
+
+@dataclass
+class Transaction:
+    """A connection inside one open transaction, with the named queries of its dialect."""
+
+    connection: Connection
+    queries: Mapping[str, TextClause]
+    dialect: str
+
+    def rows(self, query: str, **params: Any) -> Sequence[Row[Any]]:
+        return self.connection.execute(self.queries[query], params).all()
+
+    def one(self, query: str, **params: Any) -> Row[Any] | None:
+        return self.connection.execute(self.queries[query], params).first()
+
+    def scalar(self, query: str, **params: Any) -> Any:
+        return self.connection.execute(self.queries[query], params).scalar()
+
+    def execute(self, query: str, **params: Any) -> int:
+        """Run a write; return the number of rows it touched."""
+        return self.connection.execute(self.queries[query], params).rowcount
+
+    def table(self, rows: Sequence[Sequence[Any]]) -> str:
+        """Encode many rows as one parameter, read back in SQL with `json_each` (SQLite)."""
+        return orjson.dumps(rows).decode()
+
+
+class Database:
+    def __init__(self, settings: Settings) -> None:
+        self.url = settings.database_url
+        self.engine = _create_engine(settings)
+        self.dialect = self.engine.dialect.name
+        self.queries = load_queries(self.dialect)
+
+    @contextmanager
+    def transaction(self, *, write: bool = False) -> Iterator[Transaction]:
+        try:
+            with self.engine.connect() as connection:
+                options = {"leadblock_write": True} if write else {}
+                connection = connection.execution_options(**options)
+                with connection.begin():
+                    yield Transaction(connection, self.queries, self.dialect)
+        except OperationalError as error:
+            raise ServiceUnavailable(_unavailable_message(error)) from error
+        except DBAPIError as error:
+            if error.connection_invalidated:
+                raise ServiceUnavailable("The database connection was lost; retry.") from error
+            raise
+
+    def check_queries(self) -> None:
+        """Prepare every named query against the current schema; raise on the first bad one."""
+        with self.engine.connect() as connection:
+            for name, query in self.queries.items():
+                params = dict.fromkeys(query._bindparams)
+                try:
+                    connection.execute(TextClause(f"EXPLAIN {query.text}"), params)
+                except DBAPIError as error:
+                    raise RuntimeError(f"query {name!r} does not prepare: {error}") from error
+            connection.rollback()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _create_engine(settings: Settings) -> Engine:
+    url = settings.database_url
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url,
+            connect_args={
+                "check_same_thread": False,
+                "timeout": settings.db_busy_timeout_ms / 1000,
+            },
+            pool_size=8,
+            max_overflow=32,
+        )
+        _configure_sqlite(engine)
+        return engine
+    raise ValueError(f"unsupported database URL: {url}")
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let us issue BEGIN ourselves (the driver's implicit transactions defer it).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        write = connection.get_execution_options().get("leadblock_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _unavailable_message(error: OperationalError) -> str:
+    detail = str(error.orig).lower()
+    if "full" in detail:
+        return "The database is full; nothing was written. Free space and retry."
+    if "locked" in detail or "busy" in detail:
+        return "The database is busy; nothing was written. Retry shortly."
+    return "The database is unavailable; nothing was written. Retry shortly."

@@ -1,0 +1,87 @@
+"""Table gateway of `events`, the append-only audit trail (never updated, never deleted)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from leadblock.domain.ids import new_ids
+from leadblock.domain.records import Caller, Event, EventType, Scope
+from leadblock.storage.db import Transaction
+
+
+def record(
+    tx: Transaction,
+    caller: Caller,
+    event_type: EventType,
+    at: int,
+    leads: Sequence[tuple[str, str | None]],
+    *,
+    scope: Scope = Scope.WORKSPACE,
+    campaign_id: str | None = None,
+) -> None:
+    """Append one event per (public_identifier, reason), all at the same instant."""
+    if not leads:
+        return
+    ids = new_ids(len(leads), at)
+    tx.execute(
+        "insert-events",
+        workspace_id=caller.workspace_id,
+        type=event_type.value,
+        at=at,
+        key_id=caller.key_id,
+        scope=scope.value,
+        campaign_id=campaign_id,
+        rows=tx.table(
+            [(id_, ident, reason) for id_, (ident, reason) in zip(ids, leads, strict=True)]
+        ),
+    )
+
+
+def count(
+    tx: Transaction, workspace_id: str, event_type: str | None, public_identifier: str | None
+) -> int:
+    return int(
+        tx.scalar(
+            "count-events",
+            workspace_id=workspace_id,
+            type=event_type,
+            public_identifier=public_identifier,
+        )
+    )
+
+
+def page(
+    tx: Transaction,
+    workspace_id: str,
+    *,
+    event_type: str | None,
+    public_identifier: str | None,
+    limit: int,
+    offset: int,
+    after: tuple[int, str] | None,
+) -> list[Event]:
+    params: dict[str, Any] = {
+        "workspace_id": workspace_id,
+        "type": event_type,
+        "public_identifier": public_identifier,
+        "limit": limit,
+    }
+    if after is None:
+        rows = tx.rows("list-events", offset=offset, **params)
+    else:
+        rows = tx.rows("list-events-after", after_at=after[0], after_id=after[1], **params)
+    return [
+        Event(
+            id=row.id,
+            workspace_id=workspace_id,
+            type=EventType(row.type),
+            at=row.at,
+            key_id=row.key_id,
+            public_identifier=row.public_identifier,
+            reason=row.reason,
+            scope=Scope(row.scope),
+            campaign_id=row.campaign_id,
+        )
+        for row in rows
+    ]

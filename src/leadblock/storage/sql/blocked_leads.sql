@@ -1,0 +1,54 @@
+-- name: select-blocked-lead
+SELECT id, public_identifier, reason, created_at FROM blocked_leads
+WHERE workspace_id = :workspace_id AND id = :id
+
+-- name: count-blocked-leads
+SELECT count(*) FROM blocked_leads
+WHERE workspace_id = :workspace_id
+  AND (:pattern IS NULL
+       OR public_identifier LIKE :pattern ESCAPE '\'
+       OR reason_lower LIKE :pattern ESCAPE '\')
+
+-- The four list queries are one keyset walk of (created_at, id), in both directions, from the
+-- start or after a cursor; kept apart so each one seeks the blocked_leads_created index.
+-- name: list-blocked-leads-asc
+SELECT id, public_identifier, reason, created_at FROM blocked_leads
+WHERE workspace_id = :workspace_id
+  AND (:pattern IS NULL
+       OR public_identifier LIKE :pattern ESCAPE '\'
+       OR reason_lower LIKE :pattern ESCAPE '\')
+ORDER BY created_at, id
+LIMIT :limit OFFSET :offset
+
+-- name: list-blocked-leads-desc
+SELECT id, public_identifier, reason, created_at FROM blocked_leads
+WHERE workspace_id = :workspace_id
+  AND (:pattern IS NULL
+       OR public_identifier LIKE :pattern ESCAPE '\'
+       OR reason_lower LIKE :pattern ESCAPE '\')
+ORDER BY created_at DESC, id DESC
+LIMIT :limit OFFSET :offset
+
+-- name: list-blocked-leads-asc-after
+SELECT id, public_identifier, reason, created_at FROM blocked_leads
+WHERE workspace_id = :workspace_id
+  AND (created_at, id) > (:after_at, :after_id)
+  AND (:pattern IS NULL
+       OR public_identifier LIKE :pattern ESCAPE '\'
+       OR reason_lower LIKE :pattern ESCAPE '\')
+ORDER BY created_at, id
+LIMIT :limit
+
+-- name: list-blocked-leads-desc-after
+SELECT id, public_identifier, reason, created_at FROM blocked_leads
+WHERE workspace_id = :workspace_id
+  AND (created_at, id) < (:after_at, :after_id)
+  AND (:pattern IS NULL
+       OR public_identifier LIKE :pattern ESCAPE '\'
+       OR reason_lower LIKE :pattern ESCAPE '\')
+ORDER BY created_at DESC, id DESC
+LIMIT :limit
+
+-- name: update-blocked-lead-reason
+UPDATE blocked_leads SET reason = :reason, reason_lower = :reason_lower
+WHERE workspace_id = :workspace_id AND id = :id

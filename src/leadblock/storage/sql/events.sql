@@ -1,0 +1,22 @@
+-- name: count-events
+SELECT count(*) FROM events
+WHERE workspace_id = :workspace_id
+  AND (:type IS NULL OR type = :type)
+  AND (:public_identifier IS NULL OR public_identifier = :public_identifier)
+
+-- name: list-events
+SELECT id, type, at, key_id, public_identifier, reason, scope, campaign_id FROM events
+WHERE workspace_id = :workspace_id
+  AND (:type IS NULL OR type = :type)
+  AND (:public_identifier IS NULL OR public_identifier = :public_identifier)
+ORDER BY at DESC, id DESC
+LIMIT :limit OFFSET :offset
+
+-- name: list-events-after
+SELECT id, type, at, key_id, public_identifier, reason, scope, campaign_id FROM events
+WHERE workspace_id = :workspace_id
+  AND (at, id) < (:after_at, :after_id)
+  AND (:type IS NULL OR type = :type)
+  AND (:public_identifier IS NULL OR public_identifier = :public_identifier)
+ORDER BY at DESC, id DESC
+LIMIT :limit
