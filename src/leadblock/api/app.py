@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, FastAPI
+from fastapi.openapi.utils import get_openapi
 
 from leadblock import __version__
 from leadblock.api.errors import install_error_handlers
@@ -44,9 +47,25 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     api.include_router(blocked_leads.router)
     app.include_router(api)
     install_error_handlers(app)
+    app.openapi = lambda: _openapi_without_422(app)  # type: ignore[method-assign]
     app.add_middleware(
         BodyLimitMiddleware,
         max_body_bytes=settings.max_body_bytes,
         max_import_bytes=settings.max_import_bytes,
     )
     return app
+
+
+def _openapi_without_422(app: FastAPI) -> dict[str, Any]:
+    """FastAPI documents validation failures as 422; leadblock answers them 400 (the envelope)."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        for path in schema["paths"].values():
+            for operation in path.values():
+                operation.get("responses", {}).pop("422", None)
+        for name in ("HTTPValidationError", "ValidationError"):
+            schema.get("components", {}).get("schemas", {}).pop(name, None)
+        app.openapi_schema = schema
+    return app.openapi_schema

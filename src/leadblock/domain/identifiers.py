@@ -150,6 +150,8 @@ def _strip_scheme(url: str) -> str:
 
 def _check_host(authority: str) -> None:
     host_port = authority.rpartition("@")[2]  # userinfo is ignored
+    if host_port.startswith("["):
+        raise InvalidIdentifier("not a LinkedIn URL (host is an IP address)")
     host, colon, port = host_port.partition(":")
     if colon and not (port.isascii() and port.isdigit()):
         raise InvalidIdentifier("URL port is not a number")
