@@ -1,0 +1,57 @@
+"""Imports point one way: api/cli -> services -> domain, storage; domain imports nothing of ours
+but itself, and nothing outside api/ imports the web framework."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).parent.parent / "src" / "leadblock"
+
+# layer -> layers of leadblock it may import (besides itself, config and errors)
+ALLOWED = {
+    "domain": set(),
+    "storage": {"domain"},
+    "services": {"domain", "storage"},
+    "api": {"domain", "storage", "services"},
+    "cli": {"domain", "storage", "services", "api"},
+}
+
+
+def leadblock_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module]
+        found.update(
+            name for name in names if name.startswith(("leadblock", "fastapi", "starlette"))
+        )
+    return found
+
+
+def layer_of(path: Path) -> str:
+    return path.relative_to(PACKAGE).parts[0].removesuffix(".py")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in PACKAGE.rglob("*.py") if layer_of(p) in ALLOWED],
+    ids=lambda p: str(p.relative_to(PACKAGE)),
+)
+def test_imports_point_one_way(path: Path) -> None:
+    layer = layer_of(path)
+    for name in leadblock_imports(path):
+        if name.startswith(("fastapi", "starlette")):
+            assert layer == "api", f"{path.name} imports the web framework ({name})"
+            continue
+        parts = name.split(".")
+        target = parts[1] if len(parts) > 1 else "leadblock"
+        if target in (layer, "config", "errors", "leadblock"):
+            continue
+        assert target in ALLOWED[layer], f"{layer} may not import {name}"
