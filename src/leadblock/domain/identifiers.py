@@ -78,8 +78,14 @@ _NOT_A_PERSON = {
 }
 
 
+# The everyday shape, already canonical but for case: no rule below can change it otherwise.
+_PLAIN_ASCII = re.compile(r"[A-Za-z0-9_-]{3,100}")
+
+
 def canonicalise_identifier(value: str) -> str:
     """Return the canonical public identifier of a bare identifier or profile URL."""
+    if _PLAIN_ASCII.fullmatch(value):
+        return value.lower()
     trimmed = _EDGE_TRIMMABLE.sub("", value)
     if not trimmed:
         raise InvalidIdentifier("is empty")
