@@ -21,13 +21,13 @@ from pathlib import Path
 
 import httpx
 import orjson
+from tests.conftest import free_port, running_server
 
 from bench.load import http_request, run_load
 from leadblock.config import Settings
 from leadblock.services import workspaces
 from leadblock.storage.db import Database
 from leadblock.storage.migrate import migrate
-from tests.conftest import free_port, running_server
 
 
 def rss_mb(pid: int) -> float:
@@ -41,10 +41,17 @@ def bulk(api: str, api_key: str, pid: int, total: int) -> list[tuple[int, float]
     """Return (workspace size after the segment, leads/s of the segment) per 100,000 leads."""
     segments: list[tuple[int, float]] = []
     segment_started, segment_leads, peak_rss = time.perf_counter(), 0, 0.0
-    with httpx.Client(headers={"x-api-key": api_key, "content-type": "application/json"}, timeout=120) as client:
+    with httpx.Client(
+        headers={"x-api-key": api_key, "content-type": "application/json"}, timeout=120
+    ) as client:
         for done in range(0, total, 10_000):
             body = orjson.dumps(
-                {"leads": [{"publicIdentifier": f"lead-{secrets.token_hex(6)}", "reason": "bench"} for _ in range(10_000)]}
+                {
+                    "leads": [
+                        {"publicIdentifier": f"lead-{secrets.token_hex(6)}", "reason": "bench"}
+                        for _ in range(10_000)
+                    ]
+                }
             )
             response = client.post(f"{api}/blocked-leads", content=body)
             assert response.status_code == 200, response.text
@@ -53,7 +60,11 @@ def bulk(api: str, api_key: str, pid: int, total: int) -> list[tuple[int, float]
             if (done + 10_000) % 100_000 == 0:
                 elapsed = time.perf_counter() - segment_started
                 segments.append((done + 10_000, segment_leads / elapsed))
-                print(f"  bulk: {done + 10_000:>9,} blocks  {segment_leads / elapsed:>9,.0f} leads/s  rss {peak_rss:.0f} MB", flush=True)
+                print(
+                    f"  bulk: {done + 10_000:>9,} blocks  {segment_leads / elapsed:>9,.0f} "
+                    f"leads/s  rss {peak_rss:.0f} MB",
+                    flush=True,
+                )
                 segment_started, segment_leads = time.perf_counter(), 0
     return segments
 
@@ -63,15 +74,19 @@ def single(port: int, api_key: str, runs: int, requests: int) -> list[float]:
     for run in range(runs):
         prefix = secrets.token_hex(4)
 
-        def make(number: int) -> bytes:
-            body = b'{"leads":[{"publicIdentifier":"s-%s-%d","reason":"bench"}]}' % (prefix.encode(), number)
+        def make(number: int, prefix: str = prefix) -> bytes:
+            body = b'{"leads":[{"publicIdentifier":"s-%s-%d","reason":"bench"}]}' % (
+                prefix.encode(),
+                number,
+            )
             return http_request("POST", "/api/v1/blocked-leads", api_key, body)
 
         result = run_load("127.0.0.1", port, make, connections=64, total=requests, max_seconds=60)
         assert set(result.statuses) == {200}, result.statuses
         rates.append(result.per_second)
         print(
-            f"  single run {run + 1}: {result.per_second:,.0f} req/s  p50 {result.median_ms:.1f} ms  "
+            f"  single run {run + 1}: {result.per_second:,.0f} req/s  "
+            f"p50 {result.median_ms:.1f} ms  "
             f"p99 {result.percentile(0.99):.1f} ms",
             flush=True,
         )
@@ -98,8 +113,14 @@ def main() -> None:
             segments = bulk(server.api, bulk_key, server.process.pid, args.bulk_total)
             rates = single(port, single_key, args.runs, args.single_requests)
         overall = args.bulk_total / sum(100_000 / rate for _, rate in segments)
-        print(f"bulk overall: {overall:,.0f} leads/s; first 100k {segments[0][1]:,.0f}, last 100k {segments[-1][1]:,.0f}")
-        print(f"single-lead POST, 64 connections: median {statistics.median(rates):,.0f} req/s over {args.runs} runs")
+        print(
+            f"bulk overall: {overall:,.0f} leads/s; "
+            f"first 100k {segments[0][1]:,.0f}, last 100k {segments[-1][1]:,.0f}"
+        )
+        print(
+            f"single-lead POST, 64 connections: "
+            f"median {statistics.median(rates):,.0f} req/s over {args.runs} runs"
+        )
 
 
 if __name__ == "__main__":

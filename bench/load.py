@@ -32,8 +32,14 @@ class LoadResult:
 
 
 async def _connection(
-    host: str, port: int, make_request: Callable[[int], bytes], counter: list[int], total: int,
-    deadline: float, statuses: dict[int, int], latencies: list[float],
+    host: str,
+    port: int,
+    make_request: Callable[[int], bytes],
+    counter: list[int],
+    total: int,
+    deadline: float,
+    statuses: dict[int, int],
+    latencies: list[float],
 ) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     try:
@@ -57,8 +63,13 @@ async def _connection(
 
 
 def run_load(
-    host: str, port: int, make_request: Callable[[int], bytes], *, connections: int,
-    total: int, max_seconds: float,
+    host: str,
+    port: int,
+    make_request: Callable[[int], bytes],
+    *,
+    connections: int,
+    total: int,
+    max_seconds: float,
 ) -> LoadResult:
     async def main() -> LoadResult:
         counter = [0]
@@ -67,8 +78,16 @@ def run_load(
         started = time.monotonic()
         await asyncio.gather(
             *(
-                _connection(host, port, make_request, counter, total, started + max_seconds,
-                            statuses, latencies)
+                _connection(
+                    host,
+                    port,
+                    make_request,
+                    counter,
+                    total,
+                    started + max_seconds,
+                    statuses,
+                    latencies,
+                )
                 for _ in range(connections)
             )
         )

@@ -9,8 +9,8 @@ survive a crash of the process and of the machine.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
 import threading
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -64,9 +64,8 @@ class Database:
             # SQLite has one writer at a time. Queue this process's writers on a lock, handed
             # over at once, instead of in SQLite's busy handler, which polls with sleeps of up
             # to 100 ms. Other processes still wait through the busy timeout.
-            with self._sqlite_write_lock:
-                with self._transaction(write=True) as tx:
-                    yield tx
+            with self._sqlite_write_lock, self._transaction(write=True) as tx:
+                yield tx
             return
         with self._transaction(write=write) as tx:
             yield tx
