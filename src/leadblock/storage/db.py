@@ -109,8 +109,10 @@ def _create_engine(settings: Settings) -> Engine:
                 "check_same_thread": False,
                 "timeout": settings.db_busy_timeout_ms / 1000,
             },
-            pool_size=8,
-            max_overflow=32,
+            # One pooled connection per request thread (anyio's default limit is 40): an
+            # overflow connection would be opened and closed per request, PRAGMAs included.
+            pool_size=48,
+            max_overflow=16,
         )
         _configure_sqlite(engine)
         return engine
