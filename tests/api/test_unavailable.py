@@ -1,0 +1,43 @@
+"""A database that stays locked answers 503 in the SPEC envelope, and nothing is written."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import httpx
+
+from leadblock.config import Settings
+from leadblock.services import workspaces
+from leadblock.storage.db import Database
+from leadblock.storage.migrate import migrate
+from tests.conftest import running_server
+
+
+def test_locked_database_is_503_then_recovers(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'locked.db'}"
+    database = Database(Settings(database_url=url))
+    migrate(database)
+    with database.transaction(write=True) as tx:
+        _workspace, _key, api_key = workspaces.create_workspace(tx, "locked")
+    database.dispose()
+    body = {"leads": [{"publicIdentifier": "waiting-lead"}]}
+    with running_server(url, tmp_path / "server.log", LEADBLOCK_DB_BUSY_TIMEOUT_MS="200") as server:
+        client = httpx.Client(base_url=server.api, headers={"x-api-key": api_key}, timeout=30)
+        with client:
+            client.get("/blocked-leads")  # authenticated once: lastUsedAt needs no write now
+            holder = sqlite3.connect(tmp_path / "locked.db", isolation_level=None)
+            holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+            try:
+                refused = client.post("/blocked-leads", json=body)
+                assert refused.status_code == 503
+                assert refused.json()["success"] is False
+                assert "busy" in refused.json()["message"]
+                assert refused.headers["Retry-After"] == "1"
+            finally:
+                holder.execute("ROLLBACK")
+                holder.close()
+            assert client.get("/blocked-leads").json() == []
+            accepted = client.post("/blocked-leads", json=body)
+            assert accepted.status_code == 200
+            assert accepted.json()["blocked"] == 1
