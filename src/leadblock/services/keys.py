@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from dataclasses import replace
 
 from leadblock.domain.ids import now_ms
 from leadblock.domain.records import ApiKey, Caller
@@ -51,13 +52,14 @@ def list_keys(tx: Transaction, workspace_id: str) -> list[ApiKey]:
 
 
 def revoke_key(tx: Transaction, key_id: str) -> ApiKey:
-    if not store.revoke_key(tx, key_id, now_ms()):
-        key = store.find_key(tx, key_id)
-        if key is None:
-            raise NotFound(f"API key {key_id} does not exist.")
-        return key
+    """Revoke a key (revoking a revoked key changes nothing)."""
     key = store.find_key(tx, key_id)
-    assert key is not None
+    if key is None:
+        raise NotFound(f"API key {key_id} does not exist.")
+    if key.revoked_at is None:
+        at = now_ms()
+        store.revoke_key(tx, key_id, at)
+        key = replace(key, revoked_at=at)
     return key
 
 

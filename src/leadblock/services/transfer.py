@@ -159,7 +159,10 @@ def _parse_into(
             if error_count <= MAX_REPORTED_ERRORS
             else f" (the first {MAX_REPORTED_ERRORS} listed)"
         )
-        raise InvalidInput(f"{error_count} invalid rows{shown}; nothing was written.", errors)
+        rows_word = "row" if error_count == 1 else "rows"
+        raise InvalidInput(
+            f"{error_count} invalid {rows_word}{shown}; nothing was written.", errors
+        )
     if not rows:
         raise InvalidInput("The CSV file has no data rows.")
     if batch:

@@ -53,8 +53,8 @@ def keys_of(tx: Transaction, workspace_id: str) -> list[ApiKey]:
     return [_key(row) for row in tx.rows("select-api-keys", workspace_id=workspace_id)]
 
 
-def revoke_key(tx: Transaction, key_id: str, at: int) -> bool:
-    return tx.execute("revoke-api-key", id=key_id, revoked_at=at) == 1
+def revoke_key(tx: Transaction, key_id: str, at: int) -> None:
+    tx.execute("revoke-api-key", id=key_id, revoked_at=at)
 
 
 def touch_key(tx: Transaction, key_id: str, at: int) -> None:
