@@ -19,6 +19,16 @@ WALKED = {
     ("get", "/api/v1/blocked-leads/{lead_id}"),
     ("patch", "/api/v1/blocked-leads/{lead_id}"),
     ("delete", "/api/v1/blocked-leads/{lead_id}"),
+    ("post", "/api/v1/campaigns"),
+    ("get", "/api/v1/campaigns"),
+    ("get", "/api/v1/campaigns/{campaign_id}"),
+    ("delete", "/api/v1/campaigns/{campaign_id}"),
+    ("post", "/api/v1/campaigns/{campaign_id}/blocked-leads"),
+    ("get", "/api/v1/campaigns/{campaign_id}/blocked-leads"),
+    ("delete", "/api/v1/campaigns/{campaign_id}/blocked-leads"),
+    ("post", "/api/v1/campaigns/{campaign_id}/leads"),
+    ("get", "/api/v1/campaigns/{campaign_id}/leads"),
+    ("post", "/api/v1/campaigns/{campaign_id}/dispatch"),
 }
 
 
@@ -77,3 +87,47 @@ def test_foreign_key_sees_and_changes_nothing(
     cursor = owner.get("/blocked-leads", params={"limit": 1}).headers["X-Next-Cursor"]
     paged = intruder.get("/blocked-leads", params={"cursor": cursor}).json()
     assert all(row["workspaceId"] == other_tenant.workspace_id for row in paged)
+
+
+def test_foreign_key_cannot_reach_another_workspace_campaign(
+    tenant: TenantFixture, other_tenant: TenantFixture
+) -> None:
+    owner, intruder = tenant.client, other_tenant.client
+    campaign = owner.post("/campaigns", json={"name": "private"}).json()["id"]
+    owner.post(f"/campaigns/{campaign}/leads", json={"leads": [{"publicIdentifier": "lead-one"}]})
+    owner.post(f"/campaigns/{campaign}/blocked-leads", json={"publicIdentifiers": ["lead-two"]})
+
+    attempts = [
+        ("GET", f"/campaigns/{campaign}", None),
+        ("DELETE", f"/campaigns/{campaign}", None),
+        ("POST", f"/campaigns/{campaign}/blocked-leads", {"publicIdentifiers": ["lead-one"]}),
+        ("GET", f"/campaigns/{campaign}/blocked-leads", None),
+        ("DELETE", f"/campaigns/{campaign}/blocked-leads", ["lead-two"]),
+        ("POST", f"/campaigns/{campaign}/leads", {"leads": [{"publicIdentifier": "lead-x"}]}),
+        ("GET", f"/campaigns/{campaign}/leads", None),
+        ("POST", f"/campaigns/{campaign}/dispatch", {"limit": 10}),
+        (
+            "POST",
+            "/blocked-leads/check",
+            {"publicIdentifiers": ["lead-two"], "campaignId": campaign},
+        ),
+        ("GET", f"/blocked-leads/check?publicIdentifier=lead-two&campaignId={campaign}", None),
+    ]
+    for method, path, body in attempts:
+        response = intruder.request(method, path, json=body)
+        assert response.status_code == 404, (method, path)
+        assert response.json()["success"] is False
+    assert intruder.get("/campaigns").json() == []
+    assert intruder.get("/blocked-leads/events").json() == []
+    intruder.post("/campaigns", json={"name": "mine"})
+    assert [c["name"] for c in owner.get("/campaigns").json()] == ["private"]
+
+    # The owner's campaign is untouched: its lead is still pending and dispatchable.
+    leads = owner.get(f"/campaigns/{campaign}/leads").json()
+    assert [(lead["publicIdentifier"], lead["status"]) for lead in leads] == [
+        ("lead-one", "pending")
+    ]
+    blocks = owner.get(f"/campaigns/{campaign}/blocked-leads").json()
+    assert [block["publicIdentifier"] for block in blocks] == ["lead-two"]
+    dispatched = owner.post(f"/campaigns/{campaign}/dispatch", json={"limit": 10}).json()["leads"]
+    assert [lead["publicIdentifier"] for lead in dispatched] == ["lead-one"]

@@ -11,9 +11,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from leadblock.domain.records import BlockedLead, Event
+from leadblock.domain.records import BlockedLead, Campaign, CampaignBlock, Event
 from leadblock.domain.timestamps import iso
 from leadblock.services.blocklist import CheckResult
+from leadblock.services.campaigns import LeadView
 
 
 class WireModel(BaseModel):
@@ -157,4 +158,119 @@ def event_json(event: Event) -> dict[str, Any]:
         "reason": event.reason,
         "scope": event.scope.value,
         "campaignId": event.campaign_id,
+    }
+
+
+class CampaignIn(WireModel):
+    name: str = Field(description="1–200 characters")
+
+
+class CampaignOut(WireModel):
+    id: str
+    name: str
+    created_at: str
+
+
+class CampaignCreated(CampaignOut):
+    success: bool = True
+    message: str
+
+
+class CampaignBlockRequest(WireModel):
+    public_identifiers: list[str] = Field(description="1 to 10,000 identifiers or profile URLs")
+    reason: str | None = None
+
+
+class CampaignBlockResponse(WireModel):
+    success: bool = True
+    message: str
+    blocked: int
+    already_blocked: int
+    duplicates: int
+
+
+class CampaignBlockOut(WireModel):
+    public_identifier: str
+    reason: str | None
+    created_at: str
+
+
+class CampaignUnblockResponse(WireModel):
+    success: bool = True
+    message: str
+    unblocked: int
+    not_found: list[str]
+
+
+class CampaignLeadIn(WireModel):
+    public_identifier: str
+    first_name: str | None = None
+    last_name: str | None = None
+    company_name: str | None = None
+    email: str | None = None
+
+
+class EnrolRequest(WireModel):
+    leads: list[CampaignLeadIn] = Field(min_length=1, description="1 to 10,000 leads")
+
+
+class EnrolResponse(WireModel):
+    success: bool = True
+    message: str
+    added: int
+    already_in_campaign: int
+    blocked: int = Field(description="Leads of the request blocked right now (still enrolled)")
+    duplicates: int
+
+
+class BlockStateOut(WireModel):
+    scope: str
+    reason: str | None
+
+
+class CampaignLeadOut(WireModel):
+    id: str
+    public_identifier: str
+    first_name: str | None
+    last_name: str | None
+    company_name: str | None
+    email: str | None
+    status: str = Field(description="pending or dispatched")
+    blocked: BlockStateOut | None
+    created_at: str
+
+
+class DispatchRequest(WireModel):
+    limit: int = Field(default=100, ge=1, le=1000)
+
+
+class DispatchResponse(WireModel):
+    success: bool = True
+    leads: list[CampaignLeadOut]
+
+
+def campaign_json(campaign: Campaign) -> dict[str, Any]:
+    return {"id": campaign.id, "name": campaign.name, "createdAt": iso(campaign.created_at)}
+
+
+def campaign_block_json(block: CampaignBlock) -> dict[str, Any]:
+    return {
+        "publicIdentifier": block.public_identifier,
+        "reason": block.reason,
+        "createdAt": iso(block.created_at),
+    }
+
+
+def campaign_lead_json(view: LeadView) -> dict[str, Any]:
+    lead, block = view.lead, view.block
+    return {
+        "id": lead.id,
+        "publicIdentifier": lead.public_identifier,
+        "firstName": lead.contact.first_name,
+        "lastName": lead.contact.last_name,
+        "companyName": lead.contact.company_name,
+        "email": lead.contact.email,
+        "status": lead.status.value,
+        "blocked": {"scope": block.scope.value, "reason": block.reason} if block else None,
+        "createdAt": iso(lead.created_at),
     }

@@ -76,3 +76,44 @@ class LeadInput:
 
     public_identifier: str
     reason: str | None
+
+
+class LeadStatus(StrEnum):
+    PENDING = "pending"
+    DISPATCHED = "dispatched"
+
+
+@dataclass(frozen=True, slots=True)
+class Campaign:
+    id: str
+    workspace_id: str
+    name: str
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignBlock:
+    campaign_id: str
+    public_identifier: str
+    reason: str | None
+    created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """What a campaign knows of a lead besides its identifier; every field optional."""
+
+    first_name: str | None = None
+    last_name: str | None = None
+    company_name: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignLead:
+    id: str
+    campaign_id: str
+    public_identifier: str
+    contact: Contact
+    status: LeadStatus
+    created_at: int

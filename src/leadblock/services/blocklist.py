@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from leadblock.domain.blocking import ActiveBlock, effective_block
 from leadblock.domain.cursors import encode_cursor
 from leadblock.domain.identifiers import InvalidIdentifier, canonicalise_identifier
 from leadblock.domain.ids import new_ids, now_ms
@@ -19,7 +20,7 @@ from leadblock.domain.records import BlockedLead, Caller, EventType, LeadInput, 
 from leadblock.errors import Forbidden, InvalidInput, ItemError, NotFound
 from leadblock.services.paging import position_from_cursor
 from leadblock.storage import blocked_leads as store
-from leadblock.storage import events
+from leadblock.storage import campaigns, events
 from leadblock.storage.db import Transaction
 
 MAX_LEADS_PER_REQUEST = 10_000
@@ -84,7 +85,7 @@ def canonicalise_leads(raw: Sequence[tuple[str, str | None]]) -> tuple[list[Lead
             continue
         leads.setdefault(canonical, LeadInput(canonical, normalised))
     if errors:
-        raise InvalidInput(_count_message(len(errors), "invalid lead"), errors)
+        raise InvalidInput(count_message(len(errors), "invalid lead"), errors)
     return list(leads.values()), len(raw) - len(leads)
 
 
@@ -100,7 +101,7 @@ def canonicalise_identifiers(raw: Sequence[str]) -> list[str]:
         except InvalidIdentifier as error:
             errors.append(ItemError(index, value, f"publicIdentifier {error}"))
     if errors:
-        raise InvalidInput(_count_message(len(errors), "invalid identifier"), errors)
+        raise InvalidInput(count_message(len(errors), "invalid identifier"), errors)
     return list(canonical)
 
 
@@ -247,11 +248,13 @@ def unblock_one(tx: Transaction, caller: Caller, lead_id: str) -> None:
 def check(
     tx: Transaction, caller: Caller, inputs: Sequence[str], campaign_id: str | None = None
 ) -> list[CheckResult]:
-    """Is each input blocked right now? Invalid inputs get an error of their own."""
+    """Is each input blocked right now, for the workspace or for `campaign_id`? A workspace
+    block wins when both apply. Invalid inputs get an error of their own."""
     if len(inputs) > MAX_LEADS_PER_REQUEST:
         raise InvalidInput(f"At most {MAX_LEADS_PER_REQUEST:,} identifiers per request.")
-    if campaign_id is not None:
-        # Campaigns arrive with issue #3; until then no campaign id exists in any workspace.
+    if campaign_id is not None and not campaigns.find_campaign(
+        tx, caller.workspace_id, campaign_id
+    ):
         raise NotFound("Campaign not found.")
     canonical: list[str | InvalidIdentifier] = []
     for value in inputs:
@@ -259,28 +262,41 @@ def check(
             canonical.append(canonicalise_identifier(value))
         except InvalidIdentifier as error:
             canonical.append(error)
-    found = store.find_by_identifiers(
-        tx, caller.workspace_id, list({c for c in canonical if isinstance(c, str)})
+    blocks = active_blocks(
+        tx, caller.workspace_id, campaign_id, [c for c in canonical if isinstance(c, str)]
     )
     results = []
     for value, ident in zip(inputs, canonical, strict=True):
         if isinstance(ident, InvalidIdentifier):
-            results.append(
-                CheckResult(value, None, None, None, None, None, f"publicIdentifier {ident}")
-            )
+            why = f"publicIdentifier {ident}"
+            results.append(CheckResult(value, None, None, None, None, None, why))
             continue
-        lead = found.get(ident)
+        block = blocks[ident]
         results.append(
             CheckResult(
                 input=value,
                 public_identifier=ident,
-                blocked=lead is not None,
-                scope=Scope.WORKSPACE if lead else None,
-                reason=lead.reason if lead else None,
-                blocked_at=lead.created_at if lead else None,
+                blocked=block is not None,
+                scope=block.scope if block else None,
+                reason=block.reason if block else None,
+                blocked_at=block.since if block else None,
             )
         )
     return results
+
+
+def active_blocks(
+    tx: Transaction, workspace_id: str, campaign_id: str | None, identifiers: Sequence[str]
+) -> dict[str, ActiveBlock | None]:
+    """The block in force for each identifier, workspace over campaign (None: not blocked)."""
+    unique = list(dict.fromkeys(identifiers))
+    workspace = store.find_by_identifiers(tx, workspace_id, unique)
+    in_campaign = (
+        campaigns.find_blocks(tx, workspace_id, campaign_id, unique) if campaign_id else {}
+    )
+    return {
+        ident: effective_block(workspace.get(ident), in_campaign.get(ident)) for ident in unique
+    }
 
 
 def like_pattern(search: str | None) -> str | None:
@@ -291,6 +307,6 @@ def like_pattern(search: str | None) -> str | None:
     return f"%{escaped}%"
 
 
-def _count_message(count: int, what: str) -> str:
+def count_message(count: int, what: str) -> str:
     plural = "" if count == 1 else "s"
     return f"{count} {what}{plural}; nothing was written."

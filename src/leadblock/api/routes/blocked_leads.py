@@ -6,13 +6,14 @@ Handlers only translate: wire models in, one service call in one transaction, wi
 from __future__ import annotations
 
 import tempfile
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
 from leadblock.api.dependencies import CallerDep, DatabaseDep
+from leadblock.api.paging import Cursor, Limit, Offset, paged_response
 from leadblock.api.responses import OrjsonResponse
 from leadblock.api.schemas import (
     BlockedLeadOut,
@@ -31,16 +32,8 @@ from leadblock.api.schemas import (
     event_json,
 )
 from leadblock.services import audit, blocklist, transfer
-from leadblock.services.paging import MAX_PAGE_SIZE
 
 router = APIRouter(prefix="/blocked-leads", tags=["Workspace blocklist"])
-
-Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size, 1–1000")]
-Offset = Annotated[int, Query(ge=0, description="Rows to skip (use cursor for deep pages)")]
-Cursor = Annotated[
-    str | None,
-    Query(max_length=200, description="X-Next-Cursor of the previous page (keyset paging)"),
-]
 
 
 @router.post("", response_model=BlockResponse)
@@ -96,7 +89,7 @@ def list_blocked_leads(
             search=search,
             cursor=cursor,
         )
-    return _paged(
+    return paged_response(
         [blocked_lead_json(lead) for lead in page.items], page.total, page.next_cursor, request
     )
 
@@ -205,7 +198,7 @@ def list_events(
             event_type=event_type,
             public_identifier=public_identifier,
         )
-    return _paged(
+    return paged_response(
         [event_json(event) for event in page.items], page.total, page.next_cursor, request
     )
 
@@ -261,16 +254,3 @@ def unblock_lead(lead_id: str, caller: CallerDep, database: DatabaseDep) -> Resp
     with database.transaction(write=True) as tx:
         blocklist.unblock_one(tx, caller, lead_id)
     return OrjsonResponse({"success": True, "message": "Lead unblocked."})
-
-
-def _paged(
-    items: list[dict[str, Any]], total: int, next_cursor: str | None, request: Request
-) -> Response:
-    headers = {"X-Total-Count": str(total)}
-    if next_cursor:
-        next_url = request.url.remove_query_params("offset").include_query_params(
-            cursor=next_cursor
-        )
-        headers["X-Next-Cursor"] = next_cursor
-        headers["Link"] = f'<{next_url}>; rel="next"'
-    return OrjsonResponse(items, headers=headers)
