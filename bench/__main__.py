@@ -1,17 +1,23 @@
 """`make bench`: leadblock's hot paths against a real server on 127.0.0.1.
 
-Measures
+Measures, on a throwaway SQLite database, with one server process:
 - bulk: 10,000-lead POST /blocked-leads requests until the workspace holds 1,000,000 blocks
   (leads/s per 100,000, and the server's peak RSS);
-- single: 1-lead POST /blocked-leads at 64 concurrent connections (requests/s, p50/p99),
-  as the median of several runs.
-Everything runs on a throwaway SQLite database and stops by itself.
+- check: POST /blocked-leads/check with 10,000 identifiers (half blocked) against those
+  1,000,000 blocks (latency, median of 20);
+- dispatch: claim 100 leads from a 100,000-lead campaign while the workspace holds 100,000
+  blocks, 10% of them leads of the campaign (latency, median of 30);
+- single: 1-lead POST /blocked-leads at 64 concurrent connections (requests/s, p50/p99,
+  median of several runs).
+Latencies are measured by the client and include HTTP and JSON on both sides.
+Everything is bounded in count and time and stops by itself.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import random
 import secrets
 import statistics
 import sys
@@ -21,13 +27,15 @@ from pathlib import Path
 
 import httpx
 import orjson
-from tests.conftest import free_port, running_server
+from tests.server import running_server
 
 from bench.load import http_request, run_load
 from leadblock.config import Settings
 from leadblock.services import workspaces
 from leadblock.storage.db import Database
 from leadblock.storage.migrate import migrate
+
+BATCH = 10_000
 
 
 def rss_mb(pid: int) -> float:
@@ -37,48 +45,88 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def bulk(api: str, api_key: str, pid: int, total: int) -> list[tuple[int, float]]:
-    """Return (workspace size after the segment, leads/s of the segment) per 100,000 leads."""
+def client(api: str, api_key: str) -> httpx.Client:
+    headers = {"x-api-key": api_key, "content-type": "application/json"}
+    return httpx.Client(base_url=api, headers=headers, timeout=120)
+
+
+def post(http: httpx.Client, path: str, body: object) -> httpx.Response:
+    response = http.post(path, content=orjson.dumps(body))
+    assert response.status_code == 200, response.text
+    return response
+
+
+def block_batch(identifiers: list[str]) -> dict[str, object]:
+    return {"leads": [{"publicIdentifier": ident, "reason": "bench"} for ident in identifiers]}
+
+
+def bulk(http: httpx.Client, pid: int, total: int) -> tuple[list[tuple[int, float]], list[str]]:
+    """Blocks `total` new leads; returns leads/s per 100,000 and a sample of what was blocked."""
     segments: list[tuple[int, float]] = []
+    sample: list[str] = []
     segment_started, segment_leads, peak_rss = time.perf_counter(), 0, 0.0
-    with httpx.Client(
-        headers={"x-api-key": api_key, "content-type": "application/json"}, timeout=120
-    ) as client:
-        for done in range(0, total, 10_000):
-            body = orjson.dumps(
-                {
-                    "leads": [
-                        {"publicIdentifier": f"lead-{secrets.token_hex(6)}", "reason": "bench"}
-                        for _ in range(10_000)
-                    ]
-                }
-            )
-            response = client.post(f"{api}/blocked-leads", content=body)
-            assert response.status_code == 200, response.text
-            segment_leads += 10_000
-            peak_rss = max(peak_rss, rss_mb(pid))
-            if (done + 10_000) % 100_000 == 0:
-                elapsed = time.perf_counter() - segment_started
-                segments.append((done + 10_000, segment_leads / elapsed))
-                print(
-                    f"  bulk: {done + 10_000:>9,} blocks  {segment_leads / elapsed:>9,.0f} "
-                    f"leads/s  rss {peak_rss:.0f} MB",
-                    flush=True,
-                )
-                segment_started, segment_leads = time.perf_counter(), 0
-    return segments
+    for done in range(BATCH, total + 1, BATCH):
+        identifiers = [f"lead-{secrets.token_hex(6)}" for _ in range(BATCH)]
+        sample += identifiers[:500]
+        body = orjson.dumps(block_batch(identifiers))
+        response = http.post("/blocked-leads", content=body)
+        assert response.status_code == 200, response.text
+        segment_leads += BATCH
+        peak_rss = max(peak_rss, rss_mb(pid))
+        if done % 100_000 == 0 or done == total:
+            rate = segment_leads / (time.perf_counter() - segment_started)
+            segments.append((done, rate))
+            print(f"  bulk: {done:>9,} blocks  {rate:>9,.0f} leads/s  rss {peak_rss:.0f} MB")
+            segment_started, segment_leads = time.perf_counter(), 0
+    return segments, sample
+
+
+def timed(runs: int, action: object) -> list[float]:
+    assert callable(action)
+    latencies = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        latencies.append((time.perf_counter() - started) * 1000)
+    return latencies
+
+
+def check_latency(http: httpx.Client, blocked_sample: list[str]) -> list[float]:
+    known = random.sample(blocked_sample, 5000)
+    body = {"publicIdentifiers": known + [f"free-{secrets.token_hex(6)}" for _ in range(5000)]}
+
+    def check() -> None:
+        results = post(http, "/blocked-leads/check", body).json()["results"]
+        assert sum(1 for r in results if r["blocked"]) == 5000
+
+    return timed(20, check)
+
+
+def dispatch_latency(http: httpx.Client, size: int) -> list[float]:
+    leads = [f"prospect-{i:06d}" for i in range(size)]
+    blocked = random.sample(leads, size // 10)
+    blocked += [f"other-{secrets.token_hex(6)}" for _ in range(size - len(blocked))]
+    for start in range(0, size, BATCH):
+        post(http, "/blocked-leads", block_batch(blocked[start : start + BATCH]))
+    campaign = post(http, "/campaigns", {"name": "bench"}).json()["id"]
+    for start in range(0, size, BATCH):
+        batch = [{"publicIdentifier": ident} for ident in leads[start : start + BATCH]]
+        post(http, f"/campaigns/{campaign}/leads", {"leads": batch})
+
+    def claim() -> None:
+        claimed = post(http, f"/campaigns/{campaign}/dispatch", {"limit": 100}).json()["leads"]
+        assert len(claimed) == 100
+
+    return timed(30, claim)
 
 
 def single(port: int, api_key: str, runs: int, requests: int) -> list[float]:
     rates = []
     for run in range(runs):
-        prefix = secrets.token_hex(4)
+        prefix = secrets.token_hex(4).encode()
 
-        def make(number: int, prefix: str = prefix) -> bytes:
-            body = b'{"leads":[{"publicIdentifier":"s-%s-%d","reason":"bench"}]}' % (
-                prefix.encode(),
-                number,
-            )
+        def make(number: int, prefix: bytes = prefix) -> bytes:
+            body = b'{"leads":[{"publicIdentifier":"s-%s-%d","reason":"bench"}]}' % (prefix, number)
             return http_request("POST", "/api/v1/blocked-leads", api_key, body)
 
         result = run_load("127.0.0.1", port, make, connections=64, total=requests, max_seconds=60)
@@ -86,16 +134,21 @@ def single(port: int, api_key: str, runs: int, requests: int) -> list[float]:
         rates.append(result.per_second)
         print(
             f"  single run {run + 1}: {result.per_second:,.0f} req/s  "
-            f"p50 {result.median_ms:.1f} ms  "
-            f"p99 {result.percentile(0.99):.1f} ms",
-            flush=True,
+            f"p50 {result.median_ms:.1f} ms  p99 {result.percentile(0.99):.1f} ms"
         )
     return rates
+
+
+def describe(name: str, latencies: list[float]) -> str:
+    ordered = sorted(latencies)
+    p95 = ordered[int(0.95 * (len(ordered) - 1))]
+    return f"{name}: median {statistics.median(latencies):.1f} ms, p95 {p95:.1f} ms"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--bulk-total", type=int, default=1_000_000)
+    parser.add_argument("--dispatch-size", type=int, default=100_000)
     parser.add_argument("--single-requests", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
@@ -104,14 +157,23 @@ def main() -> None:
         database = Database(Settings(database_url=url))
         migrate(database)
         with database.transaction(write=True) as tx:
-            _w, _k, bulk_key = workspaces.create_workspace(tx, "bulk")
-            _w, _k, single_key = workspaces.create_workspace(tx, "single")
+            keys = [
+                workspaces.create_workspace(tx, name)[2] for name in ("bulk", "dispatch", "single")
+            ]
         database.dispose()
-        with running_server(url, Path(folder) / "server.log") as server:
+        with running_server(
+            url, Path(folder) / "server.log", LEADBLOCK_LOG_LEVEL="warning"
+        ) as server:
             port = int(server.url.rsplit(":", 1)[1])
             print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, SQLite")
-            segments = bulk(server.api, bulk_key, server.process.pid, args.bulk_total)
-            rates = single(port, single_key, args.runs, args.single_requests)
+            with client(server.api, keys[0]) as http:
+                segments, sample = bulk(http, server.process.pid, args.bulk_total)
+                checks = check_latency(http, sample)
+            print(describe(f"check 10,000 against {args.bulk_total:,}", checks))
+            with client(server.api, keys[1]) as http:
+                claims = dispatch_latency(http, args.dispatch_size)
+            print(describe(f"dispatch 100 of {args.dispatch_size:,}", claims))
+            rates = single(port, keys[2], args.runs, args.single_requests)
         overall = args.bulk_total / sum(100_000 / rate for _, rate in segments)
         print(
             f"bulk overall: {overall:,.0f} leads/s; "
@@ -124,5 +186,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    free_port()  # imported for running_server's use; keeps ruff from flagging the shared helper
     main()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import LEADBLOCK, Server
+from tests.server import LEADBLOCK, Server
 
 
 def run(database_url: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:

