@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import orjson
 from sqlalchemy import Connection, Engine, Row, TextClause, create_engine, event
@@ -22,6 +22,9 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from leadblock.config import Settings
 from leadblock.errors import ServiceUnavailable
 from leadblock.storage.queries import load_queries
+
+# A result row of any width (SQLAlchemy types rows by their column tuple).
+AnyRow: TypeAlias = Row[*tuple[Any, ...]]
 
 
 @dataclass
@@ -32,10 +35,10 @@ class Transaction:
     queries: Mapping[str, TextClause]
     dialect: str
 
-    def rows(self, query: str, **params: Any) -> Sequence[Row[Any]]:
+    def rows(self, query: str, **params: Any) -> Sequence[AnyRow]:
         return self.connection.execute(self.queries[query], params).all()
 
-    def one(self, query: str, **params: Any) -> Row[Any] | None:
+    def one(self, query: str, **params: Any) -> AnyRow | None:
         return self.connection.execute(self.queries[query], params).first()
 
     def scalar(self, query: str, **params: Any) -> Any:
