@@ -6,6 +6,7 @@ A workspace block always wins over campaign-level settings: nothing done at camp
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from leadblock.domain.records import BlockedLead, CampaignBlock, Scope
@@ -18,11 +19,17 @@ class ActiveBlock:
     since: int
 
 
-def effective_block(
-    workspace_block: BlockedLead | None, campaign_block: CampaignBlock | None
-) -> ActiveBlock | None:
-    if workspace_block is not None:
-        return ActiveBlock(Scope.WORKSPACE, workspace_block.reason, workspace_block.created_at)
-    if campaign_block is not None:
-        return ActiveBlock(Scope.CAMPAIGN, campaign_block.reason, campaign_block.created_at)
-    return None
+def effective_blocks(
+    workspace_blocks: Mapping[str, BlockedLead], campaign_blocks: Mapping[str, CampaignBlock]
+) -> dict[str, ActiveBlock]:
+    """The block in force for each blocked identifier; an identifier absent is not blocked."""
+    blocks = {
+        ident: ActiveBlock(Scope.CAMPAIGN, block.reason, block.created_at)
+        for ident, block in campaign_blocks.items()
+    }
+    # Workspace blocks last: they replace any campaign block of the same lead.
+    blocks.update(
+        (ident, ActiveBlock(Scope.WORKSPACE, block.reason, block.created_at))
+        for ident, block in workspace_blocks.items()
+    )
+    return blocks

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from leadblock.domain.blocking import ActiveBlock, effective_block
+from leadblock.domain.blocking import ActiveBlock, effective_blocks
 from leadblock.domain.cursors import encode_cursor
 from leadblock.domain.identifiers import InvalidIdentifier, canonicalise_identifier
 from leadblock.domain.ids import new_ids, now_ms
@@ -271,7 +271,7 @@ def check(
             why = f"publicIdentifier {ident}"
             results.append(CheckResult(value, None, None, None, None, None, why))
             continue
-        block = blocks[ident]
+        block = blocks.get(ident)
         results.append(
             CheckResult(
                 input=value,
@@ -287,16 +287,14 @@ def check(
 
 def active_blocks(
     tx: Transaction, workspace_id: str, campaign_id: str | None, identifiers: Sequence[str]
-) -> dict[str, ActiveBlock | None]:
-    """The block in force for each identifier, workspace over campaign (None: not blocked)."""
+) -> dict[str, ActiveBlock]:
+    """The block in force for each blocked identifier, workspace over campaign."""
     unique = list(dict.fromkeys(identifiers))
     workspace = store.find_by_identifiers(tx, workspace_id, unique)
     in_campaign = (
         campaigns.find_blocks(tx, workspace_id, campaign_id, unique) if campaign_id else {}
     )
-    return {
-        ident: effective_block(workspace.get(ident), in_campaign.get(ident)) for ident in unique
-    }
+    return effective_blocks(workspace, in_campaign)
 
 
 def like_pattern(search: str | None) -> str | None:

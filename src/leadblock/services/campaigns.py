@@ -213,7 +213,7 @@ def enrol_leads(
     return EnrolOutcome(
         added=len(added),
         already_in_campaign=len(leads) - len(added),
-        blocked=sum(1 for block in blocks.values() if block is not None),
+        blocked=len(blocks),
         duplicates=len(raw) - len(leads),
     )
 
@@ -240,7 +240,7 @@ def list_leads(
         tx, caller.workspace_id, campaign_id, [lead.public_identifier for lead in items]
     )
     return LeadPage(
-        [LeadView(lead, blocks[lead.public_identifier]) for lead in items],
+        [LeadView(lead, blocks.get(lead.public_identifier)) for lead in items],
         store.count_leads(tx, caller.workspace_id, campaign_id),
         next_cursor,
     )
