@@ -91,7 +91,7 @@ def find_blocks(
         "select-campaign-blocked-leads-by-identifiers",
         workspace_id=workspace_id,
         campaign_id=campaign_id,
-        identifiers=tx.table(identifiers),
+        identifiers=tx.table(sorted(identifiers)),
     )
     return {
         row.public_identifier: CampaignBlock(
