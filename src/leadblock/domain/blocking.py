@@ -7,13 +7,12 @@ A workspace block always wins over campaign-level settings: nothing done at camp
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from leadblock.domain.records import BlockedLead, CampaignBlock, Scope
 
 
-@dataclass(frozen=True, slots=True)
-class ActiveBlock:
+class ActiveBlock(NamedTuple):
     scope: Scope
     reason: str | None
     since: int

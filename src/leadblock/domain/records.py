@@ -2,12 +2,16 @@
 
 Timestamps are UTC milliseconds since the Unix epoch (`*_at`), the unit the database stores;
 the API renders them as ISO 8601 (`2026-11-24T13:59:19.123Z`).
+
+Records made by the ten thousand per request are NamedTuples (immutable, and twice as fast to
+build as frozen dataclasses); the few-per-request ones are frozen dataclasses.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Scope(StrEnum):
@@ -48,8 +52,7 @@ class Caller:
     read_only: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class BlockedLead:
+class BlockedLead(NamedTuple):
     id: str
     workspace_id: str
     public_identifier: str
@@ -57,8 +60,7 @@ class BlockedLead:
     created_at: int
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(NamedTuple):
     id: str
     workspace_id: str
     type: EventType
@@ -70,8 +72,7 @@ class Event:
     campaign_id: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class LeadInput:
+class LeadInput(NamedTuple):
     """One canonical lead of a write request, in request order."""
 
     public_identifier: str
@@ -91,16 +92,14 @@ class Campaign:
     created_at: int
 
 
-@dataclass(frozen=True, slots=True)
-class CampaignBlock:
+class CampaignBlock(NamedTuple):
     campaign_id: str
     public_identifier: str
     reason: str | None
     created_at: int
 
 
-@dataclass(frozen=True, slots=True)
-class Contact:
+class Contact(NamedTuple):
     """What a campaign knows of a lead besides its identifier; every field optional."""
 
     first_name: str | None = None
@@ -109,8 +108,7 @@ class Contact:
     email: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class CampaignLead:
+class CampaignLead(NamedTuple):
     id: str
     campaign_id: str
     public_identifier: str

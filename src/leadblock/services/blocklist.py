@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from leadblock.domain.blocking import ActiveBlock, effective_blocks
 from leadblock.domain.cursors import encode_cursor
@@ -42,8 +42,7 @@ class Page:
     next_cursor: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class CheckResult:
+class CheckResult(NamedTuple):
     input: str
     public_identifier: str | None
     blocked: bool | None
