@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from leadblock.domain.cursors import encode_cursor
 from leadblock.domain.identifiers import InvalidIdentifier, canonicalise_identifier
 from leadblock.domain.records import Caller, Event, EventType
 from leadblock.errors import InvalidInput
-from leadblock.services.paging import position_from_cursor
+from leadblock.services.paging import cut_page, position_from_cursor
 from leadblock.storage import events as store
 from leadblock.storage.db import Transaction
 
@@ -48,7 +47,6 @@ def list_events(
         offset=offset,
         after=after,
     )
-    items = rows[:limit]
-    next_cursor = encode_cursor(True, (items[-1].at, items[-1].id)) if len(rows) > limit else None
+    items, next_cursor = cut_page(rows, limit, True, lambda event: (event.at, event.id))
     total = store.count(tx, caller.workspace_id, event_type, public_identifier)
     return EventPage(items, total, next_cursor)

@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
 from leadblock.domain.blocking import ActiveBlock, effective_blocks
-from leadblock.domain.cursors import encode_cursor
 from leadblock.domain.identifiers import InvalidIdentifier, canonicalise_identifier
 from leadblock.domain.ids import new_ids, now_ms
 from leadblock.domain.reasons import InvalidReason, normalise_reason
 from leadblock.domain.records import BlockedLead, Caller, EventType, LeadInput, Scope
 from leadblock.errors import Forbidden, InvalidInput, ItemError, NotFound
-from leadblock.services.paging import position_from_cursor
+from leadblock.services.paging import cut_page, position_from_cursor
 from leadblock.storage import blocked_leads as store
 from leadblock.storage import campaigns, events
 from leadblock.storage.db import Transaction
@@ -185,11 +184,7 @@ def list_blocked_leads(
         offset=offset,
         after=after,
     )
-    items = rows[:limit]
-    next_cursor = None
-    if len(rows) > limit:
-        last = items[-1]
-        next_cursor = encode_cursor(descending, (last.created_at, last.id))
+    items, next_cursor = cut_page(rows, limit, descending, _position)
     return Page(items, store.count(tx, caller.workspace_id, pattern), next_cursor)
 
 
@@ -294,6 +289,10 @@ def active_blocks(
         campaigns.find_blocks(tx, workspace_id, campaign_id, unique) if campaign_id else {}
     )
     return effective_blocks(workspace, in_campaign)
+
+
+def _position(lead: BlockedLead) -> tuple[int, str]:
+    return lead.created_at, lead.id
 
 
 def like_pattern(search: str | None) -> str | None:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from leadblock.domain.blocking import ActiveBlock
 from leadblock.domain.contacts import InvalidContact, normalise_email, normalise_name
-from leadblock.domain.cursors import encode_cursor
 from leadblock.domain.identifiers import InvalidIdentifier, canonicalise_identifier
 from leadblock.domain.ids import new_id, new_ids, now_ms
 from leadblock.domain.reasons import InvalidReason, normalise_reason
@@ -33,7 +32,7 @@ from leadblock.services.blocklist import (
     count_message,
     require_writer,
 )
-from leadblock.services.paging import position_from_cursor
+from leadblock.services.paging import cut_page, position_from_cursor
 from leadblock.storage import campaigns as store
 from leadblock.storage import events
 from leadblock.storage.db import Transaction
@@ -119,10 +118,7 @@ def list_campaigns(
     rows = store.campaigns_page(
         tx, caller.workspace_id, limit=limit + 1, offset=offset, after=after
     )
-    items = rows[:limit]
-    next_cursor = (
-        encode_cursor(True, (items[-1].created_at, items[-1].id)) if len(rows) > limit else None
-    )
+    items, next_cursor = cut_page(rows, limit, True, lambda c: (c.created_at, c.id))
     return CampaignPage(items, store.count_campaigns(tx, caller.workspace_id), next_cursor)
 
 
@@ -232,10 +228,7 @@ def list_leads(
     rows = store.leads_page(
         tx, caller.workspace_id, campaign_id, limit=limit + 1, offset=offset, after=after
     )
-    items = rows[:limit]
-    next_cursor = (
-        encode_cursor(False, (items[-1].created_at, items[-1].id)) if len(rows) > limit else None
-    )
+    items, next_cursor = cut_page(rows, limit, False, lambda lead: (lead.created_at, lead.id))
     blocks = active_blocks(
         tx, caller.workspace_id, campaign_id, [lead.public_identifier for lead in items]
     )

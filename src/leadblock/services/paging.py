@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from leadblock.domain.cursors import InvalidCursor, decode_cursor
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from leadblock.domain.cursors import InvalidCursor, decode_cursor, encode_cursor
 from leadblock.errors import InvalidInput
 
 MAX_PAGE_SIZE = 1000
+Row = TypeVar("Row")
 
 
 def position_from_cursor(
@@ -20,3 +24,16 @@ def position_from_cursor(
         return decode_cursor(cursor, descending)
     except InvalidCursor as error:
         raise InvalidInput(f"Invalid cursor: {error}.") from None
+
+
+def cut_page(
+    rows: Sequence[Row],
+    limit: int,
+    descending: bool,
+    position: Callable[[Row], tuple[int, str]],
+) -> tuple[list[Row], str | None]:
+    """Split `limit + 1` fetched rows into the page and the cursor of the next one, if any."""
+    items = list(rows[:limit])
+    if len(rows) <= limit:
+        return items, None
+    return items, encode_cursor(descending, position(items[-1]))
