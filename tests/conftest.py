@@ -3,6 +3,7 @@ workspace (with its own key) for every test."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ from leadblock.domain.records import Caller
 from leadblock.services import keys, workspaces
 from leadblock.storage.db import Database
 from leadblock.storage.migrate import migrate
+from tests.postgres import PostgresCluster, postgres_cluster
 from tests.server import Server, running_server
 
 
@@ -28,9 +30,23 @@ class TenantFixture:
         return Caller(workspace_id=self.workspace_id, key_id=None)
 
 
+# Every storage, API and CLI test runs on each backend. LEADBLOCK_TEST_BACKENDS=sqlite narrows
+# a local run; CI runs both.
+BACKENDS = os.environ.get("LEADBLOCK_TEST_BACKENDS", "sqlite,postgresql").split(",")
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'leadblock.db'}"
+def postgres() -> Iterator[PostgresCluster]:
+    with postgres_cluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'leadblock.db'}"
+    cluster: PostgresCluster = request.getfixturevalue("postgres")
+    return cluster.create_database("leadblock_test")
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,31 @@ class Settings(BaseSettings):
         ge=0,
         description="how long a request waits for the database lock before answering 503",
     )
+    db_pool_size: int = Field(
+        default=10,
+        ge=1,
+        description="PostgreSQL connections kept open per server process",
+    )
+    db_max_overflow: int = Field(
+        default=20,
+        ge=0,
+        description="extra PostgreSQL connections a process may open under a burst",
+    )
+    db_pool_timeout_s: float = Field(
+        default=5,
+        gt=0,
+        description="how long a request waits for a free pooled connection before a 503",
+    )
+    db_connect_timeout_s: int = Field(
+        default=3,
+        ge=1,
+        description="how long opening a PostgreSQL connection may take before a 503",
+    )
+    db_statement_timeout_ms: int = Field(
+        default=30_000,
+        ge=0,
+        description="PostgreSQL statement_timeout (0: none)",
+    )
     log_level: str = Field(default="info", description="uvicorn log level")
 
     @field_validator("database_url")

@@ -9,6 +9,7 @@ survive a crash of the process and of the machine.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from typing import Any, TypeAlias
 import orjson
 from sqlalchemy import Connection, Engine, Row, TextClause, create_engine, event
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from leadblock.config import Settings
 from leadblock.errors import ServiceUnavailable
@@ -83,18 +85,31 @@ class Database:
                     yield Transaction(connection, self.queries, self.dialect)
         except OperationalError as error:
             raise ServiceUnavailable(_unavailable_message(error)) from error
+        except PoolTimeout as error:
+            raise ServiceUnavailable(
+                "All database connections are busy; nothing was written. Retry shortly."
+            ) from error
         except DBAPIError as error:
             if error.connection_invalidated:
                 raise ServiceUnavailable("The database connection was lost; retry.") from error
             raise
 
     def check_queries(self) -> None:
-        """Prepare every named query against the current schema; raise on the first bad one."""
+        """Prepare every named query against the current schema; raise on the first bad one.
+
+        PostgreSQL gets a real PREPARE with typed-by-inference parameters, so a parameter whose
+        type cannot be inferred fails here, not on the first request that sends it as NULL.
+        """
         with self.engine.connect() as connection:
             for name, query in self.queries.items():
-                params = dict.fromkeys(query._bindparams)
                 try:
-                    connection.execute(TextClause(f"EXPLAIN {query.text}"), params)
+                    if self.dialect == "postgresql":
+                        statement = _positional(str(query.compile(dialect=self.engine.dialect)))
+                        connection.exec_driver_sql(f"PREPARE leadblock_check AS {statement}")
+                        connection.exec_driver_sql("DEALLOCATE leadblock_check")
+                    else:
+                        params = dict.fromkeys(query._bindparams)
+                        connection.execute(TextClause(f"EXPLAIN {query.text}"), params)
                 except DBAPIError as error:
                     raise RuntimeError(f"query {name!r} does not prepare: {error}") from error
             connection.rollback()
@@ -119,7 +134,22 @@ def _create_engine(settings: Settings) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    raise ValueError(f"unsupported database URL: {url}")
+    # postgresql://… names the psycopg 3 driver for SQLAlchemy.
+    driver_url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+    return create_engine(
+        driver_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_s,
+        # A connection that died with its server (restart, failover) is replaced before use,
+        # so the service recovers from an outage by itself.
+        pool_pre_ping=True,
+        connect_args={
+            "connect_timeout": settings.db_connect_timeout_s,
+            "options": f"-c statement_timeout={settings.db_statement_timeout_ms}",
+            "application_name": "leadblock",
+        },
+    )
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -146,3 +176,11 @@ def _unavailable_message(error: OperationalError) -> str:
     if "locked" in detail or "busy" in detail:
         return "The database is busy; nothing was written. Retry shortly."
     return "The database is unavailable; nothing was written. Retry shortly."
+
+
+def _positional(statement: str) -> str:
+    """`%(name)s` placeholders (psycopg) to `$1…$n`, the form PREPARE takes."""
+    names = list(dict.fromkeys(re.findall(r"%\((\w+)\)s", statement)))
+    for number, name in enumerate(names, 1):
+        statement = statement.replace(f"%({name})s", f"${number}")
+    return statement

@@ -5,7 +5,7 @@ WHERE workspace_id = :workspace_id AND id = :id
 -- name: count-blocked-leads
 SELECT count(*) FROM blocked_leads
 WHERE workspace_id = :workspace_id
-  AND (:pattern IS NULL
+  AND (CAST(:pattern AS TEXT) IS NULL
        OR public_identifier LIKE :pattern ESCAPE '\'
        OR reason_lower LIKE :pattern ESCAPE '\')
 
@@ -14,7 +14,7 @@ WHERE workspace_id = :workspace_id
 -- name: list-blocked-leads-asc
 SELECT id, public_identifier, reason, created_at FROM blocked_leads
 WHERE workspace_id = :workspace_id
-  AND (:pattern IS NULL
+  AND (CAST(:pattern AS TEXT) IS NULL
        OR public_identifier LIKE :pattern ESCAPE '\'
        OR reason_lower LIKE :pattern ESCAPE '\')
 ORDER BY created_at, id
@@ -23,7 +23,7 @@ LIMIT :limit OFFSET :offset
 -- name: list-blocked-leads-desc
 SELECT id, public_identifier, reason, created_at FROM blocked_leads
 WHERE workspace_id = :workspace_id
-  AND (:pattern IS NULL
+  AND (CAST(:pattern AS TEXT) IS NULL
        OR public_identifier LIKE :pattern ESCAPE '\'
        OR reason_lower LIKE :pattern ESCAPE '\')
 ORDER BY created_at DESC, id DESC
@@ -33,7 +33,7 @@ LIMIT :limit OFFSET :offset
 SELECT id, public_identifier, reason, created_at FROM blocked_leads
 WHERE workspace_id = :workspace_id
   AND (created_at, id) > (:after_at, :after_id)
-  AND (:pattern IS NULL
+  AND (CAST(:pattern AS TEXT) IS NULL
        OR public_identifier LIKE :pattern ESCAPE '\'
        OR reason_lower LIKE :pattern ESCAPE '\')
 ORDER BY created_at, id
@@ -43,7 +43,7 @@ LIMIT :limit
 SELECT id, public_identifier, reason, created_at FROM blocked_leads
 WHERE workspace_id = :workspace_id
   AND (created_at, id) < (:after_at, :after_id)
-  AND (:pattern IS NULL
+  AND (CAST(:pattern AS TEXT) IS NULL
        OR public_identifier LIKE :pattern ESCAPE '\'
        OR reason_lower LIKE :pattern ESCAPE '\')
 ORDER BY created_at DESC, id DESC

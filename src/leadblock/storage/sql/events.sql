@@ -1,14 +1,14 @@
 -- name: count-events
 SELECT count(*) FROM events
 WHERE workspace_id = :workspace_id
-  AND (:type IS NULL OR type = :type)
-  AND (:public_identifier IS NULL OR public_identifier = :public_identifier)
+  AND (CAST(:type AS TEXT) IS NULL OR type = :type)
+  AND (CAST(:public_identifier AS TEXT) IS NULL OR public_identifier = :public_identifier)
 
 -- name: list-events
 SELECT id, type, at, key_id, public_identifier, reason, scope, campaign_id FROM events
 WHERE workspace_id = :workspace_id
-  AND (:type IS NULL OR type = :type)
-  AND (:public_identifier IS NULL OR public_identifier = :public_identifier)
+  AND (CAST(:type AS TEXT) IS NULL OR type = :type)
+  AND (CAST(:public_identifier AS TEXT) IS NULL OR public_identifier = :public_identifier)
 ORDER BY at DESC, id DESC
 LIMIT :limit OFFSET :offset
 
@@ -16,7 +16,7 @@ LIMIT :limit OFFSET :offset
 SELECT id, type, at, key_id, public_identifier, reason, scope, campaign_id FROM events
 WHERE workspace_id = :workspace_id
   AND (at, id) < (:after_at, :after_id)
-  AND (:type IS NULL OR type = :type)
-  AND (:public_identifier IS NULL OR public_identifier = :public_identifier)
+  AND (CAST(:type AS TEXT) IS NULL OR type = :type)
+  AND (CAST(:public_identifier AS TEXT) IS NULL OR public_identifier = :public_identifier)
 ORDER BY at DESC, id DESC
 LIMIT :limit

@@ -1,0 +1,57 @@
+"""Named queries: every one prepares against the migrated schema, and a bad one fails the
+check (which `serve` runs before accepting requests)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from leadblock.config import Settings
+from leadblock.storage.db import Database
+from leadblock.storage.migrate import migrate
+from leadblock.storage.queries import parse_named_queries
+from tests.postgres import PostgresCluster
+
+
+def test_every_named_query_prepares(database: Database) -> None:
+    database.check_queries()
+    assert {"insert-blocked-leads", "dispatch-campaign-leads", "list-events"} <= set(
+        database.queries
+    )
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELEC 1",
+        "SELECT no_such_column FROM blocked_leads",
+    ],
+)
+def test_a_bad_query_fails_the_check(database_url: str, sql: str) -> None:
+    assert_check_fails(database_url, sql)
+
+
+def test_an_untyped_parameter_fails_the_check_on_postgresql(
+    postgres: PostgresCluster, database_url: str
+) -> None:
+    # Only ever compared with NULL: PostgreSQL cannot infer its type and would refuse the
+    # query on the first request sending NULL. (SQLite types parameters at run time.)
+    url = database_url if database_url.startswith("postgresql") else postgres.url("leadblock_test")
+    assert_check_fails(
+        url, "SELECT count(*) FROM blocked_leads WHERE (:p IS NULL OR :p IS NOT NULL)"
+    )
+
+
+def assert_check_fails(database_url: str, sql: str) -> None:
+    database = Database(Settings(database_url=database_url))
+    try:
+        database.queries["broken"] = text(sql)
+        with pytest.raises(RuntimeError, match="broken"):
+            database.check_queries()
+    finally:
+        database.dispose()
+
+
+def test_named_query_files_parse() -> None:
+    source = "-- preamble\n-- name: first-query\nSELECT 1\n\n-- name: second\nSELECT 2;\n"
+    assert parse_named_queries(source) == {"first-query": "SELECT 1", "second": "SELECT 2;"}
