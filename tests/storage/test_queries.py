@@ -31,12 +31,13 @@ def test_a_bad_query_fails_the_check(database_url: str, sql: str) -> None:
     assert_check_fails(database_url, sql)
 
 
-def test_an_untyped_parameter_fails_the_check_on_postgresql(
-    postgres: PostgresCluster, database_url: str
-) -> None:
+def test_an_untyped_parameter_fails_the_check_on_postgresql(postgres: PostgresCluster) -> None:
     # Only ever compared with NULL: PostgreSQL cannot infer its type and would refuse the
     # query on the first request sending NULL. (SQLite types parameters at run time.)
-    url = database_url if database_url.startswith("postgresql") else postgres.url("leadblock_test")
+    url = postgres.create_database("leadblock_check")
+    database = Database(Settings(database_url=url))
+    migrate(database)
+    database.dispose()
     assert_check_fails(
         url, "SELECT count(*) FROM blocked_leads WHERE (:p IS NULL OR :p IS NOT NULL)"
     )
