@@ -35,13 +35,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(database_url: str, log: Path, **env: str) -> Iterator[Server]:
+def running_server(database_url: str, log: Path, *args: str, **env: str) -> Iterator[Server]:
     """`leadblock serve` in its own process, stopped (SIGTERM, then SIGKILL) afterwards."""
     port = free_port()
     environment = {**os.environ, "LEADBLOCK_DATABASE_URL": database_url, **env}
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [LEADBLOCK, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [LEADBLOCK, "serve", "--host", "127.0.0.1", "--port", str(port), *args],
             env=environment,
             stdout=sink,
             stderr=subprocess.STDOUT,

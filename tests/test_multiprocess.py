@@ -1,0 +1,104 @@
+"""Several stateless `leadblock serve` processes on one PostgreSQL database (issue #4)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.postgres import PostgresCluster
+from tests.server import Server, running_server
+from tests.test_cli import run
+
+
+@pytest.fixture
+def two_servers(postgres: PostgresCluster, tmp_path: Path) -> Iterator[tuple[str, list[Server]]]:
+    url = postgres.create_database(f"leadblock_{tmp_path.name.lower().replace('-', '_')}")
+    with ExitStack() as stack:
+        servers = [stack.enter_context(running_server(url, tmp_path / f"{n}.log")) for n in "ab"]
+        yield url, servers
+
+
+def test_two_servers_share_blocks_dispatch_and_revocation(
+    two_servers: tuple[str, list[Server]],
+) -> None:
+    url, (first, second) = two_servers
+    created = json.loads(run(url, "workspace", "create", "shared", "--json").stdout)
+    headers = {"x-api-key": created["apiKey"]}
+    a = httpx.Client(base_url=first.api, headers=headers, timeout=60)
+    b = httpx.Client(base_url=second.api, headers=headers, timeout=60)
+    with a, b:
+        campaign = a.post("/campaigns", json={"name": "shared"}).json()["id"]
+        identifiers = [f"lead-{i:04d}" for i in range(600)]
+        for start in range(0, 600, 300):
+            leads = [{"publicIdentifier": ident} for ident in identifiers[start : start + 300]]
+            assert b.post(f"/campaigns/{campaign}/leads", json={"leads": leads}).status_code == 200
+
+        # A block acknowledged by one server is honoured by the other on the very next request.
+        blocked = identifiers[:50]
+        answer = a.post(
+            "/blocked-leads", json={"leads": [{"publicIdentifier": i} for i in blocked]}
+        )
+        assert answer.status_code == 200
+        checked = b.post("/blocked-leads/check", json={"publicIdentifiers": blocked}).json()
+        assert all(result["blocked"] for result in checked["results"])
+        first_batch = b.post(f"/campaigns/{campaign}/dispatch", json={"limit": 10}).json()["leads"]
+        assert [lead["publicIdentifier"] for lead in first_batch] == identifiers[50:60]
+
+        # Six dispatchers spread over both servers never receive a lead twice.
+        received: list[str] = []
+        lock = threading.Lock()
+
+        def dispatcher(api: str) -> None:
+            with httpx.Client(base_url=api, headers=headers, timeout=60) as own:
+                while True:
+                    answer = own.post(f"/campaigns/{campaign}/dispatch", json={"limit": 7})
+                    assert answer.status_code == 200, answer.text
+                    leads = [lead["publicIdentifier"] for lead in answer.json()["leads"]]
+                    if not leads:
+                        return
+                    with lock:
+                        received.extend(leads)
+
+        threads = [
+            threading.Thread(target=dispatcher, args=(server.api,))
+            for server in (first, second) * 3
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(received) == len(set(received))
+        assert sorted(received) == identifiers[60:]
+
+        # A key revoked (through the CLI, on the shared database) is refused by both at once.
+        key_id = created["apiKey"].split("_")[1]
+        run(url, "key", "revoke", key_id)
+        assert a.get("/blocked-leads").status_code == 401
+        assert b.get("/blocked-leads").status_code == 401
+
+
+def test_serve_workers_runs_that_many_processes(postgres: PostgresCluster, tmp_path: Path) -> None:
+    url = postgres.create_database("leadblock_workers")
+    created = json.loads(run(url, "workspace", "create", "workers", "--json").stdout)
+    with running_server(url, tmp_path / "workers.log", "--workers", "3") as server:
+        headers = {"x-api-key": created["apiKey"]}
+        with httpx.Client(base_url=server.api, headers=headers, timeout=60) as client:
+            for n in range(30):
+                leads = [{"publicIdentifier": f"worker-lead-{n}"}]
+                assert client.post("/blocked-leads", json={"leads": leads}).status_code == 200
+            assert client.get("/blocked-leads").headers["X-Total-Count"] == "30"
+        workers = subprocess.run(
+            ["pgrep", "-P", str(server.process.pid)], capture_output=True, text=True, check=False
+        ).stdout.split()
+        # uvicorn's supervisor spawns one process per worker (plus, on some versions, a
+        # resource tracker); at least three serve.
+        assert len(workers) >= 3
+        log = server.log.read_text()
+        assert log.count("Application startup complete") == 3
