@@ -29,6 +29,7 @@ def list_workspaces(tx: Transaction) -> list[Workspace]:
 
 def create_first_workspace(tx: Transaction) -> tuple[Workspace, ApiKey, str] | None:
     """On an empty database, create the "default" workspace; otherwise do nothing."""
+    store.lock_workspaces(tx)
     if store.count_workspaces(tx):
         return None
     return create_workspace(tx, "default")

@@ -9,10 +9,15 @@ from alembic.config import Config
 
 from leadblock.storage.db import Database
 
+_MIGRATION_LOCK = 7_240_113  # any constant shared by every leadblock process
+
 
 def migrate(database: Database) -> None:
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     with database.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Servers started together migrate one after the other (SQLite: BEGIN serialises).
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

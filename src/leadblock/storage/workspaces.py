@@ -23,6 +23,10 @@ def find_workspace(tx: Transaction, workspace_id: str) -> Workspace | None:
     return Workspace(row.id, row.name, row.created_at) if row else None
 
 
+def lock_workspaces(tx: Transaction) -> None:
+    tx.execute("lock-workspaces")
+
+
 def count_workspaces(tx: Transaction) -> int:
     return int(tx.scalar("count-workspaces"))
 

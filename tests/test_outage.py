@@ -1,0 +1,52 @@
+"""PostgreSQL goes away: requests answer 503 in the SPEC envelope instead of hanging or 500;
+when it comes back the service recovers by itself, and nothing acknowledged is lost."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.postgres import postgres_cluster
+from tests.server import running_server
+from tests.test_cli import run
+
+
+def test_database_outage_is_503_and_recovers_without_restart(tmp_path: Path) -> None:
+    with postgres_cluster() as cluster:
+        url = cluster.create_database("leadblock_outage")
+        api_key = json.loads(run(url, "workspace", "create", "outage", "--json").stdout)["apiKey"]
+        with running_server(
+            url, tmp_path / "server.log", LEADBLOCK_DB_CONNECT_TIMEOUT_S="2"
+        ) as server:
+            # A client timeout well above the server's: a hanging request fails the test.
+            client = httpx.Client(base_url=server.api, headers={"x-api-key": api_key}, timeout=20)
+            with client:
+                before = {"leads": [{"publicIdentifier": "before-outage"}]}
+                assert client.post("/blocked-leads", json=before).status_code == 200
+
+                cluster.stop()
+                during = {"leads": [{"publicIdentifier": "during-outage"}]}
+                for method, path, body in (
+                    ("POST", "/blocked-leads", during),
+                    ("GET", "/blocked-leads", None),
+                    ("GET", "/blocked-leads/check?publicIdentifier=before-outage", None),
+                ):
+                    response = client.request(method, path, json=body)
+                    assert response.status_code == 503, response.text
+                    assert response.json()["success"] is False
+                    assert "nothing was written" in response.json()["message"]
+                    assert "Retry-After" in response.headers
+
+                cluster.start()
+                deadline = time.monotonic() + 30
+                while True:
+                    response = client.get("/blocked-leads")
+                    if response.status_code == 200 or time.monotonic() > deadline:
+                        break
+                    time.sleep(0.2)
+                assert response.status_code == 200, "the service did not recover by itself"
+                assert [lead["publicIdentifier"] for lead in response.json()] == ["before-outage"]
+                assert client.post("/blocked-leads", json=during).status_code == 200
