@@ -1,6 +1,7 @@
 """`make bench`: leadblock's hot paths against a real server on 127.0.0.1.
 
-Measures, on a throwaway SQLite database, with one server process:
+Measures, on a throwaway SQLite database and then on a throwaway PostgreSQL 15 cluster
+(`--backends`), with one server process:
 - bulk: 10,000-lead POST /blocked-leads requests until the workspace holds 1,000,000 blocks
   (leads/s per 100,000, and the server's peak RSS);
 - check: POST /blocked-leads/check with 10,000 identifiers (half blocked) against those
@@ -23,12 +24,14 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
+from tests.postgres import postgres_cluster
 from tests.server import running_server
 
 from bench.load import http_request, run_load
@@ -147,21 +150,24 @@ def single(port: int, api_key: str, runs: int, requests: int) -> list[float]:
     return rates
 
 
-def describe(name: str, latencies: list[float]) -> str:
+def describe(latencies: list[float]) -> str:
     ordered = sorted(latencies)
     p95 = ordered[int(0.95 * (len(ordered) - 1))]
-    return f"{name}: median {statistics.median(latencies):.1f} ms, p95 {p95:.1f} ms"
+    return f"median {statistics.median(latencies):.1f} ms, p95 {p95:.1f} ms"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--bulk-total", type=int, default=1_000_000)
-    parser.add_argument("--dispatch-size", type=int, default=100_000)
-    parser.add_argument("--single-requests", type=int, default=10_000)
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{folder}/bench.db"
+@contextmanager
+def database_url(backend: str, folder: str) -> Iterator[str]:
+    if backend == "sqlite":
+        yield f"sqlite:///{folder}/bench.db"
+        return
+    with postgres_cluster() as cluster:
+        yield cluster.create_database("leadblock_bench")
+
+
+def run_backend(backend: str, args: argparse.Namespace) -> dict[str, str]:
+    print(f"== {backend}", flush=True)
+    with tempfile.TemporaryDirectory() as folder, database_url(backend, folder) as url:
         database = Database(Settings(database_url=url))
         migrate(database)
         with database.transaction(write=True) as tx:
@@ -173,24 +179,38 @@ def main() -> None:
             url, Path(folder) / "server.log", LEADBLOCK_LOG_LEVEL="warning"
         ) as server:
             port = int(server.url.rsplit(":", 1)[1])
-            print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, SQLite")
             with client(server.api, keys[0]) as http:
                 segments, sample = bulk(http, server.process.pid, args.bulk_total)
                 checks = check_latency(http, sample)
-            print(describe(f"check 10,000 against {args.bulk_total:,}", checks))
             with client(server.api, keys[1]) as http:
                 claims = dispatch_latency(http, args.dispatch_size)
-            print(describe(f"dispatch 100 of {args.dispatch_size:,}", claims))
             rates = single(port, keys[2], args.runs, args.single_requests)
-        overall = args.bulk_total / sum(100_000 / rate for _, rate in segments)
-        print(
-            f"bulk overall: {overall:,.0f} leads/s; "
-            f"first 100k {segments[0][1]:,.0f}, last 100k {segments[-1][1]:,.0f}"
-        )
-        print(
-            f"single-lead POST, 64 connections: "
-            f"median {statistics.median(rates):,.0f} req/s over {args.runs} runs"
-        )
+    overall = args.bulk_total / sum(100_000 / rate for _, rate in segments)
+    return {
+        "bulk leads/s (overall; first → last 100k)": (
+            f"{overall:,.0f} ({segments[0][1]:,.0f} → {segments[-1][1]:,.0f})"
+        ),
+        f"check 10,000 vs {args.bulk_total:,}": describe(checks),
+        f"dispatch 100 of {args.dispatch_size:,}": describe(claims),
+        "single-lead POST req/s, 64 conns": f"{statistics.median(rates):,.0f}",
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--bulk-total", type=int, default=1_000_000)
+    parser.add_argument("--dispatch-size", type=int, default=100_000)
+    parser.add_argument("--single-requests", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    results = {backend: run_backend(backend, args) for backend in args.backends.split(",")}
+    backends = list(results)
+    print("\n| path | " + " | ".join(backends) + " |")
+    print("|---|" + "---|" * len(backends))
+    for row in results[backends[0]]:
+        print(f"| {row} | " + " | ".join(results[b][row] for b in backends) + " |")
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ RETURNING public_identifier
 -- dispatches on any number of servers claim disjoint leads without waiting for each other;
 -- a row another dispatch has just claimed is re-checked after its lock and no longer pending.
 WITH claimed AS (
-    SELECT lead.id FROM campaign_leads AS lead
+    SELECT lead.workspace_id, lead.campaign_id, lead.id FROM campaign_leads AS lead
     WHERE lead.workspace_id = :workspace_id AND lead.campaign_id = :campaign_id
       AND lead.status = 'pending'
       AND NOT EXISTS (
@@ -49,7 +49,10 @@ WITH claimed AS (
 )
 UPDATE campaign_leads SET status = 'dispatched', dispatched_at = :now
 FROM claimed
-WHERE campaign_leads.workspace_id = :workspace_id AND campaign_leads.campaign_id = :campaign_id
+-- Join on the whole primary key, so each claimed row is one index lookup whatever the
+-- planner's estimates (right after a bulk enrolment they are stale).
+WHERE campaign_leads.workspace_id = claimed.workspace_id
+  AND campaign_leads.campaign_id = claimed.campaign_id
   AND campaign_leads.id = claimed.id
 RETURNING campaign_leads.id, campaign_leads.public_identifier, campaign_leads.first_name,
           campaign_leads.last_name, campaign_leads.company_name, campaign_leads.email,
