@@ -32,7 +32,8 @@ RETURNING public_identifier
 -- dispatches on any number of servers claim disjoint leads without waiting for each other;
 -- a row another dispatch has just claimed is re-checked after its lock and no longer pending.
 WITH claimed AS (
-    SELECT lead.workspace_id, lead.campaign_id, lead.id FROM campaign_leads AS lead
+    SELECT lead.workspace_id, lead.campaign_id, lead.created_at, lead.id
+    FROM campaign_leads AS lead
     WHERE lead.workspace_id = :workspace_id AND lead.campaign_id = :campaign_id
       AND lead.status = 'pending'
       AND NOT EXISTS (
@@ -49,10 +50,13 @@ WITH claimed AS (
 )
 UPDATE campaign_leads SET status = 'dispatched', dispatched_at = :now
 FROM claimed
--- Join on the whole primary key, so each claimed row is one index lookup whatever the
--- planner's estimates (right after a bulk enrolment they are stale).
+-- Every column of both candidate indexes is pinned (the primary key, and the pending index:
+-- the claimed rows are locked by us and still pending), so each claimed row is one exact index
+-- lookup whichever index the planner picks on stale statistics after a bulk enrolment.
 WHERE campaign_leads.workspace_id = claimed.workspace_id
   AND campaign_leads.campaign_id = claimed.campaign_id
+  AND campaign_leads.status = 'pending'
+  AND campaign_leads.created_at = claimed.created_at
   AND campaign_leads.id = claimed.id
 RETURNING campaign_leads.id, campaign_leads.public_identifier, campaign_leads.first_name,
           campaign_leads.last_name, campaign_leads.company_name, campaign_leads.email,
