@@ -91,7 +91,10 @@ class Database:
             ) from error
         except DBAPIError as error:
             if error.connection_invalidated:
-                raise ServiceUnavailable("The database connection was lost; retry.") from error
+                # The commit may or may not have landed; blocks are idempotent, so a retry is safe.
+                raise ServiceUnavailable(
+                    "The database connection was lost; retry (writes are idempotent)."
+                ) from error
             raise
 
     def check_queries(self) -> None:
