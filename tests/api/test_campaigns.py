@@ -367,7 +367,7 @@ def test_concurrent_dispatchers_never_share_a_lead_and_honour_a_block(
             started.wait()
             for _ in range(2000):
                 sent = time.monotonic()
-                leads = dispatch(own, campaign, limit=5)
+                leads = dispatch(own, campaign, limit=3)
                 with lock:
                     dispatched.append((sent, leads))
                 if not leads:
@@ -377,7 +377,7 @@ def test_concurrent_dispatchers_never_share_a_lead_and_honour_a_block(
     for thread in threads:
         thread.start()
     started.wait()
-    while sum(len(leads) for _, leads in dispatched) < 300:
+    while sum(len(leads) for _, leads in dispatched) < 200:
         time.sleep(0.01)
     block_workspace(client, *sorted(to_block))
     blocked_at.append(time.monotonic())  # after the acknowledgement arrived
