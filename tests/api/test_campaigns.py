@@ -97,6 +97,12 @@ def test_campaign_blocklist_in_walead_shapes(tenant: TenantFixture) -> None:
             "createdAt": listed[0]["createdAt"],
         },
     ]
+    too_long = client.post(
+        f"/campaigns/{campaign}/blocked-leads",
+        json={"publicIdentifiers": ["fine-one"], "reason": "r" * 501},
+    )
+    assert too_long.status_code == 400
+    assert "500" in too_long.json()["message"]
     invalid = client.post(
         f"/campaigns/{campaign}/blocked-leads", json={"publicIdentifiers": ["fine-one", "@bad"]}
     )

@@ -87,6 +87,14 @@ def canonicalise_leads(raw: Sequence[tuple[str, str | None]]) -> tuple[list[Lead
     return list(leads.values()), len(raw) - len(leads)
 
 
+def reason_of_request(reason: str | None) -> str | None:
+    """The one reason of a request, normalised, or `InvalidInput` saying what is wrong."""
+    try:
+        return normalise_reason(reason)
+    except InvalidReason as error:
+        raise InvalidInput(str(error).capitalize() + ".") from None
+
+
 def canonicalise_identifiers(raw: Sequence[str]) -> list[str]:
     """Canonical identifiers, de-duplicated in order; `InvalidInput` lists every bad one."""
     if len(raw) > MAX_LEADS_PER_REQUEST:
@@ -191,10 +199,7 @@ def list_blocked_leads(
 def update_reason(tx: Transaction, caller: Caller, lead_id: str, reason: str | None) -> BlockedLead:
     require_writer(caller)
     lead = get_blocked_lead(tx, caller, lead_id)
-    try:
-        normalised = normalise_reason(reason)
-    except InvalidReason as error:
-        raise InvalidInput(str(error).capitalize() + ".") from None
+    normalised = reason_of_request(reason)
     if normalised == lead.reason:
         return lead
     store.update_reason(tx, caller.workspace_id, lead_id, normalised)

@@ -14,7 +14,6 @@ from leadblock.domain.blocking import ActiveBlock
 from leadblock.domain.contacts import InvalidContact, normalise_email, normalise_name
 from leadblock.domain.identifiers import InvalidIdentifier, canonicalise_identifier
 from leadblock.domain.ids import new_id, new_ids, now_ms
-from leadblock.domain.reasons import InvalidReason, normalise_reason
 from leadblock.domain.records import (
     Caller,
     Campaign,
@@ -30,6 +29,7 @@ from leadblock.services.blocklist import (
     active_blocks,
     canonicalise_identifiers,
     count_message,
+    reason_of_request,
     require_writer,
 )
 from leadblock.services.paging import cut_page, position_from_cursor
@@ -142,10 +142,7 @@ def block_in_campaign(
     canonical = canonicalise_identifiers(identifiers)
     if not canonical:
         raise InvalidInput("Send at least one public identifier.")
-    try:
-        normalised = normalise_reason(reason)
-    except InvalidReason as error:
-        raise InvalidInput(str(error).capitalize() + ".") from None
+    normalised = reason_of_request(reason)
     inserted = store.insert_blocks(
         tx, caller.workspace_id, campaign_id, canonical, normalised, now_ms()
     )
