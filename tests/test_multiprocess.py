@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -100,5 +101,8 @@ def test_serve_workers_runs_that_many_processes(postgres: PostgresCluster, tmp_p
         # uvicorn's supervisor spawns one process per worker (plus, on some versions, a
         # resource tracker); at least three serve.
         assert len(workers) >= 3
-        log = server.log.read_text()
-        assert log.count("Application startup complete") == 3
+        # Each worker logs its start-up; the last may still be starting when the first serves.
+        deadline = time.monotonic() + 30
+        while server.log.read_text().count("Application startup complete") < 3:
+            assert time.monotonic() < deadline, server.log.read_text()
+            time.sleep(0.1)
