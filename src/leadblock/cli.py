@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 import uvicorn
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
 
 from leadblock import errors
 from leadblock.config import Settings
@@ -177,8 +177,8 @@ def import_command(
     with _database() as database:
         _require_workspace(database, workspace)
         caller = Caller(workspace_id=workspace, key_id=None)
-        with file.open("rb") as source, _progress(file.stat().st_size) as advance:
-            outcome = transfer.import_csv(database, caller, source, advance)
+        with file.open("rb") as source, _progress() as report:
+            outcome = transfer.import_csv(database, caller, source, report)
     typer.echo(
         f"{outcome.rows} rows: {outcome.blocked} blocked, {outcome.already_blocked} already "
         f"blocked, {outcome.duplicates} duplicates."
@@ -207,19 +207,22 @@ def _require_workspace(database: Database, workspace_id: str) -> None:
 
 
 @contextmanager
-def _progress(total: int) -> Iterator[Callable[[int], None]]:
-    """A progress bar on a terminal; silence when output is piped."""
+def _progress() -> Iterator[transfer.Progress]:
+    """A progress bar on a terminal (validating the file, then blocking its leads); silence
+    when output is piped."""
     with Progress(
-        "[progress.description]{task.description}",
+        "[progress.description]{task.description:<10}",
         BarColumn(),
-        DownloadColumn(),
+        TaskProgressColumn(),
         TimeRemainingColumn(),
         console=Console(stderr=True),
         disable=not sys.stderr.isatty(),
         transient=True,
     ) as bar:
-        task = bar.add_task("validating", total=total)
-        yield lambda done: bar.update(task, completed=done)
+        task = bar.add_task("validating", total=None)
+        yield lambda phase, done, total: bar.update(
+            task, description=phase, completed=done, total=total
+        )
 
 
 @contextmanager

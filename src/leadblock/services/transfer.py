@@ -36,7 +36,8 @@ MAX_REPORTED_ERRORS = 1000
 _EXPORT_CHUNK = 5000
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
 
-Progress = Callable[[int], None]
+# (phase, done, total): "validating" in bytes of the upload, then "blocking" in leads.
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,26 +87,33 @@ def import_csv(
 ) -> ImportOutcome:
     """Block every row of a CSV file (header row, `publicIdentifier` and optional `reason`)."""
     require_writer(caller)
+    report = progress or _no_progress
     with tempfile.TemporaryFile() as spool:
-        rows, distinct, duplicates = _parse_into(source, spool, progress)
+        rows, distinct, duplicates = _parse_into(source, spool, report)
         spool.seek(0)
         blocked = 0
         with database.transaction(write=True) as tx:
-            for _ in range(0, distinct, MAX_LEADS_PER_REQUEST):
+            for done in range(0, distinct, MAX_LEADS_PER_REQUEST):
+                report("blocking", done, distinct)
                 batch: list[LeadInput] = pickle.load(spool)  # noqa: S301 - our own temp file
                 blocked += insert_leads(tx, caller, batch).blocked
+        report("blocking", distinct, distinct)
     return ImportOutcome(
         rows=rows, blocked=blocked, already_blocked=distinct - blocked, duplicates=duplicates
     )
 
 
-def _parse_into(
-    source: IO[bytes], spool: IO[bytes], progress: Progress | None
-) -> tuple[int, int, int]:
+def _no_progress(_phase: str, _done: int, _total: int) -> None:
+    pass
+
+
+def _parse_into(source: IO[bytes], spool: IO[bytes], report: Progress) -> tuple[int, int, int]:
     """Validate every row; pickle canonical leads to `spool` in batches.
 
     Returns (data rows, distinct leads, duplicates). Raises `InvalidInput` listing bad rows.
     """
+    size = source.seek(0, io.SEEK_END)
+    source.seek(0)
     text = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
     reader = csv.reader(text, strict=True)
     seen: set[str] = set()
@@ -143,8 +151,7 @@ def _parse_into(
             if len(batch) == MAX_LEADS_PER_REQUEST:
                 pickle.dump(batch, spool)
                 batch = []
-                if progress:
-                    progress(source.tell())
+                report("validating", source.tell(), size)
     except UnicodeDecodeError:
         raise InvalidInput(
             f"The CSV file is not valid UTF-8 (near line {reader.line_num + 1})."
@@ -167,8 +174,7 @@ def _parse_into(
         raise InvalidInput("The CSV file has no data rows.")
     if batch:
         pickle.dump(batch, spool)
-    if progress:
-        progress(source.tell())
+    report("validating", size, size)
     return rows, len(seen), rows - len(seen)
 
 
