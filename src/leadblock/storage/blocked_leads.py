@@ -96,7 +96,7 @@ def update_reason(tx: Transaction, workspace_id: str, id_: str, reason: str | No
 
 def delete_by_ids(tx: Transaction, workspace_id: str, ids: Sequence[str]) -> list[BlockedLead]:
     rows = tx.rows("delete-blocked-leads-by-ids", workspace_id=workspace_id, ids=tx.table(ids))
-    return [_record(workspace_id, row, created_at=0) for row in rows]
+    return [_record(workspace_id, row) for row in rows]
 
 
 def delete_by_identifiers(
@@ -107,14 +107,8 @@ def delete_by_identifiers(
         workspace_id=workspace_id,
         identifiers=tx.table(identifiers),
     )
-    return [_record(workspace_id, row, created_at=0) for row in rows]
+    return [_record(workspace_id, row) for row in rows]
 
 
-def _record(workspace_id: str, row: Any, created_at: int | None = None) -> BlockedLead:
-    return BlockedLead(
-        id=row.id,
-        workspace_id=workspace_id,
-        public_identifier=row.public_identifier,
-        reason=row.reason,
-        created_at=row.created_at if created_at is None else created_at,
-    )
+def _record(workspace_id: str, row: Any) -> BlockedLead:
+    return BlockedLead(row.id, workspace_id, row.public_identifier, row.reason, row.created_at)

@@ -93,12 +93,7 @@ def find_blocks(
         campaign_id=campaign_id,
         identifiers=tx.table(sorted(identifiers)),
     )
-    return {
-        row.public_identifier: CampaignBlock(
-            campaign_id, row.public_identifier, row.reason, row.created_at
-        )
-        for row in rows
-    }
+    return {row.public_identifier: _block(campaign_id, row) for row in rows}
 
 
 def delete_blocks(
@@ -131,10 +126,7 @@ def blocks_page(
         limit=take,
         offset=skip,
     )
-    return [
-        CampaignBlock(campaign_id, row.public_identifier, row.reason, row.created_at)
-        for row in rows
-    ]
+    return [_block(campaign_id, row) for row in rows]
 
 
 def insert_leads(
@@ -199,6 +191,10 @@ def claim_pending(
     )
     leads = [_lead(campaign_id, row) for row in rows]
     return sorted(leads, key=lambda lead: (lead.created_at, lead.id))
+
+
+def _block(campaign_id: str, row: Any) -> CampaignBlock:
+    return CampaignBlock(campaign_id, row.public_identifier, row.reason, row.created_at)
 
 
 def _lead(campaign_id: str, row: Any) -> CampaignLead:

@@ -51,7 +51,8 @@ class Transaction:
         return self.connection.execute(self.queries[query], params).rowcount
 
     def table(self, rows: Sequence[Sequence[Any]]) -> str:
-        """Encode many rows as one parameter, read back in SQL with `json_each` (SQLite)."""
+        """Encode many rows as one JSON parameter, unpacked in SQL with `json_each` (SQLite)
+        or `jsonb_array_elements` (PostgreSQL)."""
         return orjson.dumps(rows).decode()
 
 

@@ -18,13 +18,13 @@ WHERE workspace_id = :workspace_id
 DELETE FROM blocked_leads
 WHERE workspace_id = :workspace_id
   AND id IN (SELECT jsonb_array_elements_text(CAST(:ids AS jsonb)))
-RETURNING id, public_identifier, reason
+RETURNING id, public_identifier, reason, created_at
 
 -- name: delete-blocked-leads-by-identifiers
 DELETE FROM blocked_leads
 WHERE workspace_id = :workspace_id
   AND public_identifier IN (SELECT jsonb_array_elements_text(CAST(:identifiers AS jsonb)))
-RETURNING id, public_identifier, reason
+RETURNING id, public_identifier, reason, created_at
 
 -- name: insert-events
 -- rows: [[id, public_identifier, reason], ...]

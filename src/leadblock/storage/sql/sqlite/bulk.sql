@@ -18,13 +18,13 @@ WHERE workspace_id = :workspace_id
 -- name: delete-blocked-leads-by-ids
 DELETE FROM blocked_leads
 WHERE workspace_id = :workspace_id AND id IN (SELECT value FROM json_each(:ids))
-RETURNING id, public_identifier, reason
+RETURNING id, public_identifier, reason, created_at
 
 -- name: delete-blocked-leads-by-identifiers
 DELETE FROM blocked_leads
 WHERE workspace_id = :workspace_id
   AND public_identifier IN (SELECT value FROM json_each(:identifiers))
-RETURNING id, public_identifier, reason
+RETURNING id, public_identifier, reason, created_at
 
 -- name: insert-events
 -- rows: [[id, public_identifier, reason], ...]
