@@ -33,6 +33,7 @@ test: lint typecheck
 	$(BIN)/pytest
 
 bench: $(DEV_STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench
 
 clean:

@@ -1,46 +1,88 @@
-"""`make bench`: leadblock's hot paths against a real server on 127.0.0.1.
+"""`make bench`: every hot path of issue #5 against a real server on 127.0.0.1.
 
-Measures, on a throwaway SQLite database and then on a throwaway PostgreSQL 15 cluster
-(`--backends`), with one server process:
-- bulk: 10,000-lead POST /blocked-leads requests until the workspace holds 1,000,000 blocks
-  (leads/s per 100,000, and the server's peak RSS);
-- check: POST /blocked-leads/check with 10,000 identifiers (half blocked) against those
-  1,000,000 blocks (latency, median of 20);
-- dispatch: claim 100 leads from a 100,000-lead campaign while the workspace holds 100,000
-  blocks, 10% of them leads of the campaign (latency, median of 30);
-- single: 1-lead POST /blocked-leads at 64 concurrent connections (requests/s, p50/p99,
-  median of several runs).
-Latencies are measured by the client and include HTTP and JSON on both sides.
-Everything is bounded in count and time and stops by itself.
+For each backend (`--backends`, default SQLite then a throwaway PostgreSQL 15 cluster) and each
+of `--runs` runs, on a fresh database and one fresh `leadblock serve` process with the reference
+routes on (`LEADBLOCK_REFERENCE_ROUTES`):
+- references: hello-world GET and a no-database POST validating 2 leads, 64 connections;
+- single: 1-lead `POST /blocked-leads` and `GET /blocked-leads/check`, 64 connections;
+- bulk: 10,000-lead `POST /blocked-leads` until the workspace holds `--bulk-total`
+  (leads/s per 100,000, server peak RSS);
+- check: `POST /blocked-leads/check` with 10,000 identifiers, half blocked (median of 20);
+- list: first page and a page reached by cursor at the end of the list (median of 20 each);
+- dispatch: claim 100 of a `--dispatch-size` campaign with as many workspace blocks, 10% of
+  them leads of the campaign (median of 30);
+- import / export: a CSV of `--transfer-rows` rows into an empty workspace, then exported
+  (rows/s; RSS growth of the server during the export).
+Every figure is the median over runs; ratio rows compare with references of the same run.
+It prints a table, writes docs/benchmarks.md and plots bulk throughput to docs/bulk.png.
+Latencies are measured by the client and include HTTP and JSON on both sides. Everything is
+bounded in count and time and stops by itself.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import os
+import platform
 import random
 import secrets
+import sqlite3
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import httpx
 import orjson
 from tests.postgres import postgres_cluster
-from tests.server import running_server
+from tests.server import Server, running_server
 
 from bench.load import http_request, run_load
+from bench.report import write_report
 from leadblock.config import Settings
 from leadblock.services import workspaces
 from leadblock.storage.db import Database
 from leadblock.storage.migrate import migrate
 
 BATCH = 10_000
+WORKSPACES = ("bulk", "dispatch", "single", "transfer")
+
+
+@dataclass
+class Run:
+    """The figures of one run on one backend."""
+
+    hello_get: float = 0.0
+    echo_post: float = 0.0
+    single_post: float = 0.0
+    single_check: float = 0.0
+    single_post_p99: float = 0.0
+    single_check_p99: float = 0.0
+    bulk_segments: list[tuple[int, float]] = field(default_factory=list)
+    bulk_rss_mb: float = 0.0
+    check_ms: float = 0.0
+    first_page_ms: float = 0.0
+    deep_page_ms: float = 0.0
+    dispatch_ms: float = 0.0
+    import_rows_s: float = 0.0
+    export_rows_s: float = 0.0
+    export_rss_growth_mb: float = 0.0
+
+    @property
+    def bulk_overall(self) -> float:
+        total = self.bulk_segments[-1][0]
+        seconds, previous = 0.0, 0
+        for done, rate in self.bulk_segments:
+            seconds += (done - previous) / rate
+            previous = done
+        return total / seconds
 
 
 def rss_mb(pid: int) -> float:
@@ -50,9 +92,30 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+class RssSampler:
+    """Peak RSS of a process, sampled every 20 ms in a thread while the block runs."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak, self._stop = pid, 0.0, threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.02):
+            self.peak = max(self.peak, rss_mb(self.pid))
+
+    def __enter__(self) -> RssSampler:
+        self.peak = rss_mb(self.pid)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def client(api: str, api_key: str) -> httpx.Client:
     headers = {"x-api-key": api_key, "content-type": "application/json"}
-    return httpx.Client(base_url=api, headers=headers, timeout=120)
+    return httpx.Client(base_url=api, headers=headers, timeout=300)
 
 
 def post(http: httpx.Client, path: str, body: object) -> httpx.Response:
@@ -65,54 +128,105 @@ def block_batch(identifiers: list[str]) -> dict[str, object]:
     return {"leads": [{"publicIdentifier": ident, "reason": "bench"} for ident in identifiers]}
 
 
-def bulk(http: httpx.Client, pid: int, total: int) -> tuple[list[tuple[int, float]], list[str]]:
-    """Blocks `total` new leads; returns leads/s per 100,000 and a sample of what was blocked."""
-    segments: list[tuple[int, float]] = []
-    sample: list[str] = []
-    segment_started, segment_leads, peak_rss = time.perf_counter(), 0, 0.0
-    for done in range(BATCH, total + 1, BATCH):
-        identifiers = [f"lead-{secrets.token_hex(6)}" for _ in range(BATCH)]
-        sample += identifiers[:500]
-        body = orjson.dumps(block_batch(identifiers))
-        response = http.post("/blocked-leads", content=body)
-        assert response.status_code == 200, response.text
-        segment_leads += BATCH
-        peak_rss = max(peak_rss, rss_mb(pid))
-        if done % 100_000 == 0 or done == total:
-            rate = segment_leads / (time.perf_counter() - segment_started)
-            segments.append((done, rate))
-            print(f"  bulk: {done:>9,} blocks  {rate:>9,.0f} leads/s  rss {peak_rss:.0f} MB")
-            segment_started, segment_leads = time.perf_counter(), 0
-    return segments, sample
-
-
-def timed(
-    runs: int, request: Callable[[], httpx.Response], verify: Callable[[Any], None]
-) -> list[float]:
-    """Latency of `request` until its whole answer has arrived; `verify` runs untimed."""
+def median_latency(runs: int, request: Callable[[], httpx.Response]) -> float:
+    """Median latency in ms of `request` until its whole answer has arrived."""
     latencies = []
     for _ in range(runs):
         started = time.perf_counter()
         response = request()
         latencies.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, response.text
-        verify(response.json())
-    return latencies
+    return statistics.median(latencies)
 
 
-def check_latency(http: httpx.Client, blocked_sample: list[str]) -> list[float]:
+def load(server: Server, make: Callable[[int], bytes], requests: int) -> tuple[float, float]:
+    """Requests/s and p99 ms at 64 connections; every answer must be a 200."""
+    port = int(server.url.rsplit(":", 1)[1])
+    result = run_load("127.0.0.1", port, make, connections=64, total=requests, max_seconds=60)
+    assert set(result.statuses) == {200}, result.statuses
+    return result.per_second, result.percentile(0.99)
+
+
+def single_paths(server: Server, api_key: str, run: Run, requests: int) -> None:
+    """The two single-lead paths, each right after its reference, on the same server."""
+    prefix = secrets.token_hex(4).encode()
+    echo_body = (
+        b'{"leads":[{"publicIdentifier":"echo-1","reason":"bench"},'
+        b'{"publicIdentifier":"echo-2","reason":"bench"}]}'
+    )
+
+    def hello(_: int) -> bytes:
+        return http_request("GET", "/reference/hello", api_key)
+
+    def echo(_: int) -> bytes:
+        return http_request("POST", "/reference/echo", api_key, echo_body)
+
+    def block(number: int) -> bytes:
+        body = b'{"leads":[{"publicIdentifier":"s-%s-%d","reason":"bench"}]}' % (prefix, number)
+        return http_request("POST", "/api/v1/blocked-leads", api_key, body)
+
+    def check(number: int) -> bytes:
+        path = (
+            f"/api/v1/blocked-leads/check?publicIdentifier=s-{prefix.decode()}-{number % requests}"
+        )
+        return http_request("GET", path, api_key)
+
+    run.echo_post, _ = load(server, echo, requests)
+    run.single_post, run.single_post_p99 = load(server, block, requests)
+    run.hello_get, _ = load(server, hello, 2 * requests)
+    run.single_check, run.single_check_p99 = load(server, check, 2 * requests)
+    print(
+        f"  single: POST {run.single_post:,.0f} req/s vs echo {run.echo_post:,.0f}; "
+        f"check GET {run.single_check:,.0f} vs hello {run.hello_get:,.0f}",
+        flush=True,
+    )
+
+
+def bulk(http: httpx.Client, pid: int, total: int, run: Run) -> list[str]:
+    """Blocks `total` new leads; returns a sample of what was blocked."""
+    sample: list[str] = []
+    segment_started, segment_leads = time.perf_counter(), 0
+    with RssSampler(pid) as rss:
+        for done in range(BATCH, total + 1, BATCH):
+            identifiers = [f"lead-{secrets.token_hex(6)}" for _ in range(BATCH)]
+            sample += identifiers[:500]
+            body = orjson.dumps(block_batch(identifiers))
+            response = http.post("/blocked-leads", content=body)
+            assert response.status_code == 200, response.text
+            segment_leads += BATCH
+            if done % 100_000 == 0 or done == total:
+                rate = segment_leads / (time.perf_counter() - segment_started)
+                run.bulk_segments.append((done, rate))
+                print(f"  bulk: {done:>9,} blocks {rate:>9,.0f} leads/s", flush=True)
+                segment_started, segment_leads = time.perf_counter(), 0
+    run.bulk_rss_mb = rss.peak
+    return sample
+
+
+def check_and_list(http: httpx.Client, blocked_sample: list[str], run: Run) -> None:
     known = random.sample(blocked_sample, 5000)
     body = {"publicIdentifiers": known + [f"free-{secrets.token_hex(6)}" for _ in range(5000)]}
-
     content = orjson.dumps(body)
+    answer = http.post("/blocked-leads/check", content=content).json()
+    assert sum(1 for result in answer["results"] if result["blocked"]) == 5000
+    run.check_ms = median_latency(20, lambda: http.post("/blocked-leads/check", content=content))
 
-    def verify(answer: Any) -> None:
-        assert sum(1 for result in answer["results"] if result["blocked"]) == 5000
+    total = int(http.get("/blocked-leads", params={"limit": 1}).headers["x-total-count"])
+    # Untimed: reach the end of the list once by offset to get a cursor that points there.
+    deep = http.get("/blocked-leads", params={"limit": 100, "offset": total - 200})
+    cursor = deep.headers["x-next-cursor"]
+    run.first_page_ms = median_latency(20, lambda: http.get("/blocked-leads"))
+    run.deep_page_ms = median_latency(
+        20, lambda: http.get("/blocked-leads", params={"cursor": cursor})
+    )
+    print(
+        f"  check 10k {run.check_ms:.1f} ms; list first {run.first_page_ms:.1f} ms, "
+        f"deep {run.deep_page_ms:.1f} ms",
+        flush=True,
+    )
 
-    return timed(20, lambda: http.post("/blocked-leads/check", content=content), verify)
 
-
-def dispatch_latency(http: httpx.Client, size: int) -> list[float]:
+def dispatch(http: httpx.Client, size: int, run: Run) -> None:
     leads = [f"prospect-{i:06d}" for i in range(size)]
     blocked = random.sample(leads, size // 10)
     blocked += [f"other-{secrets.token_hex(6)}" for _ in range(size - len(blocked))]
@@ -123,37 +237,46 @@ def dispatch_latency(http: httpx.Client, size: int) -> list[float]:
         batch = [{"publicIdentifier": ident} for ident in leads[start : start + BATCH]]
         post(http, f"/campaigns/{campaign}/leads", {"leads": batch})
 
-    def verify(answer: Any) -> None:
-        assert len(answer["leads"]) == 100
+    def claim() -> httpx.Response:
+        response = http.post(f"/campaigns/{campaign}/dispatch", content=b'{"limit":100}')
+        assert len(response.json()["leads"]) == 100
+        return response
 
-    return timed(
-        30, lambda: http.post(f"/campaigns/{campaign}/dispatch", content=b'{"limit":100}'), verify
+    run.dispatch_ms = median_latency(30, claim)
+    print(f"  dispatch 100 of {size:,}: {run.dispatch_ms:.1f} ms", flush=True)
+
+
+def transfer(http: httpx.Client, pid: int, rows: int, run: Run) -> None:
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(["publicIdentifier", "reason"])
+    writer.writerows([f"import-{secrets.token_hex(6)}", "crm export"] for _ in range(rows))
+    content = text.getvalue().encode()
+
+    started = time.perf_counter()
+    response = http.post(
+        "/blocked-leads/import", content=content, headers={"content-type": "text/csv"}
     )
+    seconds = time.perf_counter() - started
+    assert response.status_code == 200, response.text
+    assert response.json()["blocked"] == rows, response.text
+    run.import_rows_s = rows / seconds
 
-
-def single(port: int, api_key: str, runs: int, requests: int) -> list[float]:
-    rates = []
-    for run in range(runs):
-        prefix = secrets.token_hex(4).encode()
-
-        def make(number: int, prefix: bytes = prefix) -> bytes:
-            body = b'{"leads":[{"publicIdentifier":"s-%s-%d","reason":"bench"}]}' % (prefix, number)
-            return http_request("POST", "/api/v1/blocked-leads", api_key, body)
-
-        result = run_load("127.0.0.1", port, make, connections=64, total=requests, max_seconds=60)
-        assert set(result.statuses) == {200}, result.statuses
-        rates.append(result.per_second)
-        print(
-            f"  single run {run + 1}: {result.per_second:,.0f} req/s  "
-            f"p50 {result.median_ms:.1f} ms  p99 {result.percentile(0.99):.1f} ms"
-        )
-    return rates
-
-
-def describe(latencies: list[float]) -> str:
-    ordered = sorted(latencies)
-    p95 = ordered[int(0.95 * (len(ordered) - 1))]
-    return f"median {statistics.median(latencies):.1f} ms, p95 {p95:.1f} ms"
+    baseline = rss_mb(pid)
+    exported = 0
+    started = time.perf_counter()
+    with RssSampler(pid) as rss, http.stream("GET", "/blocked-leads/export") as stream:
+        for _line in stream.iter_lines():
+            exported += 1
+    seconds = time.perf_counter() - started
+    assert exported == rows + 1, exported
+    run.export_rows_s = rows / seconds
+    run.export_rss_growth_mb = rss.peak - baseline
+    print(
+        f"  import {run.import_rows_s:,.0f} rows/s; export {run.export_rows_s:,.0f} rows/s "
+        f"(RSS +{run.export_rss_growth_mb:.1f} MB)",
+        flush=True,
+    )
 
 
 @contextmanager
@@ -165,52 +288,80 @@ def database_url(backend: str, folder: str) -> Iterator[str]:
         yield cluster.create_database("leadblock_bench")
 
 
-def run_backend(backend: str, args: argparse.Namespace) -> dict[str, str]:
-    print(f"== {backend}", flush=True)
+def one_run(backend: str, args: argparse.Namespace) -> Run:
+    run = Run()
     with tempfile.TemporaryDirectory() as folder, database_url(backend, folder) as url:
         database = Database(Settings(database_url=url))
         migrate(database)
         with database.transaction(write=True) as tx:
-            keys = [
-                workspaces.create_workspace(tx, name)[2] for name in ("bulk", "dispatch", "single")
-            ]
+            keys = dict(
+                zip(
+                    WORKSPACES,
+                    (workspaces.create_workspace(tx, name)[2] for name in WORKSPACES),
+                    strict=True,
+                )
+            )
         database.dispose()
         with running_server(
-            url, Path(folder) / "server.log", LEADBLOCK_LOG_LEVEL="warning"
+            url,
+            Path(folder) / "server.log",
+            LEADBLOCK_LOG_LEVEL="warning",
+            LEADBLOCK_REFERENCE_ROUTES="true",
         ) as server:
-            port = int(server.url.rsplit(":", 1)[1])
-            with client(server.api, keys[0]) as http:
-                segments, sample = bulk(http, server.process.pid, args.bulk_total)
-                checks = check_latency(http, sample)
-            with client(server.api, keys[1]) as http:
-                claims = dispatch_latency(http, args.dispatch_size)
-            rates = single(port, keys[2], args.runs, args.single_requests)
-    overall = args.bulk_total / sum(100_000 / rate for _, rate in segments)
-    return {
-        "bulk leads/s (overall; first → last 100k)": (
-            f"{overall:,.0f} ({segments[0][1]:,.0f} → {segments[-1][1]:,.0f})"
+            pid = server.process.pid
+            single_paths(server, keys["single"], run, args.single_requests)
+            with client(server.api, keys["bulk"]) as http:
+                sample = bulk(http, pid, args.bulk_total, run)
+                check_and_list(http, sample, run)
+            with client(server.api, keys["dispatch"]) as http:
+                dispatch(http, args.dispatch_size, run)
+            with client(server.api, keys["transfer"]) as http:
+                transfer(http, pid, args.transfer_rows, run)
+    return run
+
+
+def machine() -> str:
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
         ),
-        f"check 10,000 vs {args.bulk_total:,}": describe(checks),
-        f"dispatch 100 of {args.dispatch_size:,}": describe(claims),
-        "single-lead POST req/s, 64 conns": f"{statistics.median(rates):,.0f}",
-    }
+        platform.processor(),
+    )
+    memory = next(
+        int(line.split()[1]) // 1024**2
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    return (
+        f"{os.cpu_count()} × {model}, {memory} GiB RAM, Linux {platform.release()}, "
+        f"Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--bulk-total", type=int, default=1_000_000)
     parser.add_argument("--dispatch-size", type=int, default=100_000)
+    parser.add_argument("--transfer-rows", type=int, default=1_000_000)
     parser.add_argument("--single-requests", type=int, default=10_000)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--report", type=Path, default=Path("docs"), help="folder for benchmarks.md and bulk.png"
+    )
+    parser.add_argument("--no-report", action="store_true", help="print only")
     args = parser.parse_args()
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
-    results = {backend: run_backend(backend, args) for backend in args.backends.split(",")}
-    backends = list(results)
-    print("\n| path | " + " | ".join(backends) + " |")
-    print("|---|" + "---|" * len(backends))
-    for row in results[backends[0]]:
-        print(f"| {row} | " + " | ".join(results[b][row] for b in backends) + " |")
+    print(f"machine: {machine()}", flush=True)
+    results: dict[str, list[Run]] = {}
+    for backend in args.backends.split(","):
+        results[backend] = []
+        for number in range(args.runs):
+            print(f"== {backend}, run {number + 1} of {args.runs}", flush=True)
+            results[backend].append(one_run(backend, args))
+    command = "python -m bench " + " ".join(sys.argv[1:])
+    write_report(results, args, machine(), command.strip(), None if args.no_report else args.report)
 
 
 if __name__ == "__main__":

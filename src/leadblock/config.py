@@ -48,6 +48,10 @@ class Settings(BaseSettings):
         description="PostgreSQL statement_timeout (0: none)",
     )
     log_level: str = Field(default="info", description="uvicorn log level")
+    reference_routes: bool = Field(
+        default=False,
+        description="serve /reference/hello and /reference/echo, the yardsticks of `make bench`",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -17,7 +17,7 @@ from tests.server import Server, running_server
 def small_server(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     log: Path = tmp_path_factory.mktemp("small") / "server.log"
     limits = {"LEADBLOCK_MAX_BODY_BYTES": "1000", "LEADBLOCK_MAX_IMPORT_BYTES": "2000"}
-    with running_server(database.url, log, **limits) as server:
+    with running_server(database.url, log, **limits, LEADBLOCK_REFERENCE_ROUTES="true") as server:
         yield server
 
 
@@ -59,3 +59,12 @@ def test_import_has_its_own_limit(small_client: httpx.Client) -> None:
     response = small_client.post("/blocked-leads/import", content=too_big)
     assert response.status_code == 413
     assert response.json()["success"] is False
+
+
+def test_reference_routes_are_off_unless_asked_for(server: Server, small_server: Server) -> None:
+    assert httpx.get(f"{server.url}/reference/hello").status_code == 404
+    assert httpx.get(f"{small_server.url}/reference/hello").json()["message"] == "hello"
+    two = {"leads": [{"publicIdentifier": "a-1"}, {"publicIdentifier": "b-2"}]}
+    echo = httpx.post(f"{small_server.url}/reference/echo", json=two)
+    assert echo.json() == {"success": True, "leads": 2}
+    assert httpx.post(f"{small_server.url}/reference/echo", json={}).status_code == 400

@@ -4,7 +4,6 @@ check (which `serve` runs before accepting requests)."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
 
 from leadblock.config import Settings
 from leadblock.storage.db import Database
@@ -46,7 +45,7 @@ def test_an_untyped_parameter_fails_the_check_on_postgresql(postgres: PostgresCl
 def assert_check_fails(database_url: str, sql: str) -> None:
     database = Database(Settings(database_url=database_url))
     try:
-        database.queries["broken"] = text(sql)
+        database.add_query("broken", sql)
         with pytest.raises(RuntimeError, match="broken"):
             database.check_queries()
     finally:

@@ -11,7 +11,7 @@ from leadblock import __version__
 from leadblock.api.errors import install_error_handlers
 from leadblock.api.limits import BodyLimitMiddleware
 from leadblock.api.responses import OrjsonResponse
-from leadblock.api.routes import blocked_leads, campaigns
+from leadblock.api.routes import blocked_leads, campaigns, reference
 from leadblock.api.schemas import ErrorResponse
 from leadblock.config import Settings
 from leadblock.storage.db import Database
@@ -47,6 +47,8 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     api.include_router(blocked_leads.router)
     api.include_router(campaigns.router)
     app.include_router(api)
+    if settings.reference_routes:
+        app.include_router(reference.router)
     install_error_handlers(app)
     app.openapi = lambda: _openapi_without_422(app)  # type: ignore[method-assign]
     app.add_middleware(
