@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -41,3 +43,47 @@ def test_locked_database_is_503_then_recovers(tmp_path: Path) -> None:
             accepted = client.post("/blocked-leads", json=body)
             assert accepted.status_code == 200
             assert accepted.json()["blocked"] == 1
+
+
+def test_a_write_waiting_for_another_process_does_not_stall_the_server(tmp_path: Path) -> None:
+    """Small requests run on the event loop; one that would wait for SQLite's lock moves to a
+    worker thread instead, so reads keep being answered while it waits, and it still lands."""
+    url = f"sqlite:///{tmp_path / 'waiting.db'}"
+    database = Database(Settings(database_url=url))
+    migrate(database)
+    with database.transaction(write=True) as tx:
+        _workspace, _key, api_key = workspaces.create_workspace(tx, "waiting")
+    database.dispose()
+    headers = {"x-api-key": api_key}
+    with running_server(url, tmp_path / "server.log") as server:
+        httpx.get(f"{server.api}/blocked-leads", headers=headers)  # lastUsedAt written now
+        holder = sqlite3.connect(tmp_path / "waiting.db", isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        answers: list[str] = []
+
+        def write() -> None:
+            body = {"leads": [{"publicIdentifier": "patient-lead"}]}
+            response = httpx.post(f"{server.api}/blocked-leads", json=body, headers=headers)
+            answers.append(f"write {response.status_code}")
+
+        writer = threading.Thread(target=write)
+        try:
+            writer.start()
+            time.sleep(0.3)  # let the write reach the lock; the order below is what is checked
+            check = httpx.get(
+                f"{server.api}/blocked-leads/check",
+                params={"publicIdentifier": "patient-lead"},
+                headers=headers,
+            )
+            answers.append(f"check {check.status_code} {check.json()['results'][0]['blocked']}")
+        finally:
+            holder.execute("COMMIT")
+            holder.close()
+        writer.join(timeout=30)
+        assert answers == ["check 200 False", "write 200"]
+        again = httpx.get(
+            f"{server.api}/blocked-leads/check",
+            params={"publicIdentifier": "patient-lead"},
+            headers=headers,
+        )
+        assert again.json()["results"][0]["blocked"] is True

@@ -63,6 +63,15 @@ def revoke_key(tx: Transaction, key_id: str) -> ApiKey:
     return key
 
 
+def require_key_shape(plain: str | None) -> str:
+    """The key if it has the shape of one (no database involved), else `NotAuthenticated`."""
+    if not plain:
+        raise NotAuthenticated("Missing API key: send it in the x-api-key header.")
+    if _KEY_SHAPE.match(plain) is None:
+        raise NotAuthenticated("Invalid or revoked API key.")
+    return plain
+
+
 def authenticate(database: Database, plain: str | None) -> Caller:
     """The caller a key stands for; every request checks the database, so a revocation
     takes effect on the next request of every process."""

@@ -14,6 +14,7 @@ import threading
 from collections import namedtuple
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -34,6 +35,24 @@ _UNAVAILABLE: tuple[type[Exception], ...] = (
     psycopg.OperationalError,
     psycopg.InterfaceError,
 )
+
+
+class WouldBlock(Exception):
+    """Raised in `no_wait()` mode when the database cannot be had without waiting."""
+
+
+_no_wait: ContextVar[bool] = ContextVar("leadblock_no_wait", default=False)
+
+
+@contextmanager
+def no_wait() -> Iterator[None]:
+    """Within this block, SQLite transactions never wait for a lock: they raise `WouldBlock`
+    instead, before anything is written. Lets small requests run on the event loop."""
+    token = _no_wait.set(True)
+    try:
+        yield
+    finally:
+        _no_wait.reset(token)
 
 
 @lru_cache(maxsize=512)
@@ -90,6 +109,7 @@ class Database:
         self.dialect = self.engine.dialect.name
         self.queries = load_queries(self.dialect)
         self._sqlite_write_lock = threading.Lock()
+        self._busy_timeout_ms = settings.db_busy_timeout_ms
 
     def add_query(self, name: str, source: str) -> None:
         self.queries[name] = for_driver(source, self.dialect)
@@ -100,8 +120,13 @@ class Database:
             # SQLite has one writer at a time. Queue this process's writers on a lock, handed
             # over at once, instead of in SQLite's busy handler, which polls with sleeps of up
             # to 100 ms. Other processes still wait through the busy timeout.
-            with self._sqlite_write_lock, self._transaction(write=True) as tx:
-                yield tx
+            if not self._sqlite_write_lock.acquire(blocking=not _no_wait.get()):
+                raise WouldBlock
+            try:
+                with self._transaction(write=True) as tx:
+                    yield tx
+            finally:
+                self._sqlite_write_lock.release()
             return
         with self._transaction(write=write) as tx:
             yield tx
@@ -123,9 +148,15 @@ class Database:
             if self.dialect == "sqlite":
                 # BEGIN IMMEDIATE takes the write lock up front: two writers never deadlock
                 # upgrading read locks.
-                cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                if write and _no_wait.get():
+                    self._begin_immediate_or_raise(cursor)
+                else:
+                    cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             yield Transaction(cursor, self.queries, self.dialect)
             connection.commit()
+        except WouldBlock:
+            _roll_back(connection)
+            raise
         except _UNAVAILABLE as error:
             _roll_back(connection)
             if _connection_lost(connection):
@@ -141,6 +172,18 @@ class Database:
             raise
         finally:
             connection.close()
+
+    def _begin_immediate_or_raise(self, cursor: Any) -> None:
+        """BEGIN IMMEDIATE without the busy timeout: `WouldBlock` if another process writes."""
+        cursor.execute("PRAGMA busy_timeout=0")
+        try:
+            cursor.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if "locked" in str(error) or "busy" in str(error):
+                raise WouldBlock from error
+            raise
+        finally:
+            cursor.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")
 
     def check_queries(self) -> None:
         """Prepare every named query against the current schema; raise on the first bad one.

@@ -12,7 +12,8 @@ from fastapi import APIRouter, Body, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
-from leadblock.api.dependencies import CallerDep, DatabaseDep
+from leadblock.api.dependencies import ApiKeyDep, DatabaseDep
+from leadblock.api.inline import run_database_work
 from leadblock.api.paging import Cursor, Limit, Offset, paged_response
 from leadblock.api.responses import OrjsonResponse
 from leadblock.api.schemas import (
@@ -32,12 +33,13 @@ from leadblock.api.schemas import (
     event_json,
 )
 from leadblock.services import audit, blocklist, transfer
+from leadblock.services.keys import authenticate
 
 router = APIRouter(prefix="/blocked-leads", tags=["Workspace blocklist"])
 
 
 @router.post("", response_model=BlockResponse)
-def block_leads(body: BlockRequest, caller: CallerDep, database: DatabaseDep) -> Response:
+async def block_leads(body: BlockRequest, api_key: ApiKeyDep, database: DatabaseDep) -> Response:
     """Block leads for the whole workspace (WaLead-compatible).
 
     All or nothing: if any entry is invalid, the answer is 400 listing every bad entry and
@@ -46,8 +48,13 @@ def block_leads(body: BlockRequest, caller: CallerDep, database: DatabaseDep) ->
     The blocks are durable once the answer is sent.
     """
     raw = [(lead.public_identifier, lead.reason) for lead in body.leads]
-    with database.transaction(write=True) as tx:
-        outcome = blocklist.block_leads(tx, caller, raw)
+
+    def work() -> blocklist.BlockOutcome:
+        caller = authenticate(database, api_key)
+        with database.transaction(write=True) as tx:
+            return blocklist.block_leads(tx, caller, raw)
+
+    outcome = await run_database_work(database, work, len(raw))
     return OrjsonResponse(
         {
             "success": True,
@@ -63,7 +70,7 @@ def block_leads(body: BlockRequest, caller: CallerDep, database: DatabaseDep) ->
 @router.get("", response_model=list[BlockedLeadOut])
 def list_blocked_leads(
     request: Request,
-    caller: CallerDep,
+    api_key: ApiKeyDep,
     database: DatabaseDep,
     sort: Annotated[Literal["ASC", "DESC", "asc", "desc"], Query()] = "DESC",
     offset: Offset = 0,
@@ -79,6 +86,7 @@ def list_blocked_leads(
     Headers: `X-Total-Count` (rows matching `search`), and when more rows exist `X-Next-Cursor`
     and `Link: <…>; rel="next"`. Pass the cursor back for the next page.
     """
+    caller = authenticate(database, api_key)
     with database.transaction() as tx:
         page = blocklist.list_blocked_leads(
             tx,
@@ -95,27 +103,37 @@ def list_blocked_leads(
 
 
 @router.post("/check", response_model=CheckResponse)
-def check_leads(body: CheckRequest, caller: CallerDep, database: DatabaseDep) -> Response:
+async def check_leads(body: CheckRequest, api_key: ApiKeyDep, database: DatabaseDep) -> Response:
     """Tell, for up to 10,000 identifiers or URLs, whether each is blocked right now.
 
     Results come in input order. An invalid input gets `"blocked": null` and an `error` instead
     of failing the request. An unknown `campaignId` is a 404.
     """
-    with database.transaction() as tx:
-        results = blocklist.check(tx, caller, body.public_identifiers, body.campaign_id)
+
+    def work() -> list[blocklist.CheckResult]:
+        caller = authenticate(database, api_key)
+        with database.transaction() as tx:
+            return blocklist.check(tx, caller, body.public_identifiers, body.campaign_id)
+
+    results = await run_database_work(database, work, len(body.public_identifiers))
     return OrjsonResponse({"success": True, "results": [check_result_json(r) for r in results]})
 
 
 @router.get("/check", response_model=CheckResponse)
-def check_lead(
-    caller: CallerDep,
+async def check_lead(
+    api_key: ApiKeyDep,
     database: DatabaseDep,
     public_identifier: Annotated[str, Query(alias="publicIdentifier", max_length=2000)],
     campaign_id: Annotated[str | None, Query(alias="campaignId", max_length=200)] = None,
 ) -> Response:
     """Check one identifier or URL; the same envelope as `POST /check`, with one result."""
-    with database.transaction() as tx:
-        results = blocklist.check(tx, caller, [public_identifier], campaign_id)
+
+    def work() -> list[blocklist.CheckResult]:
+        caller = authenticate(database, api_key)
+        with database.transaction() as tx:
+            return blocklist.check(tx, caller, [public_identifier], campaign_id)
+
+    results = await run_database_work(database, work)
     return OrjsonResponse({"success": True, "results": [check_result_json(r) for r in results]})
 
 
@@ -124,11 +142,12 @@ def check_lead(
     response_class=StreamingResponse,
     responses={200: {"content": {"text/csv": {}}, "description": "CSV of the blocklist"}},
 )
-def export_blocked_leads(caller: CallerDep, database: DatabaseDep) -> Response:
+def export_blocked_leads(api_key: ApiKeyDep, database: DatabaseDep) -> Response:
     """Download the whole blocklist as CSV (`publicIdentifier,reason,createdAt,id`), oldest first.
 
     Streamed in constant memory. Cells a spreadsheet would run as a formula get a leading `'`.
     """
+    caller = authenticate(database, api_key)
     return StreamingResponse(
         transfer.export_csv(database, caller),
         media_type="text/csv; charset=utf-8",
@@ -147,13 +166,14 @@ def export_blocked_leads(caller: CallerDep, database: DatabaseDep) -> Response:
     },
 )
 async def import_blocked_leads(
-    request: Request, caller: CallerDep, database: DatabaseDep
+    request: Request, api_key: ApiKeyDep, database: DatabaseDep
 ) -> Response:
     """Block every row of a CSV file (header row; `publicIdentifier`, optional `reason`).
 
     Up to 1,000,000 rows; LinkedIn URLs accepted; a UTF-8 BOM is ignored; the `'` that export
     adds is removed. All or nothing, like `POST /blocked-leads`; the answer carries counts only.
     """
+    caller = await run_in_threadpool(authenticate, database, api_key)
     with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
         async for chunk in request.stream():
             spool.write(chunk)
@@ -174,7 +194,7 @@ async def import_blocked_leads(
 @router.get("/events", response_model=list[EventOut])
 def list_events(
     request: Request,
-    caller: CallerDep,
+    api_key: ApiKeyDep,
     database: DatabaseDep,
     limit: Limit = 100,
     offset: Offset = 0,
@@ -188,6 +208,7 @@ def list_events(
 ) -> Response:
     """The audit trail, newest first: every block, unblock and reason change, with the id of the
     key that made it. Events stay after the block itself is removed."""
+    caller = authenticate(database, api_key)
     with database.transaction() as tx:
         page = audit.list_events(
             tx,
@@ -205,7 +226,7 @@ def list_events(
 
 @router.delete("", response_model=UnblockResponse)
 def unblock_leads(
-    caller: CallerDep,
+    api_key: ApiKeyDep,
     database: DatabaseDep,
     body: Annotated[
         list[str] | UnblockRequest,
@@ -217,6 +238,7 @@ def unblock_leads(
     Ids that are not records of this workspace are listed in `notFound`; an invalid identifier
     is a 400 and nothing is removed.
     """
+    caller = authenticate(database, api_key)
     ids, identifiers = (body, []) if isinstance(body, list) else (body.ids, body.public_identifiers)
     with database.transaction(write=True) as tx:
         outcome = blocklist.unblock(tx, caller, ids, identifiers)
@@ -231,8 +253,9 @@ def unblock_leads(
 
 
 @router.get("/{lead_id}", response_model=BlockedLeadOut)
-def get_blocked_lead(lead_id: str, caller: CallerDep, database: DatabaseDep) -> Response:
+def get_blocked_lead(lead_id: str, api_key: ApiKeyDep, database: DatabaseDep) -> Response:
     """One blocked lead by record id."""
+    caller = authenticate(database, api_key)
     with database.transaction() as tx:
         lead = blocklist.get_blocked_lead(tx, caller, lead_id)
     return OrjsonResponse(blocked_lead_json(lead))
@@ -240,17 +263,19 @@ def get_blocked_lead(lead_id: str, caller: CallerDep, database: DatabaseDep) -> 
 
 @router.patch("/{lead_id}", response_model=BlockedLeadOut)
 def update_reason(
-    lead_id: str, body: ReasonUpdate, caller: CallerDep, database: DatabaseDep
+    lead_id: str, body: ReasonUpdate, api_key: ApiKeyDep, database: DatabaseDep
 ) -> Response:
     """Change the reason of a block (null or empty clears it)."""
+    caller = authenticate(database, api_key)
     with database.transaction(write=True) as tx:
         lead = blocklist.update_reason(tx, caller, lead_id, body.reason)
     return OrjsonResponse(blocked_lead_json(lead))
 
 
 @router.delete("/{lead_id}", response_model=SuccessResponse)
-def unblock_lead(lead_id: str, caller: CallerDep, database: DatabaseDep) -> Response:
+def unblock_lead(lead_id: str, api_key: ApiKeyDep, database: DatabaseDep) -> Response:
     """Unblock one lead by record id."""
+    caller = authenticate(database, api_key)
     with database.transaction(write=True) as tx:
         blocklist.unblock_one(tx, caller, lead_id)
     return OrjsonResponse({"success": True, "message": "Lead unblocked."})

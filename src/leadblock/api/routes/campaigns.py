@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Request
 from starlette.responses import Response
 
-from leadblock.api.dependencies import CallerDep, DatabaseDep
+from leadblock.api.dependencies import ApiKeyDep, DatabaseDep
+from leadblock.api.inline import run_database_work
 from leadblock.api.paging import Cursor, Limit, Offset, paged_response
 from leadblock.api.responses import OrjsonResponse
 from leadblock.api.schemas import (
@@ -30,13 +31,15 @@ from leadblock.api.schemas import (
 )
 from leadblock.services import campaigns
 from leadblock.services.campaigns import RawLead
+from leadblock.services.keys import authenticate
 
 router = APIRouter(prefix="/campaigns", tags=["Campaigns"])
 
 
 @router.post("", response_model=CampaignCreated)
-def create_campaign(body: CampaignIn, caller: CallerDep, database: DatabaseDep) -> Response:
+def create_campaign(body: CampaignIn, api_key: ApiKeyDep, database: DatabaseDep) -> Response:
     """Create a campaign of the key's workspace."""
+    caller = authenticate(database, api_key)
     with database.transaction(write=True) as tx:
         campaign = campaigns.create_campaign(tx, caller, body.name)
     return OrjsonResponse(
@@ -47,13 +50,14 @@ def create_campaign(body: CampaignIn, caller: CallerDep, database: DatabaseDep) 
 @router.get("", response_model=list[CampaignOut])
 def list_campaigns(
     request: Request,
-    caller: CallerDep,
+    api_key: ApiKeyDep,
     database: DatabaseDep,
     limit: Limit = 100,
     offset: Offset = 0,
     cursor: Cursor = None,
 ) -> Response:
     """The workspace's campaigns, newest first, paged like `GET /blocked-leads`."""
+    caller = authenticate(database, api_key)
     with database.transaction() as tx:
         page = campaigns.list_campaigns(tx, caller, limit=limit, offset=offset, cursor=cursor)
     return paged_response(
@@ -62,16 +66,18 @@ def list_campaigns(
 
 
 @router.get("/{campaign_id}", response_model=CampaignOut)
-def get_campaign(campaign_id: str, caller: CallerDep, database: DatabaseDep) -> Response:
+def get_campaign(campaign_id: str, api_key: ApiKeyDep, database: DatabaseDep) -> Response:
     """One campaign."""
+    caller = authenticate(database, api_key)
     with database.transaction() as tx:
         campaign = campaigns.get_campaign(tx, caller, campaign_id)
     return OrjsonResponse(campaign_json(campaign))
 
 
 @router.delete("/{campaign_id}", response_model=SuccessResponse)
-def delete_campaign(campaign_id: str, caller: CallerDep, database: DatabaseDep) -> Response:
+def delete_campaign(campaign_id: str, api_key: ApiKeyDep, database: DatabaseDep) -> Response:
     """Delete a campaign with its leads and campaign blocks. Its audit events stay."""
+    caller = authenticate(database, api_key)
     with database.transaction(write=True) as tx:
         campaigns.delete_campaign(tx, caller, campaign_id)
     return OrjsonResponse({"success": True, "message": "Campaign deleted."})
@@ -79,9 +85,10 @@ def delete_campaign(campaign_id: str, caller: CallerDep, database: DatabaseDep) 
 
 @router.post("/{campaign_id}/blocked-leads", response_model=CampaignBlockResponse)
 def block_in_campaign(
-    campaign_id: str, body: CampaignBlockRequest, caller: CallerDep, database: DatabaseDep
+    campaign_id: str, body: CampaignBlockRequest, api_key: ApiKeyDep, database: DatabaseDep
 ) -> Response:
     """Block leads for this campaign only (WaLead-compatible). All or nothing, idempotent."""
+    caller = authenticate(database, api_key)
     with database.transaction(write=True) as tx:
         outcome = campaigns.block_in_campaign(
             tx, caller, campaign_id, body.public_identifiers, body.reason
@@ -100,12 +107,13 @@ def block_in_campaign(
 @router.get("/{campaign_id}/blocked-leads", response_model=list[CampaignBlockOut])
 def list_campaign_blocks(
     campaign_id: str,
-    caller: CallerDep,
+    api_key: ApiKeyDep,
     database: DatabaseDep,
     skip: Annotated[int, Query(ge=0, description="Rows to skip")] = 0,
     take: Annotated[int, Query(ge=1, le=100, description="Page size, 1–100")] = 10,
 ) -> Response:
     """The campaign's own blocks, newest first (WaLead shape); `X-Total-Count` header."""
+    caller = authenticate(database, api_key)
     with database.transaction() as tx:
         items, total = campaigns.list_campaign_blocks(tx, caller, campaign_id, skip=skip, take=take)
     return OrjsonResponse(
@@ -116,11 +124,12 @@ def list_campaign_blocks(
 @router.delete("/{campaign_id}/blocked-leads", response_model=CampaignUnblockResponse)
 def unblock_in_campaign(
     campaign_id: str,
-    caller: CallerDep,
+    api_key: ApiKeyDep,
     database: DatabaseDep,
     body: Annotated[list[str], Body(description="Public identifiers or profile URLs")],
 ) -> Response:
     """Remove campaign blocks. A workspace block of the same lead stays in force."""
+    caller = authenticate(database, api_key)
     with database.transaction(write=True) as tx:
         outcome = campaigns.unblock_in_campaign(tx, caller, campaign_id, body)
     return OrjsonResponse(
@@ -135,10 +144,11 @@ def unblock_in_campaign(
 
 @router.post("/{campaign_id}/leads", response_model=EnrolResponse)
 def enrol_leads(
-    campaign_id: str, body: EnrolRequest, caller: CallerDep, database: DatabaseDep
+    campaign_id: str, body: EnrolRequest, api_key: ApiKeyDep, database: DatabaseDep
 ) -> Response:
     """Enrol up to 10,000 leads. Blocked leads are enrolled too and wait, pending, until
     unblocked; a lead already in the campaign keeps its record and status."""
+    caller = authenticate(database, api_key)
     raw = [
         RawLead(
             lead.public_identifier, lead.first_name, lead.last_name, lead.company_name, lead.email
@@ -163,7 +173,7 @@ def enrol_leads(
 def list_leads(
     request: Request,
     campaign_id: str,
-    caller: CallerDep,
+    api_key: ApiKeyDep,
     database: DatabaseDep,
     limit: Limit = 100,
     offset: Offset = 0,
@@ -171,6 +181,7 @@ def list_leads(
 ) -> Response:
     """The campaign's leads in enrolment order, with `blocked` computed now (`null`, or the
     block in force: a workspace block wins over a campaign block)."""
+    caller = authenticate(database, api_key)
     with database.transaction() as tx:
         page = campaigns.list_leads(
             tx, caller, campaign_id, limit=limit, offset=offset, cursor=cursor
@@ -181,9 +192,9 @@ def list_leads(
 
 
 @router.post("/{campaign_id}/dispatch", response_model=DispatchResponse)
-def dispatch(
+async def dispatch(
     campaign_id: str,
-    caller: CallerDep,
+    api_key: ApiKeyDep,
     database: DatabaseDep,
     body: DispatchRequest | None = None,
 ) -> Response:
@@ -194,6 +205,11 @@ def dispatch(
     before this request is honoured. An empty `leads` means nothing is eligible now.
     """
     limit = body.limit if body else 100
-    with database.transaction(write=True) as tx:
-        views = campaigns.dispatch(tx, caller, campaign_id, limit)
+
+    def work() -> list[campaigns.LeadView]:
+        caller = authenticate(database, api_key)
+        with database.transaction(write=True) as tx:
+            return campaigns.dispatch(tx, caller, campaign_id, limit)
+
+    views = await run_database_work(database, work, limit)
     return OrjsonResponse({"success": True, "leads": [campaign_lead_json(v) for v in views]})
