@@ -38,7 +38,13 @@ def free_port() -> int:
 def running_server(database_url: str, log: Path, *args: str, **env: str) -> Iterator[Server]:
     """`leadblock serve` in its own process, stopped (SIGTERM, then SIGKILL) afterwards."""
     port = free_port()
-    environment = {**os.environ, "LEADBLOCK_DATABASE_URL": database_url, **env}
+    # Tests drive servers hard from one key; the rate-limit tests set their own limit.
+    environment = {
+        **os.environ,
+        "LEADBLOCK_DATABASE_URL": database_url,
+        "LEADBLOCK_RATE_LIMIT": "1000000/second",
+        **env,
+    }
     with log.open("wb") as sink:
         process = subprocess.Popen(
             [LEADBLOCK, "serve", "--host", "127.0.0.1", "--port", str(port), *args],

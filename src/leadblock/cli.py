@@ -6,6 +6,7 @@ Errors print one line on stderr and exit with a code per error kind (see EXIT_CO
 
 from __future__ import annotations
 
+import copy
 import json
 import sys
 from collections.abc import Iterator
@@ -86,8 +87,29 @@ def serve(
         port=port,
         workers=workers,
         log_level=settings.log_level,
+        log_config=_log_config(settings.log_level),
+        access_log=False,  # leadblock writes its own, structured (api/access_log.py)
         proxy_headers=False,
     )
+
+
+def _log_config(level: str) -> dict[str, Any]:
+    """uvicorn's logging, plus leadblock's loggers: JSON access lines on stdout, the rest on
+    stderr."""
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["formatters"]["json_line"] = {"format": "%(message)s"}
+    config["handlers"]["access_json"] = {
+        "class": "logging.StreamHandler",
+        "formatter": "json_line",
+        "stream": "ext://sys.stdout",
+    }
+    config["loggers"]["leadblock"] = {"handlers": ["default"], "level": level.upper()}
+    config["loggers"]["leadblock.access"] = {
+        "handlers": ["access_json"],
+        "level": level.upper(),
+        "propagate": False,
+    }
+    return config
 
 
 @app.command("migrate")

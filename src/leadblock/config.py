@@ -48,10 +48,26 @@ class Settings(BaseSettings):
         description="PostgreSQL statement_timeout (0: none)",
     )
     log_level: str = Field(default="info", description="uvicorn log level")
+    rate_limit: str = Field(
+        default="100/second",
+        description="requests per API key, e.g. 100/second or 5000/minute (limits syntax)",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="redis://HOST:PORT/DB to share rate-limit counters between processes",
+    )
     reference_routes: bool = Field(
         default=False,
         description="serve /reference/hello and /reference/echo, the yardsticks of `make bench`",
     )
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _parsable_limit(cls, limit: str) -> str:
+        from limits import parse
+
+        parse(limit)  # ValueError names the problem
+        return limit
 
     @field_validator("database_url")
     @classmethod

@@ -460,3 +460,38 @@ def test_openapi_and_docs_are_served(server: Server) -> None:
     assert {"200", "400", "401", "403", "413", "503"} <= set(post["responses"])
     assert "422" not in post["responses"]
     assert httpx.get(f"{server.url}/docs").status_code == 200
+
+
+def test_total_count_follows_every_change(tenant: TenantFixture) -> None:
+    """X-Total-Count comes from a running count; it must match the rows after every kind of
+    write: new and repeated blocks, unblock by id and by identifier, a failed request, import."""
+
+    def total() -> int:
+        return int(tenant.client.get("/blocked-leads").headers["X-Total-Count"])
+
+    def rows() -> int:
+        return len(tenant.client.get("/blocked-leads", params={"limit": 1000}).json())
+
+    created = block(tenant, "count-a", "count-b", "count-c", "count-a")
+    assert total() == rows() == 3
+    block(tenant, "count-a", "count-d")
+    assert total() == rows() == 4
+    bad = tenant.client.post(
+        "/blocked-leads",
+        json={"leads": [{"publicIdentifier": "count-e"}, {"publicIdentifier": ""}]},
+    )
+    assert bad.status_code == 400
+    assert total() == rows() == 4
+    first_id = created["leads"][0]["id"]
+    tenant.client.request("DELETE", "/blocked-leads", json=[first_id, first_id, "no-such-id"])
+    assert total() == rows() == 3
+    tenant.client.request(
+        "DELETE", "/blocked-leads", json={"publicIdentifiers": ["count-b", "count-zzz"]}
+    )
+    assert total() == rows() == 2
+    csv = "publicIdentifier\ncount-f\ncount-c\ncount-g\n"
+    imported = tenant.client.post(
+        "/blocked-leads/import", content=csv, headers={"content-type": "text/csv"}
+    )
+    assert imported.json()["blocked"] == 2
+    assert total() == rows() == 4

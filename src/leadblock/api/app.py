@@ -8,8 +8,10 @@ from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from leadblock import __version__
+from leadblock.api.access_log import API_PREFIX, AccessLogMiddleware
 from leadblock.api.errors import install_error_handlers
 from leadblock.api.limits import BodyLimitMiddleware
+from leadblock.api.ratelimit import RateLimitMiddleware
 from leadblock.api.responses import OrjsonResponse
 from leadblock.api.routes import blocked_leads, campaigns, reference
 from leadblock.api.schemas import ErrorResponse
@@ -23,6 +25,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     403: {**_ERROR, "description": "Read-only API key used for a write"},
     404: {**_ERROR, "description": "No such record in this workspace"},
     413: {**_ERROR, "description": "Request body too large"},
+    429: {**_ERROR, "description": "Rate limit of the API key exceeded; see Retry-After"},
     503: {**_ERROR, "description": "Database unavailable, busy or full; nothing was written"},
 }
 
@@ -43,7 +46,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = database or Database(settings)
-    api = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
+    api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
     api.include_router(blocked_leads.router)
     api.include_router(campaigns.router)
     app.include_router(api)
@@ -56,6 +59,10 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
         max_import_bytes=settings.max_import_bytes,
     )
+    # Outermost last: the access log sees every request, then rate limiting refuses a flood
+    # before anything else runs.
+    app.add_middleware(RateLimitMiddleware, limit=settings.rate_limit, redis_url=settings.redis_url)
+    app.add_middleware(AccessLogMiddleware)
     return app
 
 

@@ -12,7 +12,9 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from leadblock.services.keys import require_key_shape
+from leadblock.api.access_log import note_caller
+from leadblock.domain.records import Caller
+from leadblock.services import keys
 from leadblock.storage.db import Database
 
 
@@ -29,7 +31,14 @@ async def get_api_key(
         str | None, Header(description="API key of the workspace", include_in_schema=True)
     ] = None,
 ) -> str:
-    return require_key_shape(x_api_key)
+    return keys.require_key_shape(x_api_key)
 
 
 ApiKeyDep = Annotated[str, Depends(get_api_key)]
+
+
+def authenticate(database: Database, api_key: str) -> Caller:
+    """The verified caller of the request, also noted in its access log line."""
+    caller = keys.authenticate(database, api_key)
+    note_caller(caller)
+    return caller

@@ -32,6 +32,7 @@ def insert_missing(
         rows=tx.table(table),
         created_at=created_at,
     )
+    _add_to_count(tx, workspace_id, len(inserted))
     return {row.public_identifier for row in inserted}
 
 
@@ -59,6 +60,8 @@ def find(tx: Transaction, workspace_id: str, id_: str) -> BlockedLead | None:
 
 
 def count(tx: Transaction, workspace_id: str, pattern: str | None) -> int:
+    if pattern is None:
+        return int(tx.scalar("select-blocked-leads-count", workspace_id=workspace_id) or 0)
     return int(tx.scalar("count-blocked-leads", workspace_id=workspace_id, pattern=pattern))
 
 
@@ -96,6 +99,7 @@ def update_reason(tx: Transaction, workspace_id: str, id_: str, reason: str | No
 
 def delete_by_ids(tx: Transaction, workspace_id: str, ids: Sequence[str]) -> list[BlockedLead]:
     rows = tx.rows("delete-blocked-leads-by-ids", workspace_id=workspace_id, ids=tx.table(ids))
+    _add_to_count(tx, workspace_id, -len(rows))
     return [_record(workspace_id, row) for row in rows]
 
 
@@ -107,7 +111,15 @@ def delete_by_identifiers(
         workspace_id=workspace_id,
         identifiers=tx.table(identifiers),
     )
+    _add_to_count(tx, workspace_id, -len(rows))
     return [_record(workspace_id, row) for row in rows]
+
+
+def _add_to_count(tx: Transaction, workspace_id: str, delta: int) -> None:
+    """Every change to the rows goes through here, in the same transaction, so the count in
+    `workspaces` is exact; a workspace's writers serialise on that row only until commit."""
+    if delta:
+        tx.execute("add-to-blocked-leads-count", workspace_id=workspace_id, delta=delta)
 
 
 def _record(workspace_id: str, row: Any) -> BlockedLead:

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Body, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
-from leadblock.api.dependencies import ApiKeyDep, DatabaseDep
+from leadblock.api.dependencies import ApiKeyDep, DatabaseDep, authenticate
 from leadblock.api.inline import run_database_work
 from leadblock.api.paging import Cursor, Limit, Offset, paged_response
 from leadblock.api.responses import OrjsonResponse
@@ -33,7 +33,6 @@ from leadblock.api.schemas import (
     event_json,
 )
 from leadblock.services import audit, blocklist, transfer
-from leadblock.services.keys import authenticate
 
 router = APIRouter(prefix="/blocked-leads", tags=["Workspace blocklist"])
 

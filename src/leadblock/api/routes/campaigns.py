@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Request
 from starlette.responses import Response
 
-from leadblock.api.dependencies import ApiKeyDep, DatabaseDep
+from leadblock.api.dependencies import ApiKeyDep, DatabaseDep, authenticate
 from leadblock.api.inline import run_database_work
 from leadblock.api.paging import Cursor, Limit, Offset, paged_response
 from leadblock.api.responses import OrjsonResponse
@@ -31,7 +31,6 @@ from leadblock.api.schemas import (
 )
 from leadblock.services import campaigns
 from leadblock.services.campaigns import RawLead
-from leadblock.services.keys import authenticate
 
 router = APIRouter(prefix="/campaigns", tags=["Campaigns"])
 

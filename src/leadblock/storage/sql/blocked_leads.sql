@@ -52,3 +52,11 @@ LIMIT :limit
 -- name: update-blocked-lead-reason
 UPDATE blocked_leads SET reason = :reason, reason_lower = :reason_lower
 WHERE workspace_id = :workspace_id AND id = :id
+
+-- The running count kept by every statement that adds or removes blocked leads (0003).
+-- name: add-to-blocked-leads-count
+UPDATE workspaces SET blocked_leads_count = blocked_leads_count + :delta
+WHERE id = :workspace_id
+
+-- name: select-blocked-leads-count
+SELECT blocked_leads_count FROM workspaces WHERE id = :workspace_id

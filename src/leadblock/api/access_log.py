@@ -1,0 +1,87 @@
+"""Structured access logs: one JSON line per request on the `leadblock.access` logger.
+
+Fields: `requestId`, `method`, `route` (the route template, e.g. `/api/v1/blocked-leads/{lead_id}`,
+never the query string, which may carry identifiers), `status`, `durationMs`, and, once the key
+is verified, `workspaceId` and `keyId`. The API key itself is never logged. The request id is
+the caller's `X-Request-Id` when it is a short token, a new one otherwise, and is returned in
+the `X-Request-Id` header of every answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from contextvars import ContextVar
+from typing import Any
+
+import orjson
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from leadblock.domain.records import Caller
+
+logger = logging.getLogger("leadblock.access")
+
+API_PREFIX = "/api/v1"
+
+_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._-]{1,64}$")
+# The log record of the request being served. A dict, so that handlers running in a worker
+# thread (which get a copy of the context) still write into the same record.
+_current: ContextVar[dict[str, Any] | None] = ContextVar("leadblock_access", default=None)
+
+
+def note_caller(caller: Caller) -> None:
+    """Put the verified caller's workspace and key id in this request's access log line."""
+    record = _current.get()
+    if record is not None:
+        record["workspaceId"] = caller.workspace_id
+        record["keyId"] = caller.key_id
+
+
+class AccessLogMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        request_id = _request_id(scope)
+        record: dict[str, Any] = {"requestId": request_id, "method": scope["method"]}
+        token = _current.set(record)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                record["status"] = message["status"]
+                MutableHeaders(scope=message).append("X-Request-Id", request_id)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            _current.reset(token)
+            record["route"] = _route_template(scope)
+            record.setdefault("status", 500)
+            record["durationMs"] = round((time.perf_counter() - started) * 1000, 2)
+            if logger.isEnabledFor(logging.INFO):
+                logger.info(orjson.dumps(record).decode())
+
+
+def _route_template(scope: Scope) -> str:
+    template = getattr(scope.get("route"), "path", None)
+    if template is None:
+        return "(no route)"
+    # Routes of an included router know their path below the router's prefix only.
+    if scope["path"].startswith(API_PREFIX) and not template.startswith(API_PREFIX):
+        return API_PREFIX + str(template)
+    return str(template)
+
+
+def _request_id(scope: Scope) -> str:
+    for name, value in scope["headers"]:
+        if name == b"x-request-id" and _REQUEST_ID.match(value):
+            return str(value.decode())
+    return uuid.uuid4().hex
