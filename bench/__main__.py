@@ -266,8 +266,8 @@ def transfer(http: httpx.Client, pid: int, rows: int, run: Run) -> None:
     exported = 0
     started = time.perf_counter()
     with RssSampler(pid) as rss, http.stream("GET", "/blocked-leads/export") as stream:
-        for _line in stream.iter_lines():
-            exported += 1
+        for chunk in stream.iter_bytes():  # counting newlines: httpx's line splitting is slower
+            exported += chunk.count(b"\n")
     seconds = time.perf_counter() - started
     assert exported == rows + 1, exported
     run.export_rows_s = rows / seconds

@@ -264,23 +264,16 @@ def check(
     blocks = active_blocks(
         tx, caller.workspace_id, campaign_id, [c for c in canonical if isinstance(c, str)]
     )
-    results = []
+    # Positional tuples in a tight loop: 10,000 results are on the hot path of every campaign.
+    results: list[CheckResult] = []
+    append = results.append
     for value, ident in zip(inputs, canonical, strict=True):
         if isinstance(ident, InvalidIdentifier):
-            why = f"publicIdentifier {ident}"
-            results.append(CheckResult(value, None, None, None, None, None, why))
-            continue
-        block = blocks.get(ident)
-        results.append(
-            CheckResult(
-                input=value,
-                public_identifier=ident,
-                blocked=block is not None,
-                scope=block.scope if block else None,
-                reason=block.reason if block else None,
-                blocked_at=block.since if block else None,
-            )
-        )
+            append(CheckResult(value, None, None, None, None, None, f"publicIdentifier {ident}"))
+        elif (block := blocks.get(ident)) is None:
+            append(CheckResult(value, ident, False, None, None, None))
+        else:
+            append(CheckResult(value, ident, True, block.scope, block.reason, block.since))
     return results
 
 

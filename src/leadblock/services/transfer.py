@@ -33,7 +33,7 @@ from leadblock.storage.db import Database
 EXPORT_COLUMNS = ("publicIdentifier", "reason", "createdAt", "id")
 MAX_IMPORT_ROWS = 1_000_000
 MAX_REPORTED_ERRORS = 1000
-_EXPORT_CHUNK = 5000
+_EXPORT_CHUNK = 20_000
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
 
 # (phase, done, total): "validating" in bytes of the upload, then "blocking" in leads.

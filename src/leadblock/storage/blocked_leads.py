@@ -84,7 +84,11 @@ def page(
         rows = tx.rows(
             f"list-blocked-leads-{direction}-after", after_at=after_at, after_id=after_id, **params
         )
-    return [_record(workspace_id, row) for row in rows]
+    # Tuple unpacking: pages feed exports of millions of rows.
+    return [
+        BlockedLead(id_, workspace_id, ident, reason, created_at)
+        for id_, ident, reason, created_at in rows
+    ]
 
 
 def update_reason(tx: Transaction, workspace_id: str, id_: str, reason: str | None) -> None:

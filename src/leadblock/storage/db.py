@@ -234,6 +234,9 @@ def _create_engine(settings: Settings) -> Engine:
             # overflow connection would be opened and closed per request, PRAGMAs included.
             pool_size=48,
             max_overflow=16,
+            # Most recently used first: requests on the event loop take one connection at a
+            # time, and keep finding its page cache warm.
+            pool_use_lifo=True,
         )
         _configure_sqlite(engine)
         return engine
