@@ -17,6 +17,8 @@ class LoadResult:
     seconds: float
     statuses: dict[int, int]
     latencies_ms: list[float]
+    # (request number, status, latency ms) of every answer, in completion order.
+    samples: list[tuple[int, int, float]]
 
     @property
     def per_second(self) -> float:
@@ -40,6 +42,7 @@ async def _connection(
     deadline: float,
     statuses: dict[int, int],
     latencies: list[float],
+    samples: list[tuple[int, int, float]],
 ) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     try:
@@ -55,9 +58,11 @@ async def _connection(
                 if name.strip().lower() == b"content-length":
                     length = int(value)
             await reader.readexactly(length)
-            latencies.append((time.perf_counter() - started) * 1000)
+            latency = (time.perf_counter() - started) * 1000
+            latencies.append(latency)
             status = int(status_line.split()[1])
             statuses[status] = statuses.get(status, 0) + 1
+            samples.append((number, status, latency))
     finally:
         writer.close()
 
@@ -75,6 +80,7 @@ def run_load(
         counter = [0]
         statuses: dict[int, int] = {}
         latencies: list[float] = []
+        samples: list[tuple[int, int, float]] = []
         started = time.monotonic()
         await asyncio.gather(
             *(
@@ -87,11 +93,12 @@ def run_load(
                     started + max_seconds,
                     statuses,
                     latencies,
+                    samples,
                 )
                 for _ in range(connections)
             )
         )
-        return LoadResult(len(latencies), time.monotonic() - started, statuses, latencies)
+        return LoadResult(len(latencies), time.monotonic() - started, statuses, latencies, samples)
 
     return asyncio.run(main())
 

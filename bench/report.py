@@ -192,10 +192,10 @@ def write_report(
         return
     plot(results, folder / "bulk.png")
     today = datetime.date.today().isoformat()
-    document = f"""# Benchmarks
+    section = f"""## Hot paths (issue #5)
 
-Written by `make bench` (`bench/__main__.py`); do not edit by hand. How the figures came about,
-the profiles behind them and what was tried is in [performance.md](performance.md).
+Written by `make bench`; how the figures came about, the profiles behind them and what was
+tried is in [performance.md](performance.md).
 
 - Date: {today}
 - Machine: {machine}
@@ -211,5 +211,28 @@ the profiles behind them and what was tried is in [performance.md](performance.m
 
 ![Bulk throughput against workspace size](bulk.png)
 """
-    (folder / "benchmarks.md").write_text(document)
+    replace_section(folder / "benchmarks.md", "bench", section)
     print(f"\nwrote {folder / 'benchmarks.md'} and {folder / 'bulk.png'}")
+
+
+HEADER = """# Benchmarks
+
+Generated: each section is rewritten by the command it names (`make bench`, `make soak`);
+do not edit by hand.
+"""
+
+
+def replace_section(path: Path, name: str, text: str) -> None:
+    """Write `text` as the section `name` of the generated document at `path`, keeping the
+    sections other commands wrote."""
+    start, end = f"<!-- {name} -->", f"<!-- /{name} -->"
+    document = path.read_text() if path.exists() else HEADER
+    if not document.startswith("# Benchmarks"):
+        document = HEADER
+    block = f"{start}\n{text.strip()}\n{end}"
+    if start in document and end in document:
+        before, rest = document.split(start, 1)
+        document = before + block + rest.split(end, 1)[1]
+    else:
+        document = document.rstrip() + "\n\n" + block + "\n"
+    path.write_text(document)

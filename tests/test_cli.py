@@ -93,3 +93,53 @@ def test_import_and_export_files(server: Server, database_url: str, tmp_path: Pa
 def test_migrate_is_idempotent(database_url: str) -> None:
     assert run(database_url, "migrate").returncode == 0
     assert run(database_url, "migrate").returncode == 0
+
+
+def test_workspace_delete_erases_every_row_and_only_that_workspace(
+    server: Server, database_url: str
+) -> None:
+    def workspace_with_data(name: str) -> tuple[str, httpx.Client]:
+        created = json.loads(run(database_url, "workspace", "create", name, "--json").stdout)
+        client = httpx.Client(base_url=server.api, headers={"x-api-key": created["apiKey"]})
+        leads = [{"publicIdentifier": f"{name}-{i}", "reason": "asked"} for i in range(3)]
+        assert client.post("/blocked-leads", json={"leads": leads}).status_code == 200
+        campaign = client.post("/campaigns", json={"name": "spring"}).json()["id"]
+        block = {"publicIdentifiers": [f"{name}-campaign"]}
+        assert client.post(f"/campaigns/{campaign}/blocked-leads", json=block).status_code == 200
+        enrol = {"leads": [{"publicIdentifier": f"{name}-{i}"} for i in range(5)]}
+        assert client.post(f"/campaigns/{campaign}/leads", json=enrol).status_code == 200
+        return created["workspaceId"], client
+
+    doomed, doomed_client = workspace_with_data("doomed")
+    _kept, kept_client = workspace_with_data("kept")
+    try:
+        declined = run(database_url, "workspace", "delete", doomed, check=False)
+        assert declined.returncode != 0  # no "y" on stdin: nothing happens
+        assert doomed_client.get("/blocked-leads").headers["X-Total-Count"] == "3"
+
+        deleted = json.loads(
+            run(database_url, "workspace", "delete", doomed, "--yes", "--json").stdout
+        )
+        assert deleted == {
+            "workspaceId": doomed,
+            "deleted": {
+                "events": 4,  # three workspace blocks and one campaign block
+                "campaign-leads": 5,
+                "campaign-blocks": 1,
+                "campaigns": 1,
+                "blocked-leads": 3,
+                "api-keys": 1,
+                "workspace": 1,
+            },
+        }
+        assert doomed_client.get("/blocked-leads").status_code == 401
+        assert doomed not in run(database_url, "workspace", "list").stdout
+        assert kept_client.get("/blocked-leads").headers["X-Total-Count"] == "3"
+        assert len(kept_client.get("/campaigns").json()) == 1
+
+    finally:
+        doomed_client.close()
+        kept_client.close()
+
+    missing = run(database_url, "workspace", "delete", doomed, "--yes", check=False)
+    assert missing.returncode == 3

@@ -140,6 +140,29 @@ def workspace_list(as_json: JsonFlag = False) -> None:
     _print(as_json, rows, "\n".join(f"{w['id']}  {w['createdAt']}  {w['name']}" for w in rows))
 
 
+@workspace_app.command("delete")
+def workspace_delete(
+    workspace_id: Annotated[str, typer.Argument(metavar="ID", help="Workspace id")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Erase a workspace and every row it holds (blocks, campaigns, audit trail, keys)."""
+    with _database() as database:
+        with database.transaction() as tx:
+            workspace = workspaces.get_workspace(tx, workspace_id)
+        if not yes:
+            typer.confirm(
+                f"Erase workspace {workspace.id} ({workspace.name}) and everything in it? "
+                "This cannot be undone",
+                abort=True,
+                err=True,
+            )
+        with database.transaction(write=True) as tx:
+            counts = workspaces.delete_workspace(tx, workspace_id)
+    summary = ", ".join(f"{count} {kind}" for kind, count in counts.items())
+    _print(as_json, {"workspaceId": workspace_id, "deleted": counts}, f"Deleted {summary}.")
+
+
 @key_app.command("create")
 def key_create(
     workspace: WorkspaceOption,

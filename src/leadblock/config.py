@@ -47,6 +47,11 @@ class Settings(BaseSettings):
         ge=0,
         description="PostgreSQL statement_timeout (0: none)",
     )
+    body_timeout_s: float = Field(
+        default=30,
+        gt=0,
+        description="how long a client may take to send its whole request body before a 408",
+    )
     log_level: str = Field(default="info", description="uvicorn log level")
     rate_limit: str = Field(
         default="100/second",

@@ -24,6 +24,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     401: {**_ERROR, "description": "Missing, unknown or revoked API key"},
     403: {**_ERROR, "description": "Read-only API key used for a write"},
     404: {**_ERROR, "description": "No such record in this workspace"},
+    408: {**_ERROR, "description": "The request body did not arrive in time"},
     413: {**_ERROR, "description": "Request body too large"},
     429: {**_ERROR, "description": "Rate limit of the API key exceeded; see Retry-After"},
     503: {**_ERROR, "description": "Database unavailable, busy or full; nothing was written"},
@@ -58,6 +59,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         BodyLimitMiddleware,
         max_body_bytes=settings.max_body_bytes,
         max_import_bytes=settings.max_import_bytes,
+        body_timeout_s=settings.body_timeout_s,
     )
     # Outermost last: the access log sees every request, then rate limiting refuses a flood
     # before anything else runs.

@@ -51,6 +51,9 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(errors.LeadblockError, _leadblock_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
+    # Its own handler, so it is answered inside the app: handlers of `Exception` run in
+    # Starlette's outermost middleware, which re-raises and logs a stack trace for a 400.
+    app.add_exception_handler(RecursionError, _too_deep)
     app.add_exception_handler(Exception, _unexpected_error)
 
 
@@ -79,9 +82,11 @@ async def _http_error(_request: Request, error: HTTPException) -> Response:
     return response
 
 
+async def _too_deep(_request: Request, _error: Exception) -> Response:
+    return error_response(400, "The request body is nested too deeply.")
+
+
 async def _unexpected_error(request: Request, error: Exception) -> Response:
-    if isinstance(error, RecursionError):
-        return error_response(400, "The request body is nested too deeply.")
     logger.exception("unexpected error on %s %s", request.method, request.url.path)
     return error_response(500, "Internal error; it has been logged.")
 
@@ -107,7 +112,13 @@ def _describe(problem: Any) -> errors.ItemError:
     return errors.ItemError(index, value, message)
 
 
+_ECHO_LIMIT = 200
+
+
 def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, str | int | float | bool):
+    """The offending value as echoed in an error: never more than 200 characters of it."""
+    if isinstance(value, str):
+        return value if len(value) <= _ECHO_LIMIT else value[:_ECHO_LIMIT] + "…"
+    if value is None or isinstance(value, int | float | bool):
         return value
-    return repr(value)[:200]
+    return repr(value)[:_ECHO_LIMIT]

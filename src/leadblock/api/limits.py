@@ -9,6 +9,8 @@ body is counted as it arrives and refused the moment it crosses the limit.
 
 from __future__ import annotations
 
+import asyncio
+
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -18,10 +20,13 @@ IMPORT_PATH = "/api/v1/blocked-leads/import"
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_import_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, max_import_bytes: int, body_timeout_s: float
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_import_bytes = max_import_bytes
+        self.body_timeout_s = body_timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -36,10 +41,20 @@ class BodyLimitMiddleware:
         if scope["path"] != IMPORT_PATH:
             _as_json(scope)
         received = 0
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.body_timeout_s
 
         async def counting_receive() -> Message:
             nonlocal received
-            incoming = await receive()
+            try:
+                # The whole body must arrive before the deadline: a client trickling one byte
+                # a second is cut off instead of holding a worker and a connection forever.
+                async with asyncio.timeout_at(deadline):
+                    incoming = await receive()
+            except TimeoutError:
+                raise HTTPException(
+                    408, f"The request body did not arrive within {self.body_timeout_s:g} s."
+                ) from None
             if incoming["type"] == "http.request":
                 received += len(incoming.get("body", b""))
                 if received > limit:

@@ -9,10 +9,12 @@ from fastapi import Query, Request
 from starlette.responses import Response
 
 from leadblock.api.responses import OrjsonResponse
-from leadblock.services.paging import MAX_PAGE_SIZE
+from leadblock.services.paging import MAX_OFFSET, MAX_PAGE_SIZE
 
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size, 1–1000")]
-Offset = Annotated[int, Query(ge=0, description="Rows to skip (use cursor for deep pages)")]
+Offset = Annotated[
+    int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip (use cursor for deep pages)")
+]
 Cursor = Annotated[
     str | None,
     Query(max_length=200, description="X-Next-Cursor of the previous page (keyset paging)"),

@@ -33,4 +33,7 @@ def decode_cursor(cursor: str, descending: bool) -> tuple[int, str]:
         raise InvalidCursor("cursor is not one this service issued")
     if (match.group(1) == "d") != descending:
         raise InvalidCursor("cursor was issued for the other sort order")
-    return int(match.group(2)), match.group(3)
+    timestamp = int(match.group(2))
+    if timestamp >= 2**63:  # beyond a database integer: not one of ours
+        raise InvalidCursor("cursor is not one this service issued")
+    return timestamp, match.group(3)

@@ -7,6 +7,7 @@ ids of different processes never collide in practice, and inserts land at the en
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 
@@ -26,3 +27,12 @@ def new_ids(count: int, at_ms: int) -> list[str]:
 
 def new_id(at_ms: int) -> str:
     return new_ids(1, at_ms)[0]
+
+
+_RECORD_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def is_record_id(value: str) -> bool:
+    """Whether `value` could be an id this service issued; anything else is simply not found,
+    without asking the database (which may not even store such text: NUL bytes)."""
+    return _RECORD_ID.match(value) is not None

@@ -13,7 +13,7 @@ from typing import Literal, NamedTuple
 
 from leadblock.domain.blocking import ActiveBlock, effective_blocks
 from leadblock.domain.identifiers import InvalidIdentifier, canonicalise_identifier
-from leadblock.domain.ids import new_ids, now_ms
+from leadblock.domain.ids import is_record_id, new_ids, now_ms
 from leadblock.domain.reasons import InvalidReason, normalise_reason
 from leadblock.domain.records import BlockedLead, Caller, EventType, LeadInput, Scope
 from leadblock.errors import Forbidden, InvalidInput, ItemError, NotFound
@@ -164,7 +164,7 @@ def insert_leads(
 
 
 def get_blocked_lead(tx: Transaction, caller: Caller, lead_id: str) -> BlockedLead:
-    lead = store.find(tx, caller.workspace_id, lead_id)
+    lead = store.find(tx, caller.workspace_id, lead_id) if is_record_id(lead_id) else None
     if lead is None:
         raise NotFound("Blocked lead not found.")
     return lead
@@ -220,7 +220,8 @@ def unblock(
         raise InvalidInput(f"At most {MAX_LEADS_PER_REQUEST:,} ids and identifiers per request.")
     canonical = canonicalise_identifiers(identifiers)
     unique_ids = list(dict.fromkeys(ids))
-    removed = store.delete_by_ids(tx, caller.workspace_id, unique_ids) if unique_ids else []
+    plausible = [id_ for id_ in unique_ids if is_record_id(id_)]
+    removed = store.delete_by_ids(tx, caller.workspace_id, plausible) if plausible else []
     removed_ids = {lead.id for lead in removed}
     not_found = [id_ for id_ in unique_ids if id_ not in removed_ids]
     if canonical:
@@ -251,8 +252,9 @@ def check(
     block wins when both apply. Invalid inputs get an error of their own."""
     if len(inputs) > MAX_LEADS_PER_REQUEST:
         raise InvalidInput(f"At most {MAX_LEADS_PER_REQUEST:,} identifiers per request.")
-    if campaign_id is not None and not campaigns.find_campaign(
-        tx, caller.workspace_id, campaign_id
+    if campaign_id is not None and (
+        not is_record_id(campaign_id)
+        or not campaigns.find_campaign(tx, caller.workspace_id, campaign_id)
     ):
         raise NotFound("Campaign not found.")
     canonical: list[str | InvalidIdentifier] = []
@@ -297,6 +299,8 @@ def like_pattern(search: str | None) -> str | None:
     """A LIKE pattern matching `search` as a case-insensitive substring, wildcards escaped."""
     if search is None or not search.strip():
         return None
+    if "\x00" in search:
+        raise InvalidInput("search must not contain NUL characters.")
     escaped = search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from leadblock.domain.blocking import ActiveBlock
 from leadblock.domain.contacts import InvalidContact, normalise_email, normalise_name
 from leadblock.domain.identifiers import InvalidIdentifier, canonicalise_identifier
-from leadblock.domain.ids import new_id, new_ids, now_ms
+from leadblock.domain.ids import is_record_id, new_id, new_ids, now_ms
 from leadblock.domain.records import (
     Caller,
     Campaign,
@@ -105,7 +105,11 @@ def create_campaign(tx: Transaction, caller: Caller, name: str) -> Campaign:
 
 
 def get_campaign(tx: Transaction, caller: Caller, campaign_id: str) -> Campaign:
-    campaign = store.find_campaign(tx, caller.workspace_id, campaign_id)
+    campaign = (
+        store.find_campaign(tx, caller.workspace_id, campaign_id)
+        if is_record_id(campaign_id)
+        else None
+    )
     if campaign is None:
         raise NotFound("Campaign not found.")
     return campaign

@@ -9,6 +9,8 @@ from leadblock.domain.cursors import InvalidCursor, decode_cursor, encode_cursor
 from leadblock.errors import InvalidInput
 
 MAX_PAGE_SIZE = 1000
+# Far beyond any list, well inside a 64-bit database integer.
+MAX_OFFSET = 1_000_000_000
 Row = TypeVar("Row")
 
 

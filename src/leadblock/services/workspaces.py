@@ -40,3 +40,12 @@ def get_workspace(tx: Transaction, workspace_id: str) -> Workspace:
     if workspace is None:
         raise NotFound(f"Workspace {workspace_id} does not exist.")
     return workspace
+
+
+def delete_workspace(tx: Transaction, workspace_id: str) -> dict[str, int]:
+    """Erase a workspace and everything in it (blocks, campaigns, leads, audit trail, keys).
+
+    Irreversible; returns the number of rows removed per kind. Its keys stop working at once.
+    """
+    get_workspace(tx, workspace_id)
+    return store.delete_workspace(tx, workspace_id)

@@ -26,7 +26,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from leadblock.config import Settings
-from leadblock.errors import ServiceUnavailable
+from leadblock.errors import InvalidInput, ServiceUnavailable
 from leadblock.storage.queries import Query, for_driver, load_queries
 
 # Failures of the database rather than of the statement: the request answers 503.
@@ -157,6 +157,13 @@ class Database:
         except WouldBlock:
             _roll_back(connection)
             raise
+        except psycopg.DataError as error:
+            # Input PostgreSQL cannot store (a NUL byte in text): the services validate what
+            # they know of; this is the net under them.
+            _roll_back(connection)
+            raise InvalidInput(
+                "The request holds text the database cannot store (a NUL character?)."
+            ) from error
         except _UNAVAILABLE as error:
             _roll_back(connection)
             if _connection_lost(connection):
@@ -272,8 +279,12 @@ def _configure_sqlite(engine: Engine) -> None:
 
 def _unavailable_message(error: BaseException | None) -> str:
     detail = str(error).lower()
-    if "full" in detail:
-        return "The database is full; nothing was written. Free space and retry."
+    code = getattr(error, "sqlite_errorname", "")
+    if "full" in detail or code == "SQLITE_FULL" or code.startswith("SQLITE_IOERR"):
+        return (
+            "The database could not write to disk (full or failing); nothing was written. "
+            "Free space and retry."
+        )
     if "locked" in detail or "busy" in detail:
         return "The database is busy; nothing was written. Retry shortly."
     return "The database is unavailable; nothing was written. Retry shortly."

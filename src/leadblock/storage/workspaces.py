@@ -23,6 +23,27 @@ def find_workspace(tx: Transaction, workspace_id: str) -> Workspace | None:
     return Workspace(row.id, row.name, row.created_at) if row else None
 
 
+# What a workspace holds, in the order it is deleted (children first).
+WORKSPACE_TABLES = (
+    "events",
+    "campaign-leads",
+    "campaign-blocks",
+    "campaigns",
+    "blocked-leads",
+    "api-keys",
+)
+
+
+def delete_workspace(tx: Transaction, workspace_id: str) -> dict[str, int]:
+    """Delete every row of the workspace; return how many rows of each kind went."""
+    counts = {
+        table: tx.execute(f"delete-workspace-{table}", workspace_id=workspace_id)
+        for table in WORKSPACE_TABLES
+    }
+    counts["workspace"] = tx.execute("delete-workspace", workspace_id=workspace_id)
+    return counts
+
+
 def lock_workspaces(tx: Transaction) -> None:
     tx.execute("lock-workspaces")
 

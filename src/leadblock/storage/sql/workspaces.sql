@@ -9,3 +9,26 @@ SELECT id, name, created_at FROM workspaces WHERE id = :id
 
 -- name: count-workspaces
 SELECT count(*) FROM workspaces
+
+-- Deleting a workspace: children first, each statement counted. (Foreign keys cascade too;
+-- explicit statements give the counts a data-subject answer needs.)
+-- name: delete-workspace-events
+DELETE FROM events WHERE workspace_id = :workspace_id
+
+-- name: delete-workspace-campaign-leads
+DELETE FROM campaign_leads WHERE workspace_id = :workspace_id
+
+-- name: delete-workspace-campaign-blocks
+DELETE FROM campaign_blocked_leads WHERE workspace_id = :workspace_id
+
+-- name: delete-workspace-campaigns
+DELETE FROM campaigns WHERE workspace_id = :workspace_id
+
+-- name: delete-workspace-blocked-leads
+DELETE FROM blocked_leads WHERE workspace_id = :workspace_id
+
+-- name: delete-workspace-api-keys
+DELETE FROM api_keys WHERE workspace_id = :workspace_id
+
+-- name: delete-workspace
+DELETE FROM workspaces WHERE id = :workspace_id

@@ -1,0 +1,33 @@
+"""Cursors round-trip, and anything this service did not issue is refused, never a crash."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from leadblock.domain.cursors import InvalidCursor, decode_cursor, encode_cursor
+
+
+def test_round_trip() -> None:
+    position = (1_764_000_000_000, "0" * 31 + "a")
+    assert decode_cursor(encode_cursor(True, position), descending=True) == position
+
+
+def forged(payload: str) -> str:
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    ("cursor", "descending"),
+    [
+        (forged(f"d:{2**63}:{'0' * 32}"), True),  # beyond a database integer
+        (forged(f"a:1:{'0' * 32}"), True),  # the other sort order
+        (forged("d:1:not-an-id"), True),
+        ("%%%", True),
+        ("", True),
+    ],
+)
+def test_forged_cursors_are_refused(cursor: str, descending: bool) -> None:
+    with pytest.raises(InvalidCursor):
+        decode_cursor(cursor, descending)

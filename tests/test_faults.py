@@ -1,0 +1,65 @@
+"""A full disk: writes answer 503 with a clear message and nothing half-written, reads go on,
+the database stays intact, and writes work again once there is room — without a restart.
+
+The disk is made "full" for the server process alone with RLIMIT_FSIZE (set from outside with
+prlimit), so no mount or privilege is needed; SQLite sees the failed write exactly as on a full
+disk. SQLite only: PostgreSQL's own full-disk behaviour is the server's, and leadblock's side of
+it (a failed statement or connection is a 503) is covered by tests/test_outage.py.
+"""
+
+from __future__ import annotations
+
+import resource
+import sqlite3
+from pathlib import Path
+
+import httpx
+
+from leadblock.config import Settings
+from leadblock.services import workspaces
+from leadblock.storage.db import Database
+from leadblock.storage.migrate import migrate
+from tests.server import running_server
+
+
+def test_full_disk_is_503_and_recovers(tmp_path: Path) -> None:
+    path = tmp_path / "full.db"
+    database = Database(Settings(database_url=f"sqlite:///{path}"))
+    migrate(database)
+    with database.transaction(write=True) as tx:
+        _workspace, _key, api_key = workspaces.create_workspace(tx, "full")
+    database.dispose()
+    big = {"leads": [{"publicIdentifier": f"big-{i}", "reason": "x" * 100} for i in range(10_000)]}
+    with (
+        running_server(f"sqlite:///{path}", tmp_path / "server.log") as server,
+        httpx.Client(base_url=server.api, headers={"x-api-key": api_key}, timeout=60) as client,
+    ):
+        before = {"leads": [{"publicIdentifier": "before-full"}]}
+        assert client.post("/blocked-leads", json=before).status_code == 200
+
+        files = [path, Path(f"{path}-wal")]
+        room = max(file.stat().st_size for file in files if file.exists()) + 4096
+        pid = server.process.pid
+        infinity = resource.RLIM_INFINITY
+        # Only the soft limit: raising it back needs no privilege (CAP_SYS_RESOURCE may be
+        # missing even for root in a sandbox).
+        resource.prlimit(pid, resource.RLIMIT_FSIZE, (room, infinity))
+        try:
+            refused = client.post("/blocked-leads", json=big)
+            assert refused.status_code == 503, refused.text
+            assert "disk" in refused.json()["message"]
+            assert refused.headers["Retry-After"]
+            check = client.get("/blocked-leads/check", params={"publicIdentifier": "before-full"})
+            assert check.json()["results"][0]["blocked"] is True
+            assert client.get("/blocked-leads").headers["X-Total-Count"] == "1"
+        finally:
+            resource.prlimit(pid, resource.RLIMIT_FSIZE, (infinity, infinity))
+
+        with sqlite3.connect(path) as connection:
+            assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        accepted = client.post("/blocked-leads", json=big)
+        assert accepted.status_code == 200
+        assert accepted.json()["blocked"] == 10_000
+        assert client.get("/blocked-leads").headers["X-Total-Count"] == "10001"
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
