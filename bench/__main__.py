@@ -309,14 +309,18 @@ def one_run(backend: str, args: argparse.Namespace) -> Run:
             LEADBLOCK_REFERENCE_ROUTES="true",
         ) as server:
             pid = server.process.pid
-            single_paths(server, keys["single"], run, args.single_requests)
-            with client(server.api, keys["bulk"]) as http:
-                sample = bulk(http, pid, args.bulk_total, run)
-                check_and_list(http, sample, run)
-            with client(server.api, keys["dispatch"]) as http:
-                dispatch(http, args.dispatch_size, run)
-            with client(server.api, keys["transfer"]) as http:
-                transfer(http, pid, args.transfer_rows, run)
+            try:
+                single_paths(server, keys["single"], run, args.single_requests)
+                with client(server.api, keys["bulk"]) as http:
+                    sample = bulk(http, pid, args.bulk_total, run)
+                    check_and_list(http, sample, run)
+                with client(server.api, keys["dispatch"]) as http:
+                    dispatch(http, args.dispatch_size, run)
+                with client(server.api, keys["transfer"]) as http:
+                    transfer(http, pid, args.transfer_rows, run)
+            except Exception:
+                print(f"server log:\n{server.log.read_text()[-5000:]}", file=sys.stderr)
+                raise
     return run
 
 

@@ -128,6 +128,7 @@ def test_workspace_delete_erases_every_row_and_only_that_workspace(
                 "campaign-blocks": 1,
                 "campaigns": 1,
                 "blocked-leads": 3,
+                "blocked-lead-counts": 1,
                 "api-keys": 1,
                 "workspace": 1,
             },

@@ -119,11 +119,16 @@ def delete_by_identifiers(
     return [_record(workspace_id, row) for row in rows]
 
 
+COUNT_SLOTS = 16
+
+
 def _add_to_count(tx: Transaction, workspace_id: str, delta: int) -> None:
-    """Every change to the rows goes through here, in the same transaction, so the count in
-    `workspaces` is exact; a workspace's writers serialise on that row only until commit."""
+    """Every change to the rows goes through here, in the same transaction, so the sum of the
+    workspace's slots is exact; a random slot keeps concurrent writers off each other's row."""
     if delta:
-        tx.execute("add-to-blocked-leads-count", workspace_id=workspace_id, delta=delta)
+        # One slot per transaction: two slots taken in different orders could deadlock.
+        slot = tx.spread % COUNT_SLOTS
+        tx.execute("add-to-blocked-leads-count", workspace_id=workspace_id, slot=slot, delta=delta)
 
 
 def _record(workspace_id: str, row: Any) -> BlockedLead:

@@ -9,13 +9,14 @@ survive a crash of the process and of the machine.
 
 from __future__ import annotations
 
+import random
 import sqlite3
 import threading
 from collections import namedtuple
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -72,6 +73,8 @@ class Transaction:
     cursor: Any
     queries: Mapping[str, Query]
     dialect: str
+    # A random number fixed for the transaction, to spread hot rows (counters) over slots.
+    spread: int = field(default_factory=lambda: random.randrange(1 << 30))
 
     def rows(self, query: str, **params: Any) -> list[Any]:
         cursor = self.cursor

@@ -30,6 +30,7 @@ WORKSPACE_TABLES = (
     "campaign-blocks",
     "campaigns",
     "blocked-leads",
+    "blocked-lead-counts",
     "api-keys",
 )
 

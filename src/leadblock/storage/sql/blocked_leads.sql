@@ -53,10 +53,11 @@ LIMIT :limit
 UPDATE blocked_leads SET reason = :reason, reason_lower = :reason_lower
 WHERE workspace_id = :workspace_id AND id = :id
 
--- The running count kept by every statement that adds or removes blocked leads (0003).
+-- The running count kept by every statement that adds or removes blocked leads, spread over
+-- slot rows so concurrent writers of one workspace rarely wait for each other (0004).
 -- name: add-to-blocked-leads-count
-UPDATE workspaces SET blocked_leads_count = blocked_leads_count + :delta
-WHERE id = :workspace_id
+INSERT INTO blocked_lead_counts (workspace_id, slot, count) VALUES (:workspace_id, :slot, :delta)
+ON CONFLICT (workspace_id, slot) DO UPDATE SET count = blocked_lead_counts.count + :delta
 
 -- name: select-blocked-leads-count
-SELECT blocked_leads_count FROM workspaces WHERE id = :workspace_id
+SELECT coalesce(sum(count), 0) FROM blocked_lead_counts WHERE workspace_id = :workspace_id

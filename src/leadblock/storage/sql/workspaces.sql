@@ -24,6 +24,9 @@ DELETE FROM campaign_blocked_leads WHERE workspace_id = :workspace_id
 -- name: delete-workspace-campaigns
 DELETE FROM campaigns WHERE workspace_id = :workspace_id
 
+-- name: delete-workspace-blocked-lead-counts
+DELETE FROM blocked_lead_counts WHERE workspace_id = :workspace_id
+
 -- name: delete-workspace-blocked-leads
 DELETE FROM blocked_leads WHERE workspace_id = :workspace_id
 
