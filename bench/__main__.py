@@ -74,6 +74,7 @@ class Run:
     import_rows_s: float = 0.0
     export_rows_s: float = 0.0
     export_rss_growth_mb: float = 0.0
+    failures: list[str] = field(default_factory=list)
 
     @property
     def bulk_overall(self) -> float:
@@ -309,18 +310,34 @@ def one_run(backend: str, args: argparse.Namespace) -> Run:
             LEADBLOCK_REFERENCE_ROUTES="true",
         ) as server:
             pid = server.process.pid
-            try:
-                single_paths(server, keys["single"], run, args.single_requests)
-                with client(server.api, keys["bulk"]) as http:
-                    sample = bulk(http, pid, args.bulk_total, run)
-                    check_and_list(http, sample, run)
-                with client(server.api, keys["dispatch"]) as http:
-                    dispatch(http, args.dispatch_size, run)
-                with client(server.api, keys["transfer"]) as http:
-                    transfer(http, pid, args.transfer_rows, run)
-            except Exception:
-                print(f"server log:\n{server.log.read_text()[-5000:]}", file=sys.stderr)
-                raise
+            phases: list[tuple[str, str, Callable[[httpx.Client], object]]] = [
+                (
+                    "single",
+                    "single",
+                    lambda _: single_paths(server, keys["single"], run, args.single_requests),
+                ),
+                (
+                    "bulk, check and list",
+                    "bulk",
+                    lambda http: check_and_list(http, bulk(http, pid, args.bulk_total, run), run),
+                ),
+                ("dispatch", "dispatch", lambda http: dispatch(http, args.dispatch_size, run)),
+                (
+                    "import/export",
+                    "transfer",
+                    lambda http: transfer(http, pid, args.transfer_rows, run),
+                ),
+            ]
+            for phase, workspace, measure in phases:
+                # A failing phase is reported in the table (with the server's log on stderr);
+                # the other phases still run.
+                try:
+                    with client(server.api, keys[workspace]) as http:
+                        measure(http)
+                except Exception as error:
+                    run.failures.append(f"{phase}: {str(error)[:200]}")
+                    print(f"  FAILED {phase}: {error}", flush=True)
+                    print(server.log.read_text()[-3000:], file=sys.stderr)
     return run
 
 

@@ -128,8 +128,18 @@ def _format(value: float, unit: str) -> str:
     return f"{value:,.0f} {unit}"
 
 
+def _measured(run: Run, figure: Callable[[Run], float]) -> float | None:
+    try:
+        value = figure(run)
+    except (ZeroDivisionError, IndexError):
+        return None
+    return value if value else None
+
+
 def _cell(runs: list[Run], figure: Callable[[Run], float], unit: str) -> tuple[float, str]:
-    values = [figure(run) for run in runs]
+    values = [v for run in runs if (v := _measured(run, figure)) is not None]
+    if not values:
+        return float("nan"), "failed"
     each = ", ".join(_format(value, unit).split(" ")[0] for value in values)
     median = statistics.median(values)
     return median, f"**{_format(median, unit)}** ({each})"
@@ -151,6 +161,10 @@ def tables(results: dict[str, list[Run]]) -> str:
     for name, figure, unit in DETAILS:
         cells = [_cell(results[backend], figure, unit)[1] for backend in backends]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    for backend in backends:
+        for number, run in enumerate(results[backend], 1):
+            for failure in run.failures:
+                lines += ["", f"**{backend}, run {number}, failed phase** — {failure}"]
     return "\n".join(lines)
 
 

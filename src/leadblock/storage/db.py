@@ -9,6 +9,7 @@ survive a crash of the process and of the machine.
 
 from __future__ import annotations
 
+import logging
 import random
 import sqlite3
 import threading
@@ -29,6 +30,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from leadblock.config import Settings
 from leadblock.errors import InvalidInput, ServiceUnavailable
 from leadblock.storage.queries import Query, for_driver, load_queries
+
+logger = logging.getLogger("leadblock")
 
 # Failures of the database rather than of the statement: the request answers 503.
 _UNAVAILABLE: tuple[type[Exception], ...] = (
@@ -176,6 +179,7 @@ class Database:
                 raise ServiceUnavailable(
                     "The database connection was lost; retry (writes are idempotent)."
                 ) from error
+            logger.warning("database unavailable: %s: %s", type(error).__name__, error)
             raise ServiceUnavailable(_unavailable_message(error)) from error
         except BaseException:
             _roll_back(connection)
