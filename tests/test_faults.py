@@ -15,20 +15,13 @@ from pathlib import Path
 
 import httpx
 
-from leadblock.config import Settings
-from leadblock.services import workspaces
-from leadblock.storage.db import Database
-from leadblock.storage.migrate import migrate
+from tests.fresh import fresh_sqlite_workspace
 from tests.server import running_server
 
 
 def test_full_disk_is_503_and_recovers(tmp_path: Path) -> None:
     path = tmp_path / "full.db"
-    database = Database(Settings(database_url=f"sqlite:///{path}"))
-    migrate(database)
-    with database.transaction(write=True) as tx:
-        _workspace, _key, api_key = workspaces.create_workspace(tx, "full")
-    database.dispose()
+    api_key = fresh_sqlite_workspace(path, "full").api_key
     big = {"leads": [{"publicIdentifier": f"big-{i}", "reason": "x" * 100} for i in range(10_000)]}
     with (
         running_server(f"sqlite:///{path}", tmp_path / "server.log") as server,

@@ -8,20 +8,12 @@ from pathlib import Path
 
 import httpx
 
-from leadblock.config import Settings
-from leadblock.services import workspaces
-from leadblock.storage.db import Database
-from leadblock.storage.migrate import migrate
+from tests.fresh import fresh_sqlite_workspace
 from tests.server import running_server
 
 
 def test_one_json_line_per_request_and_never_the_key(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'logs.db'}"
-    database = Database(Settings(database_url=url))
-    migrate(database)
-    with database.transaction(write=True) as tx:
-        workspace, key, api_key = workspaces.create_workspace(tx, "logs")
-    database.dispose()
+    url, workspace, key, api_key = fresh_sqlite_workspace(tmp_path / "logs.db", "logs")
     log = tmp_path / "server.log"
     with running_server(url, log) as server:
         headers = {"x-api-key": api_key, "X-Request-Id": "trace-123"}

@@ -9,20 +9,12 @@ from pathlib import Path
 
 import httpx
 
-from leadblock.config import Settings
-from leadblock.services import workspaces
-from leadblock.storage.db import Database
-from leadblock.storage.migrate import migrate
+from tests.fresh import fresh_sqlite_workspace
 from tests.server import running_server
 
 
 def test_locked_database_is_503_then_recovers(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'locked.db'}"
-    database = Database(Settings(database_url=url))
-    migrate(database)
-    with database.transaction(write=True) as tx:
-        _workspace, _key, api_key = workspaces.create_workspace(tx, "locked")
-    database.dispose()
+    url, _workspace, _key, api_key = fresh_sqlite_workspace(tmp_path / "locked.db", "locked")
     body = {"leads": [{"publicIdentifier": "waiting-lead"}]}
     with running_server(url, tmp_path / "server.log", LEADBLOCK_DB_BUSY_TIMEOUT_MS="200") as server:
         client = httpx.Client(base_url=server.api, headers={"x-api-key": api_key}, timeout=30)
@@ -48,12 +40,7 @@ def test_locked_database_is_503_then_recovers(tmp_path: Path) -> None:
 def test_a_write_waiting_for_another_process_does_not_stall_the_server(tmp_path: Path) -> None:
     """Small requests run on the event loop; one that would wait for SQLite's lock moves to a
     worker thread instead, so reads keep being answered while it waits, and it still lands."""
-    url = f"sqlite:///{tmp_path / 'waiting.db'}"
-    database = Database(Settings(database_url=url))
-    migrate(database)
-    with database.transaction(write=True) as tx:
-        _workspace, _key, api_key = workspaces.create_workspace(tx, "waiting")
-    database.dispose()
+    url, _workspace, _key, api_key = fresh_sqlite_workspace(tmp_path / "waiting.db", "waiting")
     headers = {"x-api-key": api_key}
     with running_server(url, tmp_path / "server.log") as server:
         httpx.get(f"{server.api}/blocked-leads", headers=headers)  # lastUsedAt written now
