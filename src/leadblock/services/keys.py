@@ -65,21 +65,15 @@ def revoke_key(tx: Transaction, key_id: str) -> ApiKey:
 
 def require_key_shape(plain: str | None) -> str:
     """The key if it has the shape of one (no database involved), else `NotAuthenticated`."""
-    if not plain:
-        raise NotAuthenticated("Missing API key: send it in the x-api-key header.")
-    if _KEY_SHAPE.match(plain) is None:
-        raise NotAuthenticated("Invalid or revoked API key.")
-    return plain
+    return _parse_key(plain)[0]
 
 
 def authenticate(database: Database, plain: str | None) -> Caller:
     """The caller a key stands for; every request checks the database, so a revocation
     takes effect on the next request of every process."""
-    if not plain:
-        raise NotAuthenticated("Missing API key: send it in the x-api-key header.")
-    match = _KEY_SHAPE.match(plain)
+    plain, key_id = _parse_key(plain)
     with database.transaction() as tx:
-        row = store.find_key_for_auth(tx, match.group(1)) if match else None
+        row = store.find_key_for_auth(tx, key_id)
     expected = row.secret_hash if row is not None else _NO_SUCH_HASH
     if not hmac.compare_digest(_hash(plain), expected) or row is None or row.revoked_at:
         raise NotAuthenticated("Invalid or revoked API key.")
@@ -88,6 +82,16 @@ def authenticate(database: Database, plain: str | None) -> Caller:
         with database.transaction(write=True) as tx:
             store.touch_key(tx, row.id, now)
     return Caller(workspace_id=row.workspace_id, key_id=row.id, read_only=bool(row.read_only))
+
+
+def _parse_key(plain: str | None) -> tuple[str, str]:
+    """(key, key id) of a key of the right shape, else `NotAuthenticated`."""
+    if not plain:
+        raise NotAuthenticated("Missing API key: send it in the x-api-key header.")
+    match = _KEY_SHAPE.match(plain)
+    if match is None:
+        raise NotAuthenticated("Invalid or revoked API key.")
+    return plain, match.group(1)
 
 
 def _hash(plain: str) -> str:

@@ -24,7 +24,7 @@ from typing import Any
 import orjson
 import psycopg
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from leadblock.config import Settings
@@ -145,7 +145,7 @@ class Database:
             raise ServiceUnavailable(
                 "All database connections are busy; nothing was written. Retry shortly."
             ) from error
-        except (OperationalError, DBAPIError) as error:
+        except DBAPIError as error:
             raise ServiceUnavailable(_unavailable_message(error.orig)) from error
         except _UNAVAILABLE as error:  # the pool connects through the driver, unwrapped
             raise ServiceUnavailable(_unavailable_message(error)) from error
@@ -160,9 +160,6 @@ class Database:
                     cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             yield Transaction(cursor, self.queries, self.dialect)
             connection.commit()
-        except WouldBlock:
-            _roll_back(connection)
-            raise
         except psycopg.DataError as error:
             # Input PostgreSQL cannot store (a NUL byte in text): the services validate what
             # they know of; this is the net under them.
