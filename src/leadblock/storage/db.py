@@ -253,7 +253,7 @@ def _create_engine(settings: Settings) -> Engine:
         return engine
     # postgresql://… names the psycopg 3 driver for SQLAlchemy.
     driver_url = url.replace("postgresql://", "postgresql+psycopg://", 1)
-    return create_engine(
+    engine = create_engine(
         driver_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
@@ -263,10 +263,27 @@ def _create_engine(settings: Settings) -> Engine:
         pool_pre_ping=True,
         connect_args={
             "connect_timeout": settings.db_connect_timeout_s,
-            "options": f"-c statement_timeout={settings.db_statement_timeout_ms}",
+            # Generic plans, prepared on first use: a plan made for one workspace's id uses
+            # that id's statistics, which are stale (often "1 row") for a workspace that has
+            # just grown, and once chose to re-read 10,000 identifiers for each of 100,000
+            # rows (docs/performance.md, "Plans on stale statistics").
+            "options": (
+                f"-c statement_timeout={settings.db_statement_timeout_ms}"
+                " -c plan_cache_mode=force_generic_plan"
+            ),
+            "prepare_threshold": 0,
             "application_name": "leadblock",
         },
     )
+    _configure_postgresql(engine)
+    return engine
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Room for every named query (65 today) so none is evicted and re-prepared.
+        dbapi_connection.prepared_max = 512
 
 
 def _configure_sqlite(engine: Engine) -> None:
