@@ -1,11 +1,9 @@
 """A throwaway `redis-server` on 127.0.0.1 for the tests that share rate limits between
-processes: installed from Debian's packages when missing (the test machines run as root with
-the Debian mirror reachable), started on a free port with no persistence, stopped afterwards."""
+processes: installed from Debian's packages when missing, started on a free port with no
+persistence, stopped afterwards."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
 import subprocess
 import tempfile
@@ -13,24 +11,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from tests.debian import ensure_program
 from tests.server import free_port
-
-
-def ensure_redis_server() -> str:
-    binary = shutil.which("redis-server")
-    if binary:
-        return binary
-    if os.geteuid() != 0:
-        raise RuntimeError("redis-server is missing and the tests are not root to install it")
-    install = ["apt-get", "install", "-y", "--no-install-recommends", "redis-server"]
-    environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    if subprocess.run(install, env=environment, capture_output=True, check=False).returncode:
-        subprocess.run(["apt-get", "update"], env=environment, capture_output=True, check=True)
-        subprocess.run(install, env=environment, capture_output=True, check=True)
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise RuntimeError("redis-server could not be installed")
-    return binary
 
 
 @contextmanager
@@ -40,7 +22,7 @@ def redis_server() -> Iterator[str]:
     with tempfile.TemporaryDirectory() as folder:
         process = subprocess.Popen(
             [
-                ensure_redis_server(),
+                ensure_program("redis-server", "redis-server"),
                 "--bind",
                 "127.0.0.1",
                 "--port",

@@ -79,6 +79,7 @@ def serve(
         typer.echo(f"Created workspace {workspace.id} ({workspace.name}).")
         typer.echo(f"Its first API key (shown once, keep it safe): {plain}")
     typer.echo(f"API on http://{host}:{port}/api/v1 — docs at http://{host}:{port}/docs")
+    typer.echo(f"Web console on http://{host}:{port}/console (sign in with an API key)")
     sys.stdout.flush()
     uvicorn.run(
         "leadblock.api.asgi:create_app_from_environment",

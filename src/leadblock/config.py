@@ -61,6 +61,12 @@ class Settings(BaseSettings):
         default=None,
         description="redis://HOST:PORT/DB to share rate-limit counters between processes",
     )
+    console_session_hours: float = Field(
+        default=8,
+        gt=0,
+        le=24 * 30,
+        description="how long a web console sign-in lasts before the key is asked again",
+    )
     reference_routes: bool = Field(
         default=False,
         description="serve /reference/hello and /reference/echo, the yardsticks of `make bench`",

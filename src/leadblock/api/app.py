@@ -16,6 +16,7 @@ from leadblock.api.responses import OrjsonResponse
 from leadblock.api.routes import blocked_leads, campaigns, reference
 from leadblock.api.schemas import ErrorResponse
 from leadblock.config import Settings
+from leadblock.console import web as console
 from leadblock.storage.db import Database
 
 _ERROR = {"model": ErrorResponse}
@@ -53,6 +54,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.include_router(api)
     if settings.reference_routes:
         app.include_router(reference.router)
+    console.install(app)
     install_error_handlers(app)
     app.openapi = lambda: _openapi_without_422(app)  # type: ignore[method-assign]
     app.add_middleware(
@@ -60,10 +62,13 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
         max_import_bytes=settings.max_import_bytes,
         body_timeout_s=settings.body_timeout_s,
+        import_paths=frozenset({f"{API_PREFIX}/blocked-leads/import", console.IMPORT_PATH}),
+        json_prefix=API_PREFIX,
     )
     # Outermost last: the access log sees every request, then rate limiting refuses a flood
     # before anything else runs.
     app.add_middleware(RateLimitMiddleware, limit=settings.rate_limit, redis_url=settings.redis_url)
+    app.add_middleware(console.ConsoleHeadersMiddleware)
     app.add_middleware(AccessLogMiddleware)
     return app
 

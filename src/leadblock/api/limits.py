@@ -1,6 +1,6 @@
 """Request body limits (SPEC: 413 above LEADBLOCK_MAX_BODY_BYTES, or _MAX_IMPORT_BYTES for CSV).
 
-Bodies of every other route are JSON whatever Content-Type says (so `curl -d '{…}'`, which
+Bodies of every other API route are JSON whatever Content-Type says (so `curl -d '{…}'`, which
 sends application/x-www-form-urlencoded, works): a body that is not JSON gets a clear 400.
 
 A declared Content-Length over the limit is refused before any of the body is read; a chunked
@@ -16,14 +16,21 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leadblock.api.errors import error_response
 
-IMPORT_PATH = "/api/v1/blocked-leads/import"
-
 
 class BodyLimitMiddleware:
     def __init__(
-        self, app: ASGIApp, *, max_body_bytes: int, max_import_bytes: int, body_timeout_s: float
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        max_import_bytes: int,
+        body_timeout_s: float,
+        import_paths: frozenset[str],
+        json_prefix: str,
     ) -> None:
         self.app = app
+        self.import_paths = import_paths
+        self.json_prefix = json_prefix
         self.max_body_bytes = max_body_bytes
         self.max_import_bytes = max_import_bytes
         self.body_timeout_s = body_timeout_s
@@ -32,13 +39,14 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.max_import_bytes if scope["path"] == IMPORT_PATH else self.max_body_bytes
+        path = scope["path"]
+        limit = self.max_import_bytes if path in self.import_paths else self.max_body_bytes
         message = f"The request body is larger than the limit of {limit:,} bytes."
         for name, value in scope["headers"]:
             if name == b"content-length" and value.isdigit() and int(value) > limit:
                 await error_response(413, message)(scope, receive, send)
                 return
-        if scope["path"] != IMPORT_PATH:
+        if path.startswith(self.json_prefix) and path not in self.import_paths:
             _as_json(scope)
         received = 0
         loop = asyncio.get_running_loop()

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from leadblock.domain.identifiers import InvalidIdentifier, canonicalise_identifier
+from leadblock.domain.ids import now_ms
 from leadblock.domain.records import Caller, Event, EventType
 from leadblock.errors import InvalidInput
 from leadblock.services.paging import cut_page, position_from_cursor
 from leadblock.storage import events as store
 from leadblock.storage.db import Transaction
+
+DAY_MS = 86_400_000
+
+
+@dataclass(frozen=True, slots=True)
+class DayActivity:
+    day: date
+    blocked: int
+    unblocked: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,3 +61,20 @@ def list_events(
     items, next_cursor = cut_page(rows, limit, True, lambda event: (event.at, event.id))
     total = store.count(tx, caller.workspace_id, event_type, public_identifier)
     return EventPage(items, total, next_cursor)
+
+
+def daily_activity(tx: Transaction, caller: Caller, days: int = 90) -> list[DayActivity]:
+    """Blocks and unblocks (workspace and campaign) per UTC day, the last `days` days up to
+    today, oldest first, days without any included."""
+    today = now_ms() // DAY_MS
+    first = today - days + 1
+    counts = store.per_day(tx, caller.workspace_id, first * DAY_MS)
+    epoch = date(1970, 1, 1)
+    return [
+        DayActivity(
+            day=epoch + timedelta(days=day),
+            blocked=counts.get((day, EventType.BLOCKED), 0),
+            unblocked=counts.get((day, EventType.UNBLOCKED), 0),
+        )
+        for day in range(first, today + 1)
+    ]

@@ -15,10 +15,13 @@ from dataclasses import replace
 
 from leadblock.domain.ids import now_ms
 from leadblock.domain.records import ApiKey, Caller
-from leadblock.errors import NotAuthenticated, NotFound
+from leadblock.errors import InvalidInput, NotAuthenticated, NotFound
+from leadblock.services.blocklist import require_writer
 from leadblock.storage import workspaces as store
 from leadblock.storage.db import Database, Transaction
 
+MAX_KEY_NAME = 100
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _KEY_SHAPE = re.compile(r"^lb_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
 _LAST_USED_RESOLUTION_MS = 60_000
 # Compared against when the key id is unknown, so both paths do the same work.
@@ -63,6 +66,38 @@ def revoke_key(tx: Transaction, key_id: str) -> ApiKey:
     return key
 
 
+def workspace_keys(tx: Transaction, caller: Caller) -> list[ApiKey]:
+    """The keys of the caller's workspace, revoked ones included (never their secrets)."""
+    return store.keys_of(tx, caller.workspace_id)
+
+
+def issue_key(
+    tx: Transaction, caller: Caller, *, name: str | None, read_only: bool
+) -> tuple[ApiKey, str]:
+    """A new key of the caller's workspace; the plain-text key is returned only here."""
+    require_writer(caller)
+    return create_key(tx, caller.workspace_id, read_only=read_only, name=_key_name(name))
+
+
+def revoke_workspace_key(tx: Transaction, caller: Caller, key_id: str) -> ApiKey:
+    """Revoke a key of the caller's workspace; a key of another workspace is not found."""
+    require_writer(caller)
+    key = store.find_key(tx, key_id) if re.fullmatch(r"[0-9a-f]{16}", key_id) else None
+    if key is None or key.workspace_id != caller.workspace_id:
+        raise NotFound("API key not found.")
+    return revoke_key(tx, key_id)
+
+
+def caller_of_key(database: Database, key_id: str) -> Caller:
+    """The caller a console session stands for: its key must still exist and not be revoked,
+    checked on every request like a key itself."""
+    with database.transaction() as tx:
+        key = store.find_key(tx, key_id)
+    if key is None or key.revoked_at is not None:
+        raise NotAuthenticated("The API key of this session was revoked.")
+    return Caller(workspace_id=key.workspace_id, key_id=key.id, read_only=key.read_only)
+
+
 def require_key_shape(plain: str | None) -> str:
     """The key if it has the shape of one (no database involved), else `NotAuthenticated`."""
     return _parse_key(plain)[0]
@@ -96,3 +131,18 @@ def _parse_key(plain: str | None) -> tuple[str, str]:
 
 def _hash(plain: str) -> str:
     return hashlib.sha256(plain.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _key_name(name: str | None) -> str | None:
+    name = (name or "").strip()
+    if len(name) > MAX_KEY_NAME or _CONTROL.search(name):
+        raise InvalidInput(
+            f"A key name has at most {MAX_KEY_NAME} characters and no control characters."
+        )
+    return name or None
+
+
+def console_secret(database: Database) -> str:
+    """The secret that signs web console sessions, shared by every server of the database."""
+    with database.transaction() as tx:
+        return store.server_secret(tx, "console-session")

@@ -33,6 +33,9 @@ from leadblock.storage.db import Database
 EXPORT_COLUMNS = ("publicIdentifier", "reason", "createdAt", "id")
 MAX_IMPORT_ROWS = 1_000_000
 MAX_REPORTED_ERRORS = 1000
+# Progress is reported this often while validating: often enough for a bar to move on a
+# small file, rarely enough to cost nothing.
+PROGRESS_EVERY_ROWS = 1000
 _EXPORT_CHUNK = 20_000
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
 
@@ -144,6 +147,8 @@ def _parse_into(source: IO[bytes], spool: IO[bytes], report: Progress) -> tuple[
                 rows += 1
                 continue
             rows += 1
+            if rows % PROGRESS_EVERY_ROWS == 0:
+                report("validating", source.tell(), size)
             if lead.public_identifier in seen:
                 continue
             seen.add(lead.public_identifier)
@@ -151,7 +156,6 @@ def _parse_into(source: IO[bytes], spool: IO[bytes], report: Progress) -> tuple[
             if len(batch) == MAX_LEADS_PER_REQUEST:
                 pickle.dump(batch, spool)
                 batch = []
-                report("validating", source.tell(), size)
     except UnicodeDecodeError:
         raise InvalidInput(
             f"The CSV file is not valid UTF-8 (near line {reader.line_num + 1})."

@@ -85,3 +85,9 @@ def page(
         )
         for row in rows
     ]
+
+
+def per_day(tx: Transaction, workspace_id: str, since: int) -> dict[tuple[int, EventType], int]:
+    """Blocks and unblocks per (UTC day number, type) since `since` (milliseconds)."""
+    rows = tx.rows("count-events-per-day", workspace_id=workspace_id, since=since)
+    return {(int(row.day), EventType(row.type)): int(row.events) for row in rows}

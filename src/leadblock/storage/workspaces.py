@@ -97,3 +97,8 @@ def _key(row: Any) -> ApiKey:
         revoked_at=row.revoked_at,
         last_used_at=row.last_used_at,
     )
+
+
+def server_secret(tx: Transaction, name: str) -> str:
+    """A secret every server of the deployment shares (created by migration 0005)."""
+    return str(tx.scalar("select-server-secret", name=name))

@@ -20,3 +20,9 @@ WHERE workspace_id = :workspace_id
   AND (CAST(:public_identifier AS TEXT) IS NULL OR public_identifier = :public_identifier)
 ORDER BY at DESC, id DESC
 LIMIT :limit
+
+-- name: count-events-per-day
+-- Blocks and unblocks per UTC day since :since (milliseconds), both scopes.
+SELECT at / 86400000 AS day, type, count(*) AS events FROM events
+WHERE workspace_id = :workspace_id AND at >= :since AND type IN ('blocked', 'unblocked')
+GROUP BY at / 86400000, type

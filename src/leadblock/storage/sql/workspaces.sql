@@ -35,3 +35,6 @@ DELETE FROM api_keys WHERE workspace_id = :workspace_id
 
 -- name: delete-workspace
 DELETE FROM workspaces WHERE id = :workspace_id
+
+-- name: select-server-secret
+SELECT value FROM server_secrets WHERE name = :name

@@ -1,0 +1,134 @@
+// leadblock console: the little JavaScript the pages use. No inline script anywhere (CSP).
+"use strict";
+
+// A form with data-confirm asks before it is sent (remove, revoke).
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  const question = form.dataset && form.dataset.confirm;
+  if (question && !window.confirm(question)) {
+    event.preventDefault();
+  }
+});
+
+// A button with data-copy copies the value of the field it names.
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("[data-copy]");
+  if (!button) return;
+  const field = document.getElementById(button.dataset.copy);
+  const status = document.getElementById("copy-status");
+  field.select();
+  try {
+    await navigator.clipboard.writeText(field.value);
+    status.textContent = "Copied.";
+  } catch {
+    status.textContent = "Press Ctrl+C (⌘C) to copy the selected key.";
+  }
+});
+
+// CSV import: send the file as the body, read the answer line by line as it streams,
+// move the progress bar, then show the outcome or every bad row.
+function setupImport() {
+  const form = document.getElementById("import-form");
+  if (!form) return;
+  const box = document.getElementById("import-progress-box");
+  const bar = document.getElementById("import-progress");
+  const phase = document.getElementById("import-phase");
+  const result = document.getElementById("import-result");
+  const button = form.querySelector("button");
+
+  const show = (report) => {
+    if (report.percent !== undefined) {
+      bar.value = report.percent;
+      bar.textContent = `${report.percent}%`;
+      phase.textContent = report.phase === "validating" ? "Checking rows…" : "Blocking…";
+    }
+    if (report.done) {
+      bar.value = 100;
+      phase.textContent = "Done";
+      const done = report.done;
+      result.replaceChildren(paragraph(
+        `Imported ${done.rows.toLocaleString()} rows: ${done.blocked.toLocaleString()} blocked, ` +
+        `${done.alreadyBlocked.toLocaleString()} already blocked, ` +
+        `${done.duplicates.toLocaleString()} duplicates.`, "notice"));
+    }
+    if (report.error) {
+      phase.textContent = "Nothing was imported";
+      const children = [paragraph(report.error, "error")];
+      if (report.rows && report.rows.length) {
+        children.push(errorTable(report.rows));
+      }
+      result.replaceChildren(...children);
+    }
+  };
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const file = document.getElementById("import-file").files[0];
+    if (!file) return;
+    button.disabled = true;
+    box.hidden = false;
+    bar.value = 0;
+    phase.textContent = "Uploading…";
+    result.replaceChildren();
+    try {
+      const response = await fetch(form.action, {
+        method: "POST",
+        body: file,
+        headers: {"content-type": "text/csv", "x-csrf-token": form.dataset.csrf},
+        credentials: "same-origin",
+      });
+      if (!response.ok || !response.body) {
+        show({error: `The import was refused (HTTP ${response.status}).`});
+        return;
+      }
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      let pending = "";
+      for (;;) {
+        const {value, done} = await reader.read();
+        if (done) break;
+        pending += value;
+        const lines = pending.split("\n");
+        pending = lines.pop();
+        for (const line of lines) {
+          if (line) show(JSON.parse(line));
+        }
+      }
+    } catch (error) {
+      show({error: `The import could not finish: ${error.message}`});
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+function paragraph(text, className) {
+  const p = document.createElement("p");
+  p.className = className;
+  p.textContent = text;
+  return p;
+}
+
+function errorTable(rows) {
+  const wrap = document.createElement("div");
+  wrap.className = "table-wrap";
+  const table = document.createElement("table");
+  table.id = "import-errors";
+  const head = table.createTHead().insertRow();
+  for (const title of ["Row", "Value", "Problem"]) {
+    const th = document.createElement("th");
+    th.scope = "col";
+    th.textContent = title;
+    head.appendChild(th);
+  }
+  const body = table.createTBody();
+  for (const row of rows) {
+    const tr = body.insertRow();
+    for (const text of [String(row.row), row.value, row.message]) {
+      tr.insertCell().textContent = text;
+    }
+  }
+  wrap.appendChild(table);
+  return wrap;
+}
+
+setupImport();

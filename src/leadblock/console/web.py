@@ -1,0 +1,227 @@
+"""The console's plumbing: its router, templates, who is signed in, CSRF, errors and headers.
+
+Pages live in `console/pages/`; each handler takes a `Visitor` (or `PostVisitor` for a form
+that changes something), calls services, and renders a template. Errors of the services become
+an HTML page with the status the API would answer; a missing, expired or revoked session sends
+the browser to the sign-in page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
+from starlette.responses import RedirectResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from leadblock import errors
+from leadblock.api.access_log import note_caller
+from leadblock.api.errors import STATUS
+from leadblock.console.session import SESSION_COOKIE, Session, SessionSigner
+from leadblock.domain.records import Caller, Workspace
+from leadblock.services import keys, workspaces
+from leadblock.storage.db import Database
+
+PREFIX = "/console"
+IMPORT_PATH = f"{PREFIX}/import"
+HERE = Path(__file__).parent
+
+# Every console answer, static files included. No inline script or style anywhere, so the
+# policy needs no 'unsafe-inline'; htmx runs with eval off (see base.html).
+SECURITY_HEADERS = {
+    "content-security-policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "x-frame-options": "DENY",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "cross-origin-opener-policy": "same-origin",
+    "cross-origin-resource-policy": "same-origin",
+    "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=()",
+}
+
+templates = Jinja2Templates(directory=HERE / "templates")  # autoescape is on for .html
+
+
+def _when(ms: int | None) -> str:
+    if ms is None:
+        return "—"
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+templates.env.filters["when"] = _when
+
+
+class SignInRequired(Exception):
+    """No valid session: the browser is sent to the sign-in page."""
+
+
+class CsrfRefused(Exception):
+    """A state-changing request without this session's token, or from another origin."""
+
+
+@dataclass(frozen=True, slots=True)
+class Visitor:
+    caller: Caller
+    workspace: Workspace
+    session: Session
+    csrf: str
+
+
+def database_of(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+def signer_of(request: Request) -> SessionSigner:
+    """The deployment's session signer, its secret read from the database once per process."""
+    state = request.app.state
+    if getattr(state, "console_signer", None) is None:
+        secret = keys.console_secret(database_of(request))
+        state.console_signer = SessionSigner(secret, state.settings.console_session_hours * 3600)
+    signer: SessionSigner = state.console_signer
+    return signer
+
+
+def _visitor(request: Request) -> Visitor:
+    signer = signer_of(request)
+    session = signer.read(request.cookies.get(SESSION_COOKIE))
+    if session is None:
+        raise SignInRequired
+    database = database_of(request)
+    try:
+        caller = keys.caller_of_key(database, session.key_id)
+    except errors.NotAuthenticated:
+        raise SignInRequired from None
+    note_caller(caller)
+    with database.transaction() as tx:
+        workspace = workspaces.get_workspace(tx, caller.workspace_id)
+    return Visitor(caller, workspace, session, signer.csrf_token(session.nonce))
+
+
+async def current_visitor(request: Request) -> Visitor:
+    return await run_in_threadpool(_visitor, request)
+
+
+async def posting_visitor(request: Request) -> Visitor:
+    """The visitor of a state-changing request, which must carry the session's CSRF token (a
+    form field or the X-CSRF-Token header) and come from this origin."""
+    visitor = await current_visitor(request)
+    await require_csrf(request, visitor.session.nonce)
+    return visitor
+
+
+async def require_csrf(request: Request, nonce: str | None) -> None:
+    origin = request.headers.get("origin")
+    if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
+        raise CsrfRefused
+    token = request.headers.get("x-csrf-token")
+    if token is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        field = form.get("csrf_token")
+        token = field if isinstance(field, str) else None
+    if not signer_of(request).valid_csrf(nonce, token):
+        raise CsrfRefused
+
+
+VisitorDep = Annotated[Visitor, Depends(current_visitor)]
+PostVisitorDep = Annotated[Visitor, Depends(posting_visitor)]
+DatabaseDep = Annotated[Database, Depends(database_of)]
+
+
+def render(
+    request: Request,
+    template: str,
+    visitor: Visitor | None,
+    status_code: int = 200,
+    **context: Any,
+) -> Response:
+    return templates.TemplateResponse(
+        request, template, {"visitor": visitor, **context}, status_code=status_code
+    )
+
+
+def see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+class ConsoleRoute(APIRoute):
+    """Answers a console request's failures as pages instead of the API's JSON envelope."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def console_handler(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except SignInRequired:
+                response = see_other(f"{PREFIX}/sign-in")
+                response.delete_cookie(SESSION_COOKIE, path=PREFIX)
+                return response
+            except CsrfRefused:
+                message = "This form was not sent from this console page; reload it and retry."
+                return _error_page(request, 403, message)
+            except RequestValidationError:
+                return _error_page(request, 400, "The form was incomplete or malformed.")
+            except errors.LeadblockError as error:
+                return _error_page(request, STATUS.get(type(error), 400), error.message)
+
+        return console_handler
+
+
+def _error_page(request: Request, status: int, message: str) -> Response:
+    response = render(
+        request, "error.html", None, status_code=status, status=status, message=message
+    )
+    if status == 503:
+        response.headers["Retry-After"] = "1"
+    return response
+
+
+def new_router() -> APIRouter:
+    return APIRouter(prefix=PREFIX, route_class=ConsoleRoute, include_in_schema=False)
+
+
+def install(app: FastAPI) -> None:
+    from leadblock.console.pages import account, audit, blocklist, campaigns, transfer
+
+    for module in (account, blocklist, transfer, campaigns, audit):
+        app.include_router(module.router)
+    app.mount(f"{PREFIX}/static", StaticFiles(directory=HERE / "static"), name="console-static")
+
+
+class ConsoleHeadersMiddleware:
+    """Security headers on every console answer; pages are never cached (keys are shown)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(PREFIX):
+            await self.app(scope, receive, send)
+            return
+        static = scope["path"].startswith(f"{PREFIX}/static/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers[name] = value
+                if not static:
+                    headers["cache-control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
