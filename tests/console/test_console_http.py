@@ -88,7 +88,7 @@ def test_every_console_answer_carries_the_security_headers(console: Console) -> 
         assert "unsafe" not in csp
         assert answer.headers["x-frame-options"] == "DENY"
         assert answer.headers["x-content-type-options"] == "nosniff"
-        assert answer.headers["referrer-policy"] == "no-referrer"
+        assert answer.headers["referrer-policy"] == "same-origin"
     assert all(
         a.headers["cache-control"] == "no-store" for a in answers if "static" not in str(a.url)
     )

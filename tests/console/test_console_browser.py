@@ -1,0 +1,347 @@
+"""The console end to end in headless Chromium against a real server on 127.0.0.1.
+
+Every page visited is saved as a screenshot at 1280 px and 390 px wide (under
+test-output/console/, or $LEADBLOCK_TEST_OUTPUT/console/) and must not scroll sideways at
+either width. Forms are filled by their labels, and the sign-in form is sent with the keyboard.
+"""
+
+from __future__ import annotations
+
+import csv
+import http.server
+import io
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Dialog, Page, expect
+
+from tests.console.conftest import Console
+from tests.server import free_port
+
+pytestmark = pytest.mark.slow
+WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
+
+
+@pytest.fixture
+def page(chromium: Browser) -> Iterator[Page]:
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.on("dialog", _no_unexpected_dialog)
+    yield page
+    context.close()
+
+
+def _no_unexpected_dialog(dialog: Dialog) -> None:
+    # confirm() is answered by the tests that expect it; an alert() would be script injection.
+    if dialog.type == "alert":
+        raise AssertionError(f"unexpected alert: {dialog.message}")
+
+
+def sign_in(page: Page, console: Console, api_key: str) -> None:
+    page.goto(f"{console.url}/sign-in")
+    page.get_by_label("API key").fill(api_key)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{console.url}/blocklist")
+
+
+def shoot(page: Page, folder: Path, name: str) -> None:
+    """Screenshots at both widths; the page must fit each width without sideways scrolling."""
+    for label, (width, height) in WIDTHS.items():
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=True)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{name} scrolls sideways by {overflow} px on {label}"
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def api_blocked(console: Console, identifier: str) -> bool:
+    with console.api() as api:
+        answer = api.get("/blocked-leads/check", params={"publicIdentifier": identifier})
+    return bool(answer.json()["results"][0]["blocked"])
+
+
+def test_sign_in_add_search_edit_remove(page: Page, console: Console, screenshots: Path) -> None:
+    page.goto(console.url)
+    expect(page).to_have_url(f"{console.url}/sign-in")
+    shoot(page, screenshots, "sign-in")
+    sign_in(page, console, console.api_key)
+
+    page.get_by_label("Public identifiers or LinkedIn profile URLs, one per line").fill(
+        "https://www.linkedin.com/in/Maria-Lopez-42/\nbrowser-bob"
+    )
+    page.get_by_label("Reason (optional, for every line)").fill("asked to be removed")
+    page.get_by_role("button", name="Block", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text("2 blocked, 0 already on the blocklist.")
+    assert api_blocked(console, "maria-lopez-42")
+
+    search = page.get_by_label("Search identifiers and reasons")
+    search.press_sequentially("maria", delay=30)  # search as you type: no button pressed
+    expect(page.locator("#result-count")).to_contain_text("1 blocked lead matching “maria”")
+    expect(page.locator("#results tbody tr")).to_have_count(1)
+    expect(page).to_have_url(f"{console.url}/blocklist?search=maria")
+    shoot(page, screenshots, "blocklist")
+
+    page.get_by_role("link", name="Open maria-lopez-42").click()
+    page.get_by_label("Reason (empty for none)").fill("client since 2026")
+    page.get_by_role("button", name="Save reason").click()
+    expect(page.get_by_role("status")).to_have_text("Reason saved.")
+    expect(page.locator(".facts .reason")).to_have_text("client since 2026")
+    shoot(page, screenshots, "lead")
+
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.get_by_role("button", name="Remove…").click()
+    expect(page.get_by_role("heading", name="maria-lopez-42")).to_be_visible()
+    assert api_blocked(console, "maria-lopez-42")  # dismissed: still blocked
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Remove…").click()
+    expect(page.get_by_role("status")).to_have_text("The lead was removed from the blocklist.")
+    assert not api_blocked(console, "maria-lopez-42")
+
+    page.goto(f"{console.url}/audit?identifier=maria-lopez-42")
+    expect(page.locator(".timeline li")).to_have_count(3)  # blocked, reason changed, unblocked
+    page.get_by_label("Type").select_option("reason_changed")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator(".timeline li")).to_have_count(1)
+    expect(page.locator(".timeline li")).to_contain_text("client since 2026")
+    shoot(page, screenshots, "audit")
+
+
+def test_paste_many_with_an_invalid_line(page: Page, console: Console) -> None:
+    sign_in(page, console, console.api_key)
+    page.get_by_label("Public identifiers or LinkedIn profile URLs, one per line").fill(
+        "paste-one\n\nnot a profile!\nhttps://www.linkedin.com/in/paste-two"
+    )
+    page.get_by_role("button", name="Block", exact=True).click()
+    errors = page.locator(".line-errors li")
+    expect(errors).to_have_count(1)
+    expect(errors).to_contain_text("Line 3: not a profile!")
+    expect(page.locator("#add-errors")).to_contain_text("Nothing was blocked.")
+    # The text is kept for correcting, and nothing was written.
+    expect(
+        page.get_by_label("Public identifiers or LinkedIn profile URLs, one per line")
+    ).to_have_value("paste-one\n\nnot a profile!\nhttps://www.linkedin.com/in/paste-two")
+    assert not api_blocked(console, "paste-one")
+
+
+def _csv(rows: list[tuple[str, str]]) -> bytes:
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(["publicIdentifier", "reason"])
+    writer.writerows(rows)
+    return text.getvalue().encode()
+
+
+def test_import_shows_progress_then_errors_and_export_downloads(
+    page: Page, console: Console, screenshots: Path, tmp_path: Path
+) -> None:
+    sign_in(page, console, console.api_key)
+    page.get_by_role("link", name="Import & export").click()
+    good = tmp_path / "crm.csv"
+    good.write_bytes(_csv([(f"import-{n:05d}", "crm export") for n in range(10_000)]))
+    page.get_by_label("CSV file", exact=True).set_input_files(str(good))
+    # Record every value the progress bar takes, however quickly they follow each other.
+    page.evaluate(
+        """() => {
+        window.progressOld = [];
+        const bar = document.getElementById("import-progress");
+        new MutationObserver((records) => {
+          for (const record of records) window.progressOld.push(Number(record.oldValue));
+        }).observe(bar, {attributes: true, attributeFilter: ["value"], attributeOldValue: true});
+        }"""
+    )
+    page.get_by_role("button", name="Import").click()
+    expect(page.locator("#import-result")).to_contain_text(
+        "Imported 10,000 rows: 10,000 blocked, 0 already blocked, 0 duplicates.", timeout=60_000
+    )
+    # Each change's previous value, then the last: every value the bar has shown, in order.
+    seen: list[float] = page.evaluate(
+        "[...window.progressOld, document.getElementById('import-progress').value]"
+    )
+    between = [value for value in seen if 0 < value < 100]
+    assert len(set(between)) >= 3, f"the bar did not move through the import: {seen}"
+    assert between == sorted(between)
+    assert seen[-1] == 100
+    assert api_blocked(console, "import-09999")
+    shoot(page, screenshots, "import")
+
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(_csv([("fine-row", ""), ("bad row!", ""), ("x", ""), ("fine-too", "")]))
+    page.get_by_label("CSV file", exact=True).set_input_files(str(bad))
+    page.get_by_role("button", name="Import").click()
+    expect(page.locator("#import-result .error")).to_contain_text(
+        "2 invalid rows; nothing was written."
+    )
+    rows = page.locator("#import-errors tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text("bad row!")
+    expect(rows.nth(1)).to_contain_text("line 4")
+    assert not api_blocked(console, "fine-row")
+    shoot(page, screenshots, "import-errors")
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download CSV").click()
+    exported = Path(download_info.value.path()).read_text()
+    lines = exported.splitlines()
+    assert lines[0] == "publicIdentifier,reason,createdAt,id"
+    assert "import-00000,crm export," in exported
+    assert len(lines) > 10_000
+
+
+def test_keys_create_copy_and_revoke_ends_the_keys_session(
+    chromium: Browser, page: Page, console: Console, screenshots: Path
+) -> None:
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    sign_in(page, console, console.api_key)
+    page.get_by_role("link", name="API keys").click()
+    expect(page.locator("tbody tr")).to_have_count(2)  # the first key and the read-only one
+    shoot(page, screenshots, "keys")
+    page.get_by_label("Name (who or what uses it)").fill("Zapier integration")
+    page.get_by_label("Role").select_option("read-write")
+    page.get_by_role("button", name="Create key").click()
+    key_field = page.get_by_label("Read-write key “Zapier integration”")
+    new_key = key_field.input_value()
+    assert new_key.startswith("lb_")
+    page.get_by_role("button", name="Copy to clipboard").click()
+    expect(page.locator("#copy-status")).to_have_text("Copied.")
+    assert page.evaluate("navigator.clipboard.readText()") == new_key
+    shoot(page, screenshots, "key-created")
+
+    integrator = chromium.new_context().new_page()
+    try:
+        sign_in(integrator, console, new_key)
+        page.goto(f"{console.url}/keys")
+        key_id = new_key.split("_")[1]
+        row = page.locator(f"#key-{key_id}")
+        expect(row).to_contain_text("Zapier integration")
+        expect(row).to_contain_text("read-write")
+        page.once("dialog", lambda dialog: dialog.accept())
+        row.get_by_role("button", name=f"Revoke key lb_{key_id}").click()
+        expect(row).to_contain_text("revoked")
+        integrator.reload()
+        expect(integrator).to_have_url(f"{console.url}/sign-in")
+    finally:
+        integrator.context.close()
+    with console.api(new_key) as api:
+        assert api.get("/blocked-leads").status_code == 401
+
+
+def test_read_only_console(page: Page, console: Console, screenshots: Path) -> None:
+    sign_in(page, console, console.read_only_key)
+    expect(page.locator(".badge", has_text="read-only")).to_be_visible()
+    expect(page.get_by_role("button", name="Block", exact=True)).to_have_count(0)
+    page.goto(f"{console.url}/transfer")
+    expect(page.get_by_label("CSV file", exact=True)).to_have_count(0)
+    expect(page.get_by_role("link", name="Download CSV")).to_be_visible()
+    page.goto(f"{console.url}/keys")
+    expect(page.get_by_role("button", name="Create key")).to_have_count(0)
+    shoot(page, screenshots, "keys-read-only")
+    # Without the controls, a hand-made request with the session's own token is refused too.
+    status = page.evaluate(
+        """async () => {
+        const token = document.querySelector('input[name="csrf_token"]').value;
+        const body = new URLSearchParams({identifiers: "read-only-browser", csrf_token: token});
+        const answer = await fetch("/console/blocklist/add", {method: "POST", body});
+        return answer.status;
+        }"""
+    )
+    assert status == 403
+    assert not api_blocked(console, "read-only-browser")
+
+
+def test_script_in_user_data_is_shown_as_text(page: Page, console: Console) -> None:
+    script = "<script>alert(1)</script>"
+    sign_in(page, console, console.api_key)
+    page.get_by_label("Public identifiers or LinkedIn profile URLs, one per line").fill("xss-test")
+    page.get_by_label("Reason (optional, for every line)").fill(script)
+    page.get_by_role("button", name="Block", exact=True).click()
+    page.get_by_label("Search identifiers and reasons").press_sequentially("xss-test", delay=20)
+    expect(page.locator("#result-count")).to_contain_text("matching “xss-test”")
+    expect(page.locator("#results td.reason")).to_have_text(script)
+    page.goto(f"{console.url}/campaigns")
+    page.get_by_label("Name").fill('<img src=x onerror="alert(2)">')
+    page.get_by_role("button", name="Create").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text('<img src=x onerror="alert(2)">')
+    assert page.locator("img").count() == 0  # the dialog handler fails the test on alert()
+
+
+class _ForeignSite(http.server.BaseHTTPRequestHandler):
+    """Another origin on 127.0.0.1 whose page posts a form to the console by itself."""
+
+    target = ""
+
+    def do_GET(self) -> None:
+        page = (
+            f'<form id="f" method="post" action="{self.target}">'
+            '<input name="identifiers" value="csrf-victim"></form>'
+            "<script>document.getElementById('f').submit()</script>"
+        ).encode()
+        self.send_response(200)
+        self.send_header("content-type", "text/html")
+        self.send_header("content-length", str(len(page)))
+        self.end_headers()
+        self.wfile.write(page)
+
+    def log_message(self, *_args: Any) -> None:
+        pass
+
+
+def test_a_cross_site_form_post_is_refused(page: Page, console: Console) -> None:
+    sign_in(page, console, console.api_key)
+    _ForeignSite.target = f"{console.url}/blocklist/add"
+    site = http.server.HTTPServer(("127.0.0.1", free_port()), _ForeignSite)
+    thread = threading.Thread(target=site.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with page.expect_navigation(url=f"{console.url}/**"):
+            page.goto(f"http://127.0.0.1:{site.server_port}/")
+        # Refused either way: the form carries no token (403), or the cookie stayed home.
+        assert "/console/" in page.url
+        assert "Blocked leads" not in page.content()
+    finally:
+        site.shutdown()
+        site.server_close()
+    assert not api_blocked(console, "csrf-victim")
+
+
+def test_campaign_pages_show_blocks_and_leads_with_their_scope(
+    page: Page, console: Console, screenshots: Path
+) -> None:
+    sign_in(page, console, console.api_key)
+    page.goto(f"{console.url}/campaigns")
+    page.get_by_label("Name").fill("Spring outreach")
+    page.get_by_role("button", name="Create").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Spring outreach")
+    campaign_id = page.url.rsplit("/", 1)[1]
+    page.get_by_label("Public identifiers or profile URLs to block in this campaign").fill(
+        "camp-blocked\nbad entry!"
+    )
+    page.get_by_role("button", name="Block in campaign").click()
+    expect(page.locator(".line-errors li")).to_contain_text("Line 2: bad entry!")
+    page.get_by_label("Public identifiers or profile URLs to block in this campaign").fill(
+        "camp-blocked"
+    )
+    page.get_by_label("Reason (optional)").fill("competitor")
+    page.get_by_role("button", name="Block in campaign").click()
+    expect(page.get_by_role("status")).to_contain_text("1 blocked in this campaign")
+    with console.api() as api:
+        api.post("/blocked-leads", json={"leads": [{"publicIdentifier": "camp-everywhere"}]})
+        leads = [{"publicIdentifier": name} for name in ("camp-free", "camp-blocked")]
+        leads.append({"publicIdentifier": "camp-everywhere", "firstName": "Eve"})
+        api.post(f"/campaigns/{campaign_id}/leads", json={"leads": leads})
+    page.reload()
+    rows = page.locator("#leads-title ~ .table-wrap tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.filter(has_text="camp-free")).to_contain_text("no")
+    expect(rows.filter(has_text="camp-blocked")).to_contain_text("blocked · campaign")
+    expect(rows.filter(has_text="camp-everywhere")).to_contain_text("blocked · workspace")
+    shoot(page, screenshots, "campaign")
+    page.get_by_role("link", name="← Campaigns").click()
+    expect(page.get_by_role("link", name="Spring outreach")).to_be_visible()
+    shoot(page, screenshots, "campaigns")
