@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import http.server
 import io
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -345,3 +346,48 @@ def test_campaign_pages_show_blocks_and_leads_with_their_scope(
     page.get_by_role("link", name="← Campaigns").click()
     expect(page.get_by_role("link", name="Spring outreach")).to_be_visible()
     shoot(page, screenshots, "campaigns")
+
+
+def test_keyboard_only_blocking_paging_chart_and_sign_out(page: Page, console: Console) -> None:
+    with console.api() as api:
+        leads = [{"publicIdentifier": f"page-lead-{n:03d}"} for n in range(60)]
+        api.post("/blocked-leads", json={"leads": leads})
+        api.request("DELETE", "/blocked-leads", json={"publicIdentifiers": ["page-lead-000"]})
+    sign_in(page, console, console.api_key)
+
+    # Tab from the top of the page to the text box, type, tab to the button, Enter.
+    page.keyboard.press("Tab")
+    for _ in range(20):
+        if page.evaluate("document.activeElement.id") == "identifiers":
+            break
+        page.keyboard.press("Tab")
+    page.keyboard.type("keyboard-lead")
+    page.keyboard.press("Tab")  # reason
+    page.keyboard.type("typed, not clicked")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Block"
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_have_text("1 blocked, 0 already on the blocklist.")
+    assert api_blocked(console, "keyboard-lead")
+
+    # The chart counts today's blocks and unblocks.
+    chart = page.get_by_role("img", name="Blocks and unblocks per day over the last 90 days")
+    expect(chart).to_have_attribute("aria-label", re.compile(r"\d+ blocks and [1-9]\d* unblocks"))
+    assert page.locator(".chart rect.blocked").count() == 1  # all of them today
+
+    # Cursor paging: 50 a page, the next page starts where the first ended.
+    page.get_by_label("Search identifiers and reasons").press_sequentially("page-lead", delay=20)
+    expect(page.locator("#result-count")).to_contain_text("59 blocked leads matching")
+    first = page.locator("#results tbody tr").all_inner_texts()
+    assert len(first) == 50
+    page.get_by_role("link", name="Next page").click()
+    expect(page.locator("#results tbody tr")).to_have_count(9)
+    second = page.locator("#results tbody tr").all_inner_texts()
+    assert not set(first) & set(second)
+    page.get_by_role("link", name="First page").click()
+    expect(page.locator("#results tbody tr")).to_have_count(50)
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(f"{console.url}/sign-in")
+    page.goto(f"{console.url}/blocklist")
+    expect(page).to_have_url(f"{console.url}/sign-in")

@@ -19,8 +19,10 @@ from starlette.concurrency import run_in_threadpool
 
 from leadblock.storage.db import Database, WouldBlock, no_wait
 
-# Requests with at most this many leads or identifiers may run on the event loop.
+# Requests with at most this many leads, identifiers or rows may run on the event loop.
 INLINE_MAX_ITEMS = 100
+# The size to give work that is never small enough (a scan), so it always runs in a thread.
+LARGE_WORK = INLINE_MAX_ITEMS + 1
 
 T = TypeVar("T")
 

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
 from leadblock.api.dependencies import ApiKeyDep, DatabaseDep, authenticate
-from leadblock.api.inline import run_database_work
+from leadblock.api.inline import LARGE_WORK, run_database_work
 from leadblock.api.paging import Cursor, Limit, Offset, paged_response
 from leadblock.api.responses import OrjsonResponse
 from leadblock.api.schemas import (
@@ -67,7 +67,7 @@ async def block_leads(body: BlockRequest, api_key: ApiKeyDep, database: Database
 
 
 @router.get("", response_model=list[BlockedLeadOut])
-def list_blocked_leads(
+async def list_blocked_leads(
     request: Request,
     api_key: ApiKeyDep,
     database: DatabaseDep,
@@ -85,17 +85,24 @@ def list_blocked_leads(
     Headers: `X-Total-Count` (rows matching `search`), and when more rows exist `X-Next-Cursor`
     and `Link: <…>; rel="next"`. Pass the cursor back for the next page.
     """
-    caller = authenticate(database, api_key)
-    with database.transaction() as tx:
-        page = blocklist.list_blocked_leads(
-            tx,
-            caller,
-            sort="ASC" if sort.upper() == "ASC" else "DESC",
-            offset=offset,
-            limit=limit,
-            search=search,
-            cursor=cursor,
-        )
+
+    def work() -> blocklist.Page:
+        caller = authenticate(database, api_key)
+        with database.transaction() as tx:
+            return blocklist.list_blocked_leads(
+                tx,
+                caller,
+                sort="ASC" if sort.upper() == "ASC" else "DESC",
+                offset=offset,
+                limit=limit,
+                search=search,
+                cursor=cursor,
+            )
+
+    # A page read by index (cursor or first page) is as small as its rows; a search or an
+    # offset scans, however short the page, and must not hold the event loop.
+    by_index = search is None and offset == 0
+    page = await run_database_work(database, work, limit if by_index else LARGE_WORK)
     return paged_response(
         [blocked_lead_json(lead) for lead in page.items], page.total, page.next_cursor, request
     )
