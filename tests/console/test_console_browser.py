@@ -32,8 +32,13 @@ def page(chromium: Browser) -> Iterator[Page]:
     context.set_default_timeout(15_000)
     page = context.new_page()
     page.on("dialog", _no_unexpected_dialog)
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
     yield page
     context.close()
+    # Self-contained: every script, style and image came from the server itself.
+    foreign = [url for url in requested if not url.startswith(("http://127.0.0.1:", "data:"))]
+    assert not foreign, f"the console fetched from elsewhere: {foreign}"
 
 
 def _no_unexpected_dialog(dialog: Dialog) -> None:

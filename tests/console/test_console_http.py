@@ -77,6 +77,10 @@ def test_every_console_answer_carries_the_security_headers(console: Console) -> 
         answers = [client.get(path) for path in PAGES]
         answers.append(client.get("/console/static/console.js"))
         answers.append(client.get("/console/campaigns/nope"))  # an error page
+        missing = client.get("/console/no/such/page")
+        assert missing.status_code == 404
+        assert "There is no such page in the console." in missing.text
+        answers.append(missing)
     with httpx.Client(base_url=console.server.url) as anonymous:
         answers.append(anonymous.get("/console/sign-in"))
     for answer in answers:

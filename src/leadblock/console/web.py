@@ -200,9 +200,17 @@ def new_router() -> APIRouter:
 def install(app: FastAPI) -> None:
     from leadblock.console.pages import account, audit, blocklist, campaigns, transfer
 
+    # Static files first: the catch-all page below would otherwise answer their paths.
+    app.mount(f"{PREFIX}/static", StaticFiles(directory=HERE / "static"), name="console-static")
     for module in (account, blocklist, transfer, campaigns, audit):
         app.include_router(module.router)
-    app.mount(f"{PREFIX}/static", StaticFiles(directory=HERE / "static"), name="console-static")
+    missing = new_router()
+
+    @missing.get("/{path:path}")
+    def not_found(request: Request) -> Response:
+        return _error_page(request, 404, "There is no such page in the console.")
+
+    app.include_router(missing)
 
 
 class ConsoleHeadersMiddleware:
