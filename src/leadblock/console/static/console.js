@@ -52,7 +52,7 @@ function setupImport() {
         `${done.duplicates.toLocaleString()} duplicates.`, "notice"));
     }
     if (report.error) {
-      phase.textContent = "Nothing was imported";
+      box.hidden = true;  // an empty or half bar would suggest something was written
       const children = [paragraph(report.error, "error")];
       if (report.rows && report.rows.length) {
         children.push(errorTable(report.rows));
