@@ -90,7 +90,10 @@ def serve(
         log_level=settings.log_level,
         log_config=_log_config(settings.log_level),
         access_log=False,  # leadblock writes its own, structured (api/access_log.py)
-        proxy_headers=False,
+        # Only behind a known proxy: a client could otherwise claim any address (its own rate
+        # limit budget) or https (the console's Secure cookie flag).
+        proxy_headers=settings.forwarded_allow_ips is not None,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
 
 

@@ -61,6 +61,13 @@ class Settings(BaseSettings):
         default=None,
         description="redis://HOST:PORT/DB to share rate-limit counters between processes",
     )
+    forwarded_allow_ips: str | None = Field(
+        default=None,
+        description=(
+            "comma-separated addresses of reverse proxies whose X-Forwarded-For and "
+            "X-Forwarded-Proto are trusted (client address, https); unset: none"
+        ),
+    )
     console_session_hours: float = Field(
         default=8,
         gt=0,

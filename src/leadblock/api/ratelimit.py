@@ -3,9 +3,11 @@
 Counters are fixed windows kept by the `limits` library: in this process, or in Redis when
 `LEADBLOCK_REDIS_URL` is set, so that every server process shares them. A request is counted
 against the key id in its `x-api-key` header (the part before the secret): the limit applies
-before the key is verified, so a flood never reaches the database. Requests without a key of
-the right shape are counted per client address. Every answer carries `RateLimit-Limit`,
-`RateLimit-Remaining` and `RateLimit-Reset`; a refused one is a 429 with `Retry-After`.
+before the key is verified, so a flood never reaches the database. A web console request is
+counted against the key id its session cookie names (so console users behind one proxy do not
+share a budget). Other requests are counted per client address. Every answer carries
+`RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`; a refused one is a 429 with
+`Retry-After`.
 
 If Redis is unreachable the request is let through and a warning logged: the limiter
 protects the service, it must not become the reason it is down.
@@ -13,10 +15,14 @@ protects the service, it must not become the reason it is down.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import logging
 import math
 import re
 import time
+import zlib
 
 from limits import RateLimitItem, parse
 from limits.aio.strategies import FixedWindowRateLimiter
@@ -25,10 +31,12 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leadblock.api.errors import error_response
+from leadblock.console.session import SESSION_COOKIE
 
 logger = logging.getLogger("leadblock")
 
 _KEY_ID = re.compile(rb"^lb_([0-9a-f]{16})_")
+_HEX16 = re.compile(r"[0-9a-f]{16}")
 
 
 class RateLimitMiddleware:
@@ -73,11 +81,32 @@ class RateLimitMiddleware:
 
 
 def _identity(scope: Scope) -> str:
-    for name, value in scope["headers"]:
-        if name == b"x-api-key":
-            match = _KEY_ID.match(value)
-            if match:
-                return "key:" + match.group(1).decode()
-            break
+    headers = dict(scope["headers"])
+    match = _KEY_ID.match(headers.get(b"x-api-key", b""))
+    if match:
+        return "key:" + match.group(1).decode()
+    key_id = _console_key_id(headers.get(b"cookie", b""))
+    if key_id:
+        return "key:" + key_id
     client = scope.get("client")
     return "address:" + (client[0] if client else "unknown")
+
+
+def _console_key_id(cookies: bytes) -> str | None:
+    """The key id a console session cookie names (unverified, like a header's key id: the
+    count only needs a name; the console verifies the signature)."""
+    for cookie in cookies.split(b";"):
+        name, _, value = cookie.strip().partition(b"=")
+        if name != SESSION_COOKIE.encode():
+            continue
+        # itsdangerous: base64(JSON).signature, or .base64(zlib(JSON)).signature when shorter.
+        compressed = value.startswith(b".")
+        payload = value.removeprefix(b".").split(b".", 1)[0]
+        try:
+            data = base64.urlsafe_b64decode(payload + b"=" * (-len(payload) % 4))
+            session = json.loads(zlib.decompress(data) if compressed else data)
+        except (ValueError, binascii.Error, zlib.error):
+            return None
+        key_id = session.get("k") if isinstance(session, dict) else None
+        return key_id if isinstance(key_id, str) and _HEX16.fullmatch(key_id) else None
+    return None
