@@ -13,6 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from leadblock.console.session import SESSION_COOKIE
+from tests.console.conftest import csrf_of
 from tests.postgres import PostgresCluster
 from tests.server import Server, running_server
 from tests.test_cli import run
@@ -106,3 +108,30 @@ def test_serve_workers_runs_that_many_processes(postgres: PostgresCluster, tmp_p
         while server.log.read_text().count("Application startup complete") < 3:
             assert time.monotonic() < deadline, server.log.read_text()
             time.sleep(0.1)
+
+
+def test_two_servers_share_console_sessions(two_servers: tuple[str, list[Server]]) -> None:
+    """A console session signed in on one server is good on every other (the signing secret
+    lives in the database), and signing out on one ends it on all."""
+    url, (first, second) = two_servers
+    api_key = json.loads(run(url, "workspace", "create", "console", "--json").stdout)["apiKey"]
+    with httpx.Client(base_url=first.url, timeout=30) as a:
+        form = a.get("/console/sign-in")
+        signed_in = a.post(
+            "/console/sign-in", data={"api_key": api_key, "csrf_token": csrf_of(form.text)}
+        )
+        assert signed_in.status_code == 303
+        cookie = {SESSION_COOKIE: a.cookies[SESSION_COOKIE]}
+        with httpx.Client(base_url=second.url, cookies=cookie, timeout=30) as b:
+            page = b.get("/console/blocklist")
+            assert page.status_code == 200
+            added = b.post(
+                "/console/blocklist/add",
+                data={"identifiers": "console-on-b", "csrf_token": csrf_of(page.text)},
+            )
+            assert added.status_code == 303
+            assert "console-on-b" in a.get("/console/blocklist").text
+            a.post("/console/sign-out", data={"csrf_token": csrf_of(page.text)})
+            after = b.get("/console/blocklist")
+            assert after.status_code == 303
+            assert after.headers["location"] == "/console/sign-in"

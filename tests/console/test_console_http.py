@@ -256,3 +256,21 @@ def test_an_empty_paste_is_a_clear_error(console: Console, text: str) -> None:
         )
     assert answer.status_code == 400
     assert "Enter at least one identifier" in answer.text
+
+
+def test_signing_out_ends_the_session_on_the_server(console: Console) -> None:
+    with (
+        signed_in_client(console, console.api_key) as leaving,
+        signed_in_client(console, console.api_key) as staying,
+    ):
+        copied = leaving.cookies[SESSION_COOKIE]  # e.g. left behind on a shared computer
+        token = csrf_of(leaving.get("/console/blocklist").text)
+        answer = leaving.post("/console/sign-out", data={"csrf_token": token})
+        assert answer.status_code == 303
+        assert answer.headers["location"] == "/console/sign-in"
+        with httpx.Client(base_url=console.server.url, cookies={SESSION_COOKIE: copied}) as c:
+            replay = c.get("/console/blocklist")
+            assert replay.status_code == 303
+            assert replay.headers["location"] == "/console/sign-in"
+        # Only that session ended: the key and its other sessions go on.
+        assert staying.get("/console/blocklist").status_code == 200

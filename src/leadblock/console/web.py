@@ -29,7 +29,7 @@ from leadblock.api.access_log import note_caller
 from leadblock.api.errors import STATUS
 from leadblock.console.session import SESSION_COOKIE, Session, SessionSigner
 from leadblock.domain.records import Caller, Workspace
-from leadblock.services import keys, workspaces
+from leadblock.services import sessions
 from leadblock.storage.db import Database
 
 PREFIX = "/console"
@@ -90,7 +90,7 @@ def signer_of(request: Request) -> SessionSigner:
     """The deployment's session signer, its secret read from the database once per process."""
     state = request.app.state
     if getattr(state, "console_signer", None) is None:
-        secret = keys.console_secret(database_of(request))
+        secret = sessions.signing_secret(database_of(request))
         state.console_signer = SessionSigner(secret, state.settings.console_session_hours * 3600)
     signer: SessionSigner = state.console_signer
     return signer
@@ -101,14 +101,12 @@ def _visitor(request: Request) -> Visitor:
     session = signer.read(request.cookies.get(SESSION_COOKIE))
     if session is None:
         raise SignInRequired
-    database = database_of(request)
     try:
-        caller = keys.caller_of_key(database, session.key_id)
+        with database_of(request).transaction() as tx:
+            caller, workspace = sessions.session_caller(tx, session.key_id, session.nonce)
     except errors.NotAuthenticated:
         raise SignInRequired from None
     note_caller(caller)
-    with database.transaction() as tx:
-        workspace = workspaces.get_workspace(tx, caller.workspace_id)
     return Visitor(caller, workspace, session, signer.csrf_token(session.nonce))
 
 

@@ -88,16 +88,6 @@ def revoke_workspace_key(tx: Transaction, caller: Caller, key_id: str) -> ApiKey
     return revoke_key(tx, key_id)
 
 
-def caller_of_key(database: Database, key_id: str) -> Caller:
-    """The caller a console session stands for: its key must still exist and not be revoked,
-    checked on every request like a key itself."""
-    with database.transaction() as tx:
-        key = store.find_key(tx, key_id)
-    if key is None or key.revoked_at is not None:
-        raise NotAuthenticated("The API key of this session was revoked.")
-    return Caller(workspace_id=key.workspace_id, key_id=key.id, read_only=key.read_only)
-
-
 def require_key_shape(plain: str | None) -> str:
     """The key if it has the shape of one (no database involved), else `NotAuthenticated`."""
     return _parse_key(plain)[0]
@@ -140,9 +130,3 @@ def _key_name(name: str | None) -> str | None:
             f"A key name has at most {MAX_KEY_NAME} characters and no control characters."
         )
     return name or None
-
-
-def console_secret(database: Database) -> str:
-    """The secret that signs web console sessions, shared by every server of the database."""
-    with database.transaction() as tx:
-        return store.server_secret(tx, "console-session")

@@ -282,7 +282,7 @@ def _create_engine(settings: Settings) -> Engine:
 def _configure_postgresql(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Room for every named query (65 today) so none is evicted and re-prepared.
+        # Room for every named query (about 70) so none is evicted and re-prepared.
         dbapi_connection.prepared_max = 512
 
 

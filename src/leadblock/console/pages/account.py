@@ -24,7 +24,7 @@ from leadblock.console.web import (
     signer_of,
 )
 from leadblock.errors import NotAuthenticated
-from leadblock.services import keys
+from leadblock.services import keys, sessions
 
 router = new_router()
 
@@ -66,7 +66,9 @@ async def sign_in(
 
 
 @router.post("/sign-out")
-def sign_out(_visitor: PostVisitorDep) -> Response:
+def sign_out(visitor: PostVisitorDep, database: DatabaseDep) -> Response:
+    with database.transaction(write=True) as tx:
+        sessions.sign_out(tx, visitor.session.nonce, visitor.session.expires_at)
     response = see_other(f"{PREFIX}/sign-in")
     response.delete_cookie(SESSION_COOKIE, path=PREFIX)
     return response
