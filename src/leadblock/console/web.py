@@ -8,6 +8,7 @@ the browser to the sign-in page.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,6 +33,7 @@ from leadblock.domain.records import Caller, Workspace
 from leadblock.services import sessions
 from leadblock.storage.db import Database
 
+logger = logging.getLogger("leadblock")
 PREFIX = "/console"
 IMPORT_PATH = f"{PREFIX}/import"
 HERE = Path(__file__).parent
@@ -178,6 +180,9 @@ class ConsoleRoute(APIRoute):
                 return _error_page(request, 400, "The form was incomplete or malformed.")
             except errors.LeadblockError as error:
                 return _error_page(request, STATUS.get(type(error), 400), error.message)
+            except Exception:
+                logger.exception("unexpected error on %s %s", request.method, request.url.path)
+                return _error_page(request, 500, "Something went wrong here; it has been logged.")
 
         return console_handler
 
