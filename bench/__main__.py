@@ -57,23 +57,23 @@ WORKSPACES = ("bulk", "dispatch", "single", "transfer")
 
 @dataclass
 class Run:
-    """The figures of one run on one backend."""
+    """The figures of one run on one backend; None: not measured (its phase failed)."""
 
-    hello_get: float = 0.0
-    echo_post: float = 0.0
-    single_post: float = 0.0
-    single_check: float = 0.0
-    single_post_p99: float = 0.0
-    single_check_p99: float = 0.0
+    hello_get: float | None = None
+    echo_post: float | None = None
+    single_post: float | None = None
+    single_check: float | None = None
+    single_post_p99: float | None = None
+    single_check_p99: float | None = None
     bulk_segments: list[tuple[int, float]] = field(default_factory=list)
-    bulk_rss_mb: float = 0.0
-    check_ms: float = 0.0
-    first_page_ms: float = 0.0
-    deep_page_ms: float = 0.0
-    dispatch_ms: float = 0.0
-    import_rows_s: float = 0.0
-    export_rows_s: float = 0.0
-    export_rss_growth_mb: float = 0.0
+    bulk_rss_mb: float | None = None
+    check_ms: float | None = None
+    first_page_ms: float | None = None
+    deep_page_ms: float | None = None
+    dispatch_ms: float | None = None
+    import_rows_s: float | None = None
+    export_rows_s: float | None = None
+    export_rss_growth_mb: float | None = None
     failures: list[str] = field(default_factory=list)
 
     @property

@@ -129,11 +129,11 @@ def _format(value: float, unit: str) -> str:
 
 
 def _measured(run: Run, figure: Callable[[Run], float]) -> float | None:
+    """The figure, or None when its phase did not measure it (a growth of 0.0 is a value)."""
     try:
-        value = figure(run)
-    except (ZeroDivisionError, IndexError):
+        return figure(run)
+    except (TypeError, ZeroDivisionError, IndexError):  # None in the arithmetic, no segments
         return None
-    return value if value else None
 
 
 def _cell(runs: list[Run], figure: Callable[[Run], float], unit: str) -> tuple[float, str]:

@@ -56,33 +56,20 @@ def export_csv(database: Database, caller: Caller) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(EXPORT_COLUMNS)
-    after: tuple[int, str] | None = None
+    after: tuple[int, str] = (-1, "")
     while True:
         with database.transaction() as tx:
-            leads = store.page(
-                tx,
-                caller.workspace_id,
-                descending=False,
-                pattern=None,
-                limit=_EXPORT_CHUNK,
-                offset=0,
-                after=after,
-            )
+            rows = store.export_page(tx, caller.workspace_id, after, _EXPORT_CHUNK)
         writer.writerows(
-            (
-                _neutralise(lead.public_identifier),
-                _neutralise(lead.reason or ""),
-                iso(lead.created_at),
-                lead.id,
-            )
-            for lead in leads
+            (_neutralise(identifier), _neutralise(reason or ""), iso(created_at), id_)
+            for identifier, reason, created_at, id_ in rows
         )
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
-        if len(leads) < _EXPORT_CHUNK:
+        if len(rows) < _EXPORT_CHUNK:
             return
-        after = (leads[-1].created_at, leads[-1].id)
+        after = (rows[-1][2], rows[-1][3])
 
 
 def import_csv(

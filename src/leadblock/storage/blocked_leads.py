@@ -91,6 +91,20 @@ def page(
     ]
 
 
+def export_page(
+    tx: Transaction, workspace_id: str, after: Position, limit: int
+) -> list[tuple[str, str | None, int, str]]:
+    """(public_identifier, reason, created_at, id) after `after`, oldest first; start from
+    (-1, "")."""
+    return tx.tuples(
+        "export-blocked-leads",
+        workspace_id=workspace_id,
+        after_at=after[0],
+        after_id=after[1],
+        limit=limit,
+    )
+
+
 def update_reason(tx: Transaction, workspace_id: str, id_: str, reason: str | None) -> None:
     tx.execute(
         "update-blocked-lead-reason",

@@ -86,6 +86,11 @@ class Transaction:
         row = _row_class(tuple(column[0] for column in cursor.description))
         return list(map(row._make, fetched))
 
+    def tuples(self, query: str, **params: Any) -> list[tuple[Any, ...]]:
+        """Rows as the driver returns them, positional: for reads of many rows (export)."""
+        self.cursor.execute(self.queries[query].sql, params)
+        return list(self.cursor.fetchall())
+
     def one(self, query: str, **params: Any) -> Any | None:
         rows = self.rows(query, **params)
         return rows[0] if rows else None

@@ -61,3 +61,11 @@ ON CONFLICT (workspace_id, slot) DO UPDATE SET count = blocked_lead_counts.count
 
 -- name: select-blocked-leads-count
 SELECT coalesce(sum(count), 0) FROM blocked_lead_counts WHERE workspace_id = :workspace_id
+
+-- name: export-blocked-leads
+-- Export order (oldest first) by keyset; the columns in the CSV's order. Start with
+-- after_at = -1.
+SELECT public_identifier, reason, created_at, id FROM blocked_leads
+WHERE workspace_id = :workspace_id AND (created_at, id) > (:after_at, :after_id)
+ORDER BY created_at, id
+LIMIT :limit
