@@ -84,7 +84,6 @@ def page(
         rows = tx.rows(
             f"list-blocked-leads-{direction}-after", after_at=after_at, after_id=after_id, **params
         )
-    # Tuple unpacking: pages feed exports of millions of rows.
     return [
         BlockedLead(id_, workspace_id, ident, reason, created_at)
         for id_, ident, reason, created_at in rows
