@@ -15,14 +15,10 @@ protects the service, it must not become the reason it is down.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import logging
 import math
 import re
 import time
-import zlib
 
 from limits import RateLimitItem, parse
 from limits.aio.strategies import FixedWindowRateLimiter
@@ -31,12 +27,11 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leadblock.api.errors import error_response
-from leadblock.console.session import SESSION_COOKIE
+from leadblock.console.session import SESSION_COOKIE, unverified_key_id
 
 logger = logging.getLogger("leadblock")
 
 _KEY_ID = re.compile(rb"^lb_([0-9a-f]{16})_")
-_HEX16 = re.compile(r"[0-9a-f]{16}")
 
 
 class RateLimitMiddleware:
@@ -95,18 +90,8 @@ def _identity(scope: Scope) -> str:
 def _console_key_id(cookies: bytes) -> str | None:
     """The key id a console session cookie names (unverified, like a header's key id: the
     count only needs a name; the console verifies the signature)."""
-    for cookie in cookies.split(b";"):
-        name, _, value = cookie.strip().partition(b"=")
-        if name != SESSION_COOKIE.encode():
-            continue
-        # itsdangerous: base64(JSON).signature, or .base64(zlib(JSON)).signature when shorter.
-        compressed = value.startswith(b".")
-        payload = value.removeprefix(b".").split(b".", 1)[0]
-        try:
-            data = base64.urlsafe_b64decode(payload + b"=" * (-len(payload) % 4))
-            session = json.loads(zlib.decompress(data) if compressed else data)
-        except (ValueError, binascii.Error, zlib.error):
-            return None
-        key_id = session.get("k") if isinstance(session, dict) else None
-        return key_id if isinstance(key_id, str) and _HEX16.fullmatch(key_id) else None
+    for cookie in cookies.decode("latin-1").split(";"):
+        name, _, value = cookie.strip().partition("=")
+        if name == SESSION_COOKIE:
+            return unverified_key_id(value)
     return None

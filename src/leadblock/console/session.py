@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 SESSION_COOKIE = "leadblock_console"
 SIGN_IN_COOKIE = "leadblock_sign_in"
+_SALT = "leadblock-console-session"
+_KEY_ID = re.compile(r"[0-9a-f]{16}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +34,7 @@ class Session:
 class SessionSigner:
     def __init__(self, secret: str, lifetime_s: float) -> None:
         self._secret = secret.encode()
-        self._serializer = URLSafeSerializer(secret, salt="leadblock-console-session")
+        self._serializer = URLSafeSerializer(secret, salt=_SALT)
         self.lifetime_s = lifetime_s
 
     def issue(self, key_id: str) -> str:
@@ -67,3 +70,11 @@ class SessionSigner:
         if not nonce or not token:
             return False
         return hmac.compare_digest(self.csrf_token(nonce), token)
+
+
+def unverified_key_id(cookie: str) -> str | None:
+    """The key id a session cookie names, signature unchecked (no secret needed): enough to
+    name a rate-limit budget, never to grant anything."""
+    _valid, payload = URLSafeSerializer("", salt=_SALT).loads_unsafe(cookie)
+    key_id = payload.get("k") if isinstance(payload, dict) else None
+    return key_id if isinstance(key_id, str) and _KEY_ID.fullmatch(key_id) else None

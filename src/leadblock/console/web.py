@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leadblock import errors
 from leadblock.api.access_log import note_caller
+from leadblock.api.dependencies import DatabaseDep as DatabaseDep
 from leadblock.api.errors import STATUS
 from leadblock.console.session import SESSION_COOKIE, Session, SessionSigner
 from leadblock.domain.records import Caller, Workspace
@@ -141,7 +142,6 @@ async def require_csrf(request: Request, nonce: str | None) -> None:
 
 VisitorDep = Annotated[Visitor, Depends(current_visitor)]
 PostVisitorDep = Annotated[Visitor, Depends(posting_visitor)]
-DatabaseDep = Annotated[Database, Depends(database_of)]
 
 
 def render(

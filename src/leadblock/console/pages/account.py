@@ -52,15 +52,7 @@ async def sign_in(
     signer = signer_of(request)
     cookie = signer.issue(caller.key_id)
     response = see_other(f"{PREFIX}/blocklist")
-    response.set_cookie(
-        SESSION_COOKIE,
-        cookie,
-        max_age=int(signer.lifetime_s),
-        path=PREFIX,
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-    )
+    _set_cookie(response, request, SESSION_COOKIE, cookie, int(signer.lifetime_s))
     response.delete_cookie(SIGN_IN_COOKIE, path=PREFIX)
     return response
 
@@ -114,13 +106,19 @@ def _sign_in_form(request: Request, error: str | None = None, status_code: int =
         csrf=signer.csrf_token(nonce),
         error=error,
     )
+    _set_cookie(response, request, SIGN_IN_COOKIE, nonce, 3600)
+    return response
+
+
+def _set_cookie(response: Response, request: Request, name: str, value: str, max_age: int) -> None:
+    """A console cookie: never readable by scripts, never sent from another site, Secure over
+    HTTPS."""
     response.set_cookie(
-        SIGN_IN_COOKIE,
-        nonce,
-        max_age=3600,
+        name,
+        value,
+        max_age=max_age,
         path=PREFIX,
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",
     )
-    return response

@@ -22,6 +22,7 @@ from leadblock.console.web import (
 )
 from leadblock.errors import InvalidInput
 from leadblock.services import audit, blocklist
+from leadblock.storage.db import Database, Transaction
 
 router = new_router()
 PAGE_SIZE = 50
@@ -43,18 +44,14 @@ def blocklist_page(
     already: str | None = None,
     removed: str | None = None,
 ) -> Response:
-    with database.transaction() as tx:
-        page = blocklist.list_blocked_leads(
-            tx, visitor.caller, limit=PAGE_SIZE, search=search or None, cursor=cursor or None
+    if request.headers.get("hx-request"):  # search as you type replaces the results only
+        with database.transaction() as tx:
+            page = _page(tx, visitor, search, cursor)
+        return render(
+            request, "blocklist_results.html", visitor, page=page, search=search, cursor=cursor
         )
-        activity = (
-            None if request.headers.get("hx-request") else audit.daily_activity(tx, visitor.caller)
-        )
-    context: dict[str, Any] = {"page": page, "search": search, "cursor": cursor}
-    if activity is None:  # search as you type replaces the results only
-        return render(request, "blocklist_results.html", visitor, **context)
     notice = _notice(positive_int(blocked), positive_int(already), positive_int(removed))
-    return _blocklist(request, visitor, activity=activity, notice=notice, **context)
+    return _blocklist(request, visitor, database, search, cursor, notice=notice)
 
 
 @router.post("/blocklist/add")
@@ -75,15 +72,11 @@ def add_leads(
                 tx, visitor.caller, [(value, normalised) for _, value in lines]
             )
     except InvalidInput as error:
-        with database.transaction() as tx:
-            page = blocklist.list_blocked_leads(tx, visitor.caller, limit=PAGE_SIZE)
-            activity = audit.daily_activity(tx, visitor.caller)
         return _blocklist(
             request,
             visitor,
+            database,
             status_code=400,
-            page=page,
-            activity=activity,
             add_error=error.message,
             add_line_errors=line_errors(error, lines),
             add_identifiers=identifiers,
@@ -127,11 +120,36 @@ def remove_lead(lead_id: str, visitor: PostVisitorDep, database: DatabaseDep) ->
 
 
 def _blocklist(
-    request: Request, visitor: Visitor, *, status_code: int = 200, **context: Any
+    request: Request,
+    visitor: Visitor,
+    database: Database,
+    search: str = "",
+    cursor: str | None = None,
+    *,
+    status_code: int = 200,
+    **context: Any,
 ) -> Response:
-    context.setdefault("search", "")
-    context.setdefault("cursor", None)
-    return render(request, "blocklist.html", visitor, status_code=status_code, **context)
+    """The whole blocklist page: a page of results, the chart, and what `context` adds."""
+    with database.transaction() as tx:
+        page = _page(tx, visitor, search, cursor)
+        activity = audit.daily_activity(tx, visitor.caller)
+    return render(
+        request,
+        "blocklist.html",
+        visitor,
+        status_code=status_code,
+        page=page,
+        activity=activity,
+        search=search,
+        cursor=cursor,
+        **context,
+    )
+
+
+def _page(tx: Transaction, visitor: Visitor, search: str, cursor: str | None) -> blocklist.Page:
+    return blocklist.list_blocked_leads(
+        tx, visitor.caller, limit=PAGE_SIZE, search=search or None, cursor=cursor or None
+    )
 
 
 def _notice(blocked: int, already: int, removed: int) -> str | None:

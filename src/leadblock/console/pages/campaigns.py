@@ -3,7 +3,7 @@ stops each lead right now (workspace or campaign)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Form, Request
@@ -22,6 +22,7 @@ from leadblock.console.web import (
 )
 from leadblock.errors import InvalidInput
 from leadblock.services import campaigns
+from leadblock.storage.db import Database
 
 router = new_router()
 PAGE_SIZE = 50
@@ -32,9 +33,7 @@ BLOCKS_PAGE_SIZE = 100  # the most the campaign blocks list pages by (WaLead's `
 def campaigns_page(
     request: Request, visitor: VisitorDep, database: DatabaseDep, cursor: str | None = None
 ) -> Response:
-    with database.transaction() as tx:
-        page = campaigns.list_campaigns(tx, visitor.caller, limit=PAGE_SIZE, cursor=cursor or None)
-    return render(request, "campaigns.html", visitor, page=page, cursor=cursor)
+    return _campaigns(request, visitor, database, cursor)
 
 
 @router.post("/campaigns")
@@ -48,15 +47,11 @@ def create_campaign(
         with database.transaction(write=True) as tx:
             campaign = campaigns.create_campaign(tx, visitor.caller, name)
     except InvalidInput as error:
-        with database.transaction() as tx:
-            page = campaigns.list_campaigns(tx, visitor.caller, limit=PAGE_SIZE)
-        return render(
+        return _campaigns(
             request,
-            "campaigns.html",
             visitor,
+            database,
             status_code=400,
-            page=page,
-            cursor=None,
             create_error=error.message,
             create_name=name,
         )
@@ -118,10 +113,32 @@ def block_in_campaign(
     )
 
 
+def _campaigns(
+    request: Request,
+    visitor: Visitor,
+    database: Database,
+    cursor: str | None = None,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> Response:
+    with database.transaction() as tx:
+        page = campaigns.list_campaigns(tx, visitor.caller, limit=PAGE_SIZE, cursor=cursor or None)
+    return render(
+        request,
+        "campaigns.html",
+        visitor,
+        status_code=status_code,
+        page=page,
+        cursor=cursor,
+        **context,
+    )
+
+
 def _campaign(
     request: Request,
     visitor: Visitor,
-    database: DatabaseDep,
+    database: Database,
     campaign_id: str,
     cursor: str | None = None,
     skip: int = 0,
