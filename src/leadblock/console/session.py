@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -18,10 +17,11 @@ from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from leadblock.services.keys import is_key_id
+
 SESSION_COOKIE = "leadblock_console"
 SIGN_IN_COOKIE = "leadblock_sign_in"
 _SALT = "leadblock-console-session"
-_KEY_ID = re.compile(r"[0-9a-f]{16}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,4 +77,4 @@ def unverified_key_id(cookie: str) -> str | None:
     name a rate-limit budget, never to grant anything."""
     _valid, payload = URLSafeSerializer("", salt=_SALT).loads_unsafe(cookie)
     key_id = payload.get("k") if isinstance(payload, dict) else None
-    return key_id if isinstance(key_id, str) and _KEY_ID.fullmatch(key_id) else None
+    return key_id if isinstance(key_id, str) and is_key_id(key_id) else None

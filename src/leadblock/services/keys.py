@@ -22,7 +22,8 @@ from leadblock.storage.db import Database, Transaction
 
 MAX_KEY_NAME = 100
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_KEY_SHAPE = re.compile(r"^lb_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
+_KEY_ID = re.compile(r"[0-9a-f]{16}")
+_KEY_SHAPE = re.compile(rf"^lb_({_KEY_ID.pattern})_([A-Za-z0-9_-]{{43}})$")
 _LAST_USED_RESOLUTION_MS = 60_000
 # Compared against when the key id is unknown, so both paths do the same work.
 _NO_SUCH_HASH = hashlib.sha256(b"no such key").hexdigest()
@@ -82,10 +83,15 @@ def issue_key(
 def revoke_workspace_key(tx: Transaction, caller: Caller, key_id: str) -> ApiKey:
     """Revoke a key of the caller's workspace; a key of another workspace is not found."""
     require_writer(caller)
-    key = store.find_key(tx, key_id) if re.fullmatch(r"[0-9a-f]{16}", key_id) else None
+    key = store.find_key(tx, key_id) if is_key_id(key_id) else None
     if key is None or key.workspace_id != caller.workspace_id:
         raise NotFound("API key not found.")
     return revoke_key(tx, key_id)
+
+
+def is_key_id(value: str) -> bool:
+    """Whether `value` has the shape of a key id (the part of a key before its secret)."""
+    return _KEY_ID.fullmatch(value) is not None
 
 
 def require_key_shape(plain: str | None) -> str:
