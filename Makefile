@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck bench soak console-assets clean
+.PHONY: run test lint typecheck bench soak console-assets docs-assets clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,28 @@ console-assets:
 	cd .vendor && npm pack --silent htmx.org@$(HTMX_VERSION) >/dev/null && tar xzf htmx.org-$(HTMX_VERSION).tgz
 	echo "$(HTMX_SHA256)  .vendor/package/dist/htmx.min.js" | sha256sum --check --quiet
 	cp .vendor/package/dist/htmx.min.js src/leadblock/console/static/htmx.min.js
+	rm -rf .vendor
+
+# Swagger UI for /docs, vendored the same way so the API docs work offline and under a strict
+# CSP: the files below from npm's swagger-ui-dist, each checked against its recorded digest.
+# (Shares .vendor/ with console-assets: do not run both at once with make -j.)
+SWAGGER_UI_VERSION := 5.35.0
+SWAGGER_UI_FILES := swagger-ui-bundle.js swagger-ui.css favicon-32x32.png LICENSE NOTICE \
+	swagger-ui-bundle.js.LICENSE.txt
+SWAGGER_UI_SHA256 := \
+	e6a898692f2d768e807c3ba4626068a69a2c5dd960dd6c76f3e4d3a3de180af2  swagger-ui-bundle.js \
+	5ed08757e53da3e026d6cbecc61fe5d43585c9560b302d534ad56692519a273d  swagger-ui.css \
+	3ed612f41e050ca5e7000cad6f1cbe7e7da39f65fca99c02e99e6591056e5837  favicon-32x32.png \
+	cfc7749b96f63bd31c3c42b5c471bf756814053e847c10f3eb003417bc523d30  LICENSE \
+	0d20d1adef18aee3f40dd258172155521ce702ac445cb5f7b7d60ed32dad2fb2  NOTICE \
+	37eb6e7e59aed57b2c1acf076574b818ea07b74265717e0bd67b59e0baf9abbb  swagger-ui-bundle.js.LICENSE.txt
+DOCS_STATIC := src/leadblock/web/docs_static
+docs-assets:
+	rm -rf .vendor && mkdir .vendor
+	cd .vendor && npm pack --silent swagger-ui-dist@$(SWAGGER_UI_VERSION) >/dev/null && tar xzf swagger-ui-dist-$(SWAGGER_UI_VERSION).tgz
+	cd .vendor/package && printf '%s  %s\n' $(SWAGGER_UI_SHA256) | sha256sum --check --strict --quiet
+	mkdir -p $(DOCS_STATIC)
+	cd .vendor/package && cp $(SWAGGER_UI_FILES) $(CURDIR)/$(DOCS_STATIC)/
 	rm -rf .vendor
 
 clean:

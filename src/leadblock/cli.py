@@ -26,6 +26,7 @@ from leadblock.domain.timestamps import iso
 from leadblock.services import keys, transfer, workspaces
 from leadblock.storage.db import Database
 from leadblock.storage.migrate import migrate
+from leadblock.web import connections
 
 EXIT_CODES: dict[type[errors.LeadblockError], int] = {
     errors.InvalidInput: 4,
@@ -82,7 +83,7 @@ def serve(
     typer.echo(f"Web console on http://{host}:{port}/console (sign in with an API key)")
     sys.stdout.flush()
     uvicorn.run(
-        "leadblock.api.asgi:create_app_from_environment",
+        "leadblock.asgi:create_app_from_environment",
         factory=True,
         host=host,
         port=port,
@@ -94,6 +95,9 @@ def serve(
         # limit budget) or https (the console's Secure cookie flag).
         proxy_headers=settings.forwarded_allow_ips is not None,
         forwarded_allow_ips=settings.forwarded_allow_ips,
+        # uvicorn's httptools protocol plus a header deadline and a connection cap
+        # (web/connections.py).
+        http=connections.PROTOCOL,
     )
 
 

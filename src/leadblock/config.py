@@ -52,10 +52,27 @@ class Settings(BaseSettings):
         gt=0,
         description="how long a client may take to send its whole request body before a 408",
     )
+    header_timeout_s: float = Field(
+        default=10,
+        gt=0,
+        description="how long a client may take to send a request's headers before it is cut off",
+    )
+    max_connections: int = Field(
+        default=1000,
+        ge=1,
+        description="open connections per server process; beyond them new requests get a 503",
+    )
     log_level: str = Field(default="info", description="uvicorn log level")
     rate_limit: str = Field(
         default="100/second",
         description="requests per API key, e.g. 100/second or 5000/minute (limits syntax)",
+    )
+    auth_failure_rate_limit: str = Field(
+        default="20/minute",
+        description=(
+            "requests with a missing, malformed, unknown, revoked or wrong key, per client "
+            "address; over it, 429 without a look at the database"
+        ),
     )
     redis_url: str | None = Field(
         default=None,
@@ -79,7 +96,7 @@ class Settings(BaseSettings):
         description="serve /reference/hello and /reference/echo, the yardsticks of `make bench`",
     )
 
-    @field_validator("rate_limit")
+    @field_validator("rate_limit", "auth_failure_rate_limit")
     @classmethod
     def _parsable_limit(cls, limit: str) -> str:
         from limits import parse

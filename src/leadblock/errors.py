@@ -3,10 +3,12 @@ the CLI to exit codes).
 
     LeadblockError
      ├── InvalidInput           one or more inputs break a rule; `errors` lists them per item
+     │    └── MalformedBody     the body is not valid JSON (or CSV) at all
      ├── NotAuthenticated       no key, or an unknown or revoked one
      ├── Forbidden              a read-only key asked for a write
      ├── NotFound               no such record in the caller's workspace
      ├── PayloadTooLarge        the body is over the configured limit
+     ├── RateLimited            over a rate limit: retry after `retry_after` seconds
      └── ServiceUnavailable     the database is unreachable, locked or full; nothing was written
 """
 
@@ -35,6 +37,10 @@ class InvalidInput(LeadblockError):
         self.errors = errors or []
 
 
+class MalformedBody(InvalidInput):
+    pass
+
+
 class NotAuthenticated(LeadblockError):
     pass
 
@@ -49,6 +55,13 @@ class NotFound(LeadblockError):
 
 class PayloadTooLarge(LeadblockError):
     pass
+
+
+class RateLimited(LeadblockError):
+    def __init__(self, message: str, retry_after: int, headers: dict[str, str]) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.headers = headers
 
 
 class ServiceUnavailable(LeadblockError):

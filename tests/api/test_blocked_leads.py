@@ -399,7 +399,12 @@ def test_error_envelope_for_framework_errors(server: Server, tenant: TenantFixtu
         "/blocked-leads", content=b'{"leads": [', headers={"content-type": "application/json"}
     )
     assert malformed.status_code == 400
-    assert malformed.json() == {"success": False, "message": "The request body is not valid JSON."}
+    assert malformed.json() == {
+        "success": False,
+        "code": "malformed_json",
+        "message": "The request body is not valid JSON (unexpected end of data).",
+        "errors": [],
+    }
     form_encoded = tenant.client.post(
         "/blocked-leads",
         content=b'{"leads":[{"publicIdentifier":"curl-default"}]}',
@@ -408,19 +413,32 @@ def test_error_envelope_for_framework_errors(server: Server, tenant: TenantFixtu
     assert form_encoded.status_code == 200
     no_body = tenant.client.post("/blocked-leads")
     assert no_body.status_code == 400
-    assert no_body.json()["success"] is False
+    assert no_body.json() == {
+        "success": False,
+        "code": "invalid_input",
+        "message": "The request body is required.",
+        "errors": [{"index": -1, "value": None, "message": "The request body is required."}],
+    }
     not_object = tenant.client.post("/blocked-leads", json=[1, 2])
     assert not_object.status_code == 400
+    assert not_object.json()["code"] == "invalid_input"
     unknown = httpx.get(f"{server.url}/api/v1/nowhere", headers={"x-api-key": tenant.api_key})
     assert unknown.status_code == 404
-    assert unknown.json() == {"success": False, "message": "Not found."}
+    assert unknown.json() == {
+        "success": False,
+        "code": "not_found",
+        "message": "Not found.",
+        "errors": [],
+    }
     wrong_method = tenant.client.put("/blocked-leads")
     assert wrong_method.status_code == 405
-    assert wrong_method.json()["success"] is False
+    assert wrong_method.json()["code"] == "method_not_allowed"
+    assert wrong_method.headers["Allow"] == "DELETE, GET, HEAD, POST"
     deep = tenant.client.post(
         "/blocked-leads", content=b"[" * 100_000, headers={"content-type": "application/json"}
     )
     assert deep.status_code == 400
+    assert deep.json()["code"] == "malformed_json"
 
 
 def test_authentication_and_read_only_keys(

@@ -67,13 +67,80 @@ def test_a_key_over_its_limit_gets_429_and_others_do_not(
         assert check(server, second).headers["RateLimit-Remaining"] == "3"
 
 
-def test_requests_without_a_key_are_limited_per_address(
+FAILURES = "3/hour"
+
+
+def bad_keys(good: str) -> list[str | None]:
+    """A missing, a malformed, an unknown and a wrong key: each one a failed authentication."""
+    key_id = good.split("_")[1]
+    return [None, "lb_nope", "lb_0123456789abcdef_" + "A" * 43, f"lb_{key_id}_" + "B" * 43]
+
+
+def test_failed_keys_are_charged_to_the_address_and_stop_before_the_key_lookup(
     sqlite_with_keys: tuple[str, list[str]], tmp_path: Path
 ) -> None:
-    url, _keys = sqlite_with_keys
+    url, (first, second) = sqlite_with_keys
+    with running_server(
+        url,
+        tmp_path / "server.log",
+        LEADBLOCK_RATE_LIMIT=LIMIT,
+        LEADBLOCK_AUTH_FAILURE_RATE_LIMIT=FAILURES,
+    ) as server:
+        assert check(server, first).status_code == 200  # verified before the attack
+        statuses = [check(server, key).status_code for key in bad_keys(first)]
+        assert statuses == [401, 401, 401, 429]
+        refused = check(server, "lb_fedcba9876543210_" + "C" * 43)
+        assert refused.status_code == 429
+        assert refused.json()["code"] == "rate_limited"
+        assert int(refused.headers["Retry-After"]) > 0
+
+        # A key this server verified before passes the address's spent budget; one it never
+        # verified does not, even a real one: guesses stop before the database.
+        assert check(server, first).status_code == 200
+        assert check(server, second).status_code == 429  # never verified from this address
+
+
+def test_a_victims_key_id_with_wrong_secrets_never_spends_the_victims_budget(
+    sqlite_with_keys: tuple[str, list[str]], tmp_path: Path
+) -> None:
+    url, (victim, _other) = sqlite_with_keys
+    wrong_secret = victim[: -len("AAAA")] + ("AAAA" if not victim.endswith("AAAA") else "BBBB")
+    with running_server(
+        url,
+        tmp_path / "server.log",
+        LEADBLOCK_RATE_LIMIT=LIMIT,
+        LEADBLOCK_AUTH_FAILURE_RATE_LIMIT="150/hour",
+    ) as server:
+        statuses = [check(server, wrong_secret).status_code for _ in range(155)]
+        assert statuses == [401] * 150 + [429] * 5
+    # The victim, from another address, keeps its whole budget, and its headers describe it.
+    with running_server(url, tmp_path / "server-2.log", LEADBLOCK_RATE_LIMIT=LIMIT) as server:
+        first = check(server, victim)
+        assert first.status_code == 200
+        assert first.headers["RateLimit-Remaining"] == "4"
+
+
+def test_a_second_key_header_is_refused_so_no_budget_can_be_dodged(
+    sqlite_with_keys: tuple[str, list[str]], tmp_path: Path
+) -> None:
+    url, (first, _second) = sqlite_with_keys
     with running_server(url, tmp_path / "server.log", LEADBLOCK_RATE_LIMIT=LIMIT) as server:
-        statuses = [check(server, None).status_code for _ in range(6)]
-        assert statuses == [401] * 5 + [429]
+        for number in range(8):
+            random_id = f"lb_{number:016x}_" + "D" * 43
+            response = httpx.get(
+                f"{server.api}/blocked-leads/check",
+                params={"publicIdentifier": "x-y"},
+                headers=[("x-api-key", first), ("x-api-key", random_id)],
+            )
+            assert response.status_code == 400
+            assert response.json() == {
+                "success": False,
+                "code": "invalid_input",
+                "message": "Send one x-api-key header, not 2.",
+                "errors": [],
+            }
+        statuses = [check(server, first).status_code for _ in range(6)]
+        assert statuses == [200] * 5 + [429]
 
 
 def test_processes_share_limits_through_redis(

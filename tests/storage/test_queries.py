@@ -8,15 +8,21 @@ import pytest
 from leadblock.config import Settings
 from leadblock.storage.db import Database
 from leadblock.storage.migrate import migrate
-from leadblock.storage.queries import parse_named_queries
+from leadblock.storage.queries import (
+    DECLARED,
+    DIALECTS,
+    UnknownQuery,
+    load_queries,
+    parse_named_queries,
+    query,
+)
 from tests.postgres import PostgresCluster
 
 
 def test_every_named_query_prepares(database: Database) -> None:
     database.check_queries()
-    assert {"insert-blocked-leads", "dispatch-campaign-leads", "list-events"} <= set(
-        database.queries
-    )
+    # Every query defined is one a gateway runs: no dead SQL, no name only a typo uses.
+    assert set(database.queries) == DECLARED
 
 
 @pytest.mark.parametrize(
@@ -53,5 +59,34 @@ def assert_check_fails(database_url: str, sql: str) -> None:
 
 
 def test_named_query_files_parse() -> None:
-    source = "-- preamble\n-- name: first-query\nSELECT 1\n\n-- name: second\nSELECT 2;\n"
-    assert parse_named_queries(source) == {"first-query": "SELECT 1", "second": "SELECT 2;"}
+    source = (
+        "-- the file's preamble\n\n"
+        "-- name: first-query\nSELECT 1\n\n"
+        "-- what the second query is for,\n-- over two lines\n"
+        "-- name: second\nSELECT 2;\n"
+    )
+    assert parse_named_queries(source) == {
+        "first-query": "SELECT 1",
+        "second": "-- what the second query is for,\n-- over two lines\nSELECT 2;",
+    }
+
+
+def test_a_query_defined_twice_in_a_file_is_refused() -> None:
+    with pytest.raises(UnknownQuery, match="'twice' is defined twice"):
+        parse_named_queries("-- name: twice\nSELECT 1\n-- name: twice\nSELECT 2\n")
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_both_dialects_define_the_same_queries_and_every_declared_one(dialect: str) -> None:
+    loaded = set(load_queries(dialect))
+    assert loaded == set(load_queries(DIALECTS[1 - DIALECTS.index(dialect)]))
+    assert loaded >= DECLARED
+
+
+def test_a_declared_query_that_no_file_defines_fails_the_load() -> None:
+    query("no-such-query")
+    try:
+        with pytest.raises(UnknownQuery, match="no-such-query"):
+            load_queries("sqlite")
+    finally:
+        DECLARED.discard("no-such-query")

@@ -1,29 +1,35 @@
-"""Query parameters and headers shared by every paged list (SPEC: limit, cursor,
-X-Next-Cursor, X-Total-Count, Link)."""
+"""Query parameters and headers shared by every paged list (limit, cursor, X-Next-Cursor,
+X-Total-Count, Link)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import Query, Request
-from starlette.responses import Response
 
-from leadblock.api.responses import OrjsonResponse
+from leadblock.api.openapi import PAGING_HEADERS
+from leadblock.api.unit import Reply
 from leadblock.services.paging import MAX_OFFSET, MAX_PAGE_SIZE
 
+PAGED: dict[int | str, dict[str, Any]] = {200: {"headers": PAGING_HEADERS}}
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size, 1–1000")]
 Offset = Annotated[
     int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip (use cursor for deep pages)")
 ]
 Cursor = Annotated[
     str | None,
-    Query(max_length=200, description="X-Next-Cursor of the previous page (keyset paging)"),
+    Query(
+        min_length=1,
+        max_length=200,
+        pattern="^[A-Za-z0-9_-]+$",
+        description="X-Next-Cursor of the previous page (keyset paging)",
+    ),
 ]
 
 
-def paged_response(
+def paged(
     items: list[dict[str, Any]], total: int, next_cursor: str | None, request: Request
-) -> Response:
+) -> Reply:
     headers = {"X-Total-Count": str(total)}
     if next_cursor:
         next_url = request.url.remove_query_params("offset").include_query_params(
@@ -31,4 +37,4 @@ def paged_response(
         )
         headers["X-Next-Cursor"] = next_cursor
         headers["Link"] = f'<{next_url}>; rel="next"'
-    return OrjsonResponse(items, headers=headers)
+    return Reply(items, headers)

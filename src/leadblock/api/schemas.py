@@ -195,6 +195,10 @@ class CampaignBlockOut(WireModel):
     created_at: str
 
 
+class CampaignUnblockRequest(WireModel):
+    public_identifiers: list[str] = Field(description="Public identifiers or profile URLs")
+
+
 class CampaignUnblockResponse(WireModel):
     success: bool = True
     message: str

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import unquote_to_bytes
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -22,21 +23,23 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leadblock import errors
-from leadblock.api.access_log import note_caller
-from leadblock.api.dependencies import DatabaseDep as DatabaseDep
-from leadblock.api.errors import STATUS
 from leadblock.console.session import SESSION_COOKIE, Session, SessionSigner
 from leadblock.domain.records import Caller, Workspace
 from leadblock.services import sessions
 from leadblock.storage.db import Database
+from leadblock.web.access_log import note_caller
+from leadblock.web.database import DatabaseDep as DatabaseDep
+from leadblock.web.errors import answer_of
+from leadblock.web.paths import CONSOLE_PREFIX
+from leadblock.web.ratelimit import RateLimiter, client_address
 
 logger = logging.getLogger("leadblock")
-PREFIX = "/console"
-IMPORT_PATH = f"{PREFIX}/import"
+PREFIX = CONSOLE_PREFIX
 HERE = Path(__file__).parent
 
 # Every console answer, static files included. No inline script or style anywhere, so the
@@ -99,16 +102,27 @@ def signer_of(request: Request) -> SessionSigner:
     return signer
 
 
+def limiter_of(request: Request) -> RateLimiter:
+    limiter: RateLimiter = request.app.state.rate_limiter
+    return limiter
+
+
 def _visitor(request: Request) -> Visitor:
+    """The signed-in visitor, charged to its key's rate limit once the session is verified;
+    a request without a valid session is charged to its address."""
     signer = signer_of(request)
+    limiter = limiter_of(request)
     session = signer.read(request.cookies.get(SESSION_COOKIE))
     if session is None:
+        limiter.charge_address(client_address(request.scope))
         raise SignInRequired
     try:
         with database_of(request).transaction() as tx:
             caller, workspace = sessions.session_caller(tx, session.key_id, session.nonce)
     except errors.NotAuthenticated:
+        limiter.charge_address(client_address(request.scope))
         raise SignInRequired from None
+    request.state.rate_headers = limiter.charge_key(session.key_id)
     note_caller(caller)
     return Visitor(caller, workspace, session, signer.csrf_token(session.nonce))
 
@@ -168,7 +182,10 @@ class ConsoleRoute(APIRoute):
 
         async def console_handler(request: Request) -> Response:
             try:
-                return await handler(request)
+                await _require_utf8_form(request)
+                response = await handler(request)
+                response.headers.update(getattr(request.state, "rate_headers", {}))
+                return response
             except SignInRequired:
                 response = see_other(f"{PREFIX}/sign-in")
                 response.delete_cookie(SESSION_COOKIE, path=PREFIX)
@@ -178,13 +195,39 @@ class ConsoleRoute(APIRoute):
                 return _error_page(request, 403, message)
             except RequestValidationError:
                 return _error_page(request, 400, "The form was incomplete or malformed.")
+            except errors.RateLimited as error:
+                response = _error_page(request, 429, error.message)
+                response.headers.update(error.headers)
+                return response
             except errors.LeadblockError as error:
-                return _error_page(request, STATUS.get(type(error), 400), error.message)
+                return _error_page(request, answer_of(error)[0], error.message)
+            except HTTPException as error:  # the body was too large or too slow (408, 413)
+                return _error_page(request, error.status_code, str(error.detail))
             except Exception:
                 logger.exception("unexpected error on %s %s", request.method, request.url.path)
                 return _error_page(request, 500, "Something went wrong here; it has been logged.")
 
         return console_handler
+
+
+async def _require_utf8_form(request: Request) -> None:
+    """A form whose fields do not percent-decode to UTF-8 is refused, not read as Latin-1
+    (Starlette's fallback) and stored as mojibake."""
+    if request.method != "POST" or not request.headers.get("content-type", "").startswith(
+        "application/x-www-form-urlencoded"
+    ):
+        return
+    for pair in (await request.body()).split(b"&"):
+        for part in pair.split(b"=", 1):
+            try:
+                unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
+            except UnicodeDecodeError:
+                raise errors.InvalidInput("The form is not valid UTF-8.") from None
+
+
+def error_page(scope: Scope, status: int, message: str) -> Response:
+    """The console's error page for a request refused before routing (size, encoding)."""
+    return _error_page(Request(scope), status, message)
 
 
 def _error_page(request: Request, status: int, message: str) -> Response:

@@ -2,7 +2,8 @@
 
 Every identifier that enters leadblock, by any route, goes through `canonicalise_identifier`:
 a bare identifier or a profile URL in, the one canonical identifier out, or an
-`InvalidIdentifier` whose message names the rule that was broken.
+`InvalidIdentifier` whose message names the rule that was broken. An input longer than
+MAX_INPUT_LENGTH is refused before any other work, and every step is linear in its length.
 
     John-Doe                                        -> john-doe
     https://www.linkedin.com/in/john-doe/           -> john-doe
@@ -17,6 +18,8 @@ import unicodedata
 
 MIN_LENGTH = 3
 MAX_LENGTH = 100
+# Any input longer than this is refused before any other work (SPEC: "too long").
+MAX_INPUT_LENGTH = 2048
 
 
 class InvalidIdentifier(ValueError):
@@ -55,10 +58,15 @@ _DEFAULT_IGNORABLE_CLASS = "".join(
     f"\\U{low:08x}-\\U{high:08x}" for low, high in _DEFAULT_IGNORABLE_RANGES
 )
 _DEFAULT_IGNORABLE = re.compile(f"[{_DEFAULT_IGNORABLE_CLASS}]")
-_EDGE_TRIMMABLE = re.compile(
-    f"^[{_DEFAULT_IGNORABLE_CLASS}{''.join(_WHITE_SPACE)}]+"
-    f"|[{_DEFAULT_IGNORABLE_CLASS}{''.join(_WHITE_SPACE)}]+$"
-)
+# A run of trimmable characters at the start of a text: one greedy pass, nothing to backtrack.
+# The end is trimmed by running it over the reversed text; a search for `[...]+$` instead
+# restarts at every character of an inner run of spaces and scans to its end (quadratic).
+_TRIMMABLE_RUN = re.compile(f"[{_DEFAULT_IGNORABLE_CLASS}{''.join(_WHITE_SPACE)}]*")
+# No code point has a canonical decomposition longer than 4 (U+1F82 -> α U+0313 U+0300 U+0345),
+# NFD never shortens text and NFD(NFC(t)) == NFD(t), so len(NFC(t)) >= len(t) / 4; str.lower()
+# never shortens text either. Text longer than 4 * MAX_LENGTH cannot give a short enough identifier.
+_MAX_NFD_EXPANSION = 4
+_LONGER_THAN_MAX = f"is longer than {MAX_LENGTH} characters"
 
 # Emoji skin-tone modifiers are Sk, not So, but LinkedIn names carry them beside emoji.
 _SKIN_TONES = frozenset(chr(c) for c in range(0x1F3FB, 0x1F400))
@@ -68,6 +76,8 @@ _SCHEME_WITH_AUTHORITY = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://")
 _ANY_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
 _HOST_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 _PERCENT_TRIPLET = re.compile(r"%([0-9A-Fa-f]{2})")
+# General_Category Cc, a set that Unicode's stability policy freezes.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 # First path segments (lower-cased) that lead to a public identifier, longest first.
 _PROFILE_PREFIXES = (("mwlite", "profile", "in"), ("mwlite", "in"), ("in",))
@@ -83,10 +93,15 @@ _PLAIN_ASCII = re.compile(r"[A-Za-z0-9_-]{3,100}")
 
 
 def canonicalise_identifier(value: str) -> str:
-    """Return the canonical public identifier of a bare identifier or profile URL."""
+    """Return the canonical public identifier of a bare identifier or profile URL.
+
+    Linear in the length of `value`, which is checked first.
+    """
+    if len(value) > MAX_INPUT_LENGTH:
+        raise InvalidIdentifier(f"is too long (more than {MAX_INPUT_LENGTH:,} characters)")
     if _PLAIN_ASCII.fullmatch(value):
         return value.lower()
-    trimmed = _EDGE_TRIMMABLE.sub("", value)
+    trimmed = _trim(value)
     if not trimmed:
         raise InvalidIdentifier("is empty")
     if _is_url(trimmed):
@@ -95,6 +110,18 @@ def canonicalise_identifier(value: str) -> str:
         _reject_path_or_handle(trimmed)
         raw = trimmed
     return _canonical(raw)
+
+
+def _trim(value: str) -> str:
+    start = _trimmable_prefix_length(value)
+    if start == len(value):
+        return ""
+    return value[start : len(value) - _trimmable_prefix_length(value[::-1])]
+
+
+def _trimmable_prefix_length(text: str) -> int:
+    match = _TRIMMABLE_RUN.match(text)
+    return match.end() if match else 0
 
 
 def _is_url(value: str) -> bool:
@@ -115,7 +142,7 @@ def _reject_path_or_handle(value: str) -> None:
 
 
 def _identifier_from_url(url: str) -> str:
-    if any(unicodedata.category(char) == "Cc" for char in url):
+    if _CONTROL.search(url):
         raise InvalidIdentifier("URL contains control characters")
     rest = _strip_scheme(url)
     authority_end = _first_index(rest, "/?#")
@@ -196,8 +223,12 @@ def _first_index(text: str, stops: str) -> int:
 
 
 def _canonical(raw: str) -> str:
-    decoded = _percent_decode(raw)
-    identifier = unicodedata.normalize("NFC", _DEFAULT_IGNORABLE.sub("", decoded)).lower()
+    visible = _DEFAULT_IGNORABLE.sub("", _percent_decode(raw))
+    # NFC sorts each run of combining marks by insertion (quadratic in the run's length), so it
+    # only gets text that can still give an identifier short enough; the rest fails as it would.
+    if len(visible) > _MAX_NFD_EXPANSION * MAX_LENGTH:
+        raise InvalidIdentifier(_LONGER_THAN_MAX)
+    identifier = unicodedata.normalize("NFC", visible).lower()
     _validate(identifier)
     return identifier
 
@@ -234,7 +265,7 @@ def _validate(identifier: str) -> None:
     if length < MIN_LENGTH:
         raise InvalidIdentifier(f"is shorter than {MIN_LENGTH} characters")
     if length > MAX_LENGTH:
-        raise InvalidIdentifier(f"is longer than {MAX_LENGTH} characters")
+        raise InvalidIdentifier(_LONGER_THAN_MAX)
     for char in identifier:
         if not _is_allowed(char):
             raise InvalidIdentifier(f"contains a character that is not allowed: {_describe(char)}")

@@ -15,10 +15,10 @@ from dataclasses import replace
 
 from leadblock.domain.ids import now_ms
 from leadblock.domain.records import ApiKey, Caller
-from leadblock.errors import InvalidInput, NotAuthenticated, NotFound
+from leadblock.errors import InvalidInput, NotAuthenticated, NotFound, ServiceUnavailable
 from leadblock.services.blocklist import require_writer
 from leadblock.storage import workspaces as store
-from leadblock.storage.db import Database, Transaction
+from leadblock.storage.db import Database, Transaction, WouldBlock, no_wait
 
 MAX_KEY_NAME = 100
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -110,9 +110,18 @@ def authenticate(database: Database, plain: str | None) -> Caller:
         raise NotAuthenticated("Invalid or revoked API key.")
     now = now_ms()
     if row.last_used_at is None or now - row.last_used_at > _LAST_USED_RESOLUTION_MS:
-        with database.transaction(write=True) as tx:
-            store.touch_key(tx, row.id, now)
+        _record_last_use(database, row.id, now)
     return Caller(workspace_id=row.workspace_id, key_id=row.id, read_only=bool(row.read_only))
+
+
+def _record_last_use(database: Database, key_id: str, at: int) -> None:
+    """Note when a key was last used, if that needs no wait: a busy database (a large import)
+    must never delay or fail a request for this. A later request records it instead."""
+    try:
+        with no_wait(), database.transaction(write=True) as tx:
+            store.touch_key(tx, key_id, at)
+    except (WouldBlock, ServiceUnavailable):
+        pass
 
 
 def _parse_key(plain: str | None) -> tuple[str, str]:

@@ -13,11 +13,31 @@ from leadblock.domain.records import (
     LeadStatus,
 )
 from leadblock.storage.db import Transaction
+from leadblock.storage.queries import query
+
+INSERT_CAMPAIGN = query("insert-campaign")
+SELECT_CAMPAIGN = query("select-campaign")
+COUNT_CAMPAIGNS = query("count-campaigns")
+LIST_CAMPAIGNS = query("list-campaigns")
+LIST_CAMPAIGNS_AFTER = query("list-campaigns-after")
+DELETE_ALL_CAMPAIGN_BLOCKED_LEADS = query("delete-all-campaign-blocked-leads")
+DELETE_ALL_CAMPAIGN_LEADS = query("delete-all-campaign-leads")
+DELETE_CAMPAIGN = query("delete-campaign")
+INSERT_CAMPAIGN_BLOCKED_LEADS = query("insert-campaign-blocked-leads")
+SELECT_CAMPAIGN_BLOCKED_LEADS_BY_IDENTIFIERS = query("select-campaign-blocked-leads-by-identifiers")
+DELETE_CAMPAIGN_BLOCKED_LEADS_BY_IDENTIFIERS = query("delete-campaign-blocked-leads-by-identifiers")
+COUNT_CAMPAIGN_BLOCKED_LEADS = query("count-campaign-blocked-leads")
+LIST_CAMPAIGN_BLOCKED_LEADS = query("list-campaign-blocked-leads")
+INSERT_CAMPAIGN_LEADS = query("insert-campaign-leads")
+COUNT_CAMPAIGN_LEADS = query("count-campaign-leads")
+LIST_CAMPAIGN_LEADS = query("list-campaign-leads")
+LIST_CAMPAIGN_LEADS_AFTER = query("list-campaign-leads-after")
+DISPATCH_CAMPAIGN_LEADS = query("dispatch-campaign-leads")
 
 
 def insert_campaign(tx: Transaction, campaign: Campaign) -> None:
     tx.execute(
-        "insert-campaign",
+        INSERT_CAMPAIGN,
         workspace_id=campaign.workspace_id,
         id=campaign.id,
         name=campaign.name,
@@ -26,22 +46,22 @@ def insert_campaign(tx: Transaction, campaign: Campaign) -> None:
 
 
 def find_campaign(tx: Transaction, workspace_id: str, campaign_id: str) -> Campaign | None:
-    row = tx.one("select-campaign", workspace_id=workspace_id, id=campaign_id)
+    row = tx.one(SELECT_CAMPAIGN, workspace_id=workspace_id, id=campaign_id)
     return Campaign(row.id, workspace_id, row.name, row.created_at) if row else None
 
 
 def count_campaigns(tx: Transaction, workspace_id: str) -> int:
-    return int(tx.scalar("count-campaigns", workspace_id=workspace_id))
+    return int(tx.scalar(COUNT_CAMPAIGNS, workspace_id=workspace_id))
 
 
 def campaigns_page(
     tx: Transaction, workspace_id: str, *, limit: int, offset: int, after: tuple[int, str] | None
 ) -> list[Campaign]:
     if after is None:
-        rows = tx.rows("list-campaigns", workspace_id=workspace_id, limit=limit, offset=offset)
+        rows = tx.rows(LIST_CAMPAIGNS, workspace_id=workspace_id, limit=limit, offset=offset)
     else:
         rows = tx.rows(
-            "list-campaigns-after",
+            LIST_CAMPAIGNS_AFTER,
             workspace_id=workspace_id,
             limit=limit,
             after_at=after[0],
@@ -56,9 +76,9 @@ def delete_campaign(
     """Delete a campaign with its leads and blocks; return the (identifier, reason) of its
     blocks, for the audit trail."""
     params = {"workspace_id": workspace_id, "campaign_id": campaign_id}
-    removed = tx.rows("delete-all-campaign-blocked-leads", **params)
-    tx.execute("delete-all-campaign-leads", **params)
-    tx.execute("delete-campaign", workspace_id=workspace_id, id=campaign_id)
+    removed = tx.rows(DELETE_ALL_CAMPAIGN_BLOCKED_LEADS, **params)
+    tx.execute(DELETE_ALL_CAMPAIGN_LEADS, **params)
+    tx.execute(DELETE_CAMPAIGN, workspace_id=workspace_id, id=campaign_id)
     return [(row.public_identifier, row.reason) for row in removed]
 
 
@@ -72,7 +92,7 @@ def insert_blocks(
 ) -> set[str]:
     """Block identifiers for one campaign; return those that were not blocked before."""
     rows = tx.rows(
-        "insert-campaign-blocked-leads",
+        INSERT_CAMPAIGN_BLOCKED_LEADS,
         workspace_id=workspace_id,
         campaign_id=campaign_id,
         identifiers=tx.table(sorted(identifiers)),
@@ -88,7 +108,7 @@ def find_blocks(
     if not identifiers:
         return {}
     rows = tx.rows(
-        "select-campaign-blocked-leads-by-identifiers",
+        SELECT_CAMPAIGN_BLOCKED_LEADS_BY_IDENTIFIERS,
         workspace_id=workspace_id,
         campaign_id=campaign_id,
         identifiers=tx.table(sorted(identifiers)),
@@ -100,7 +120,7 @@ def delete_blocks(
     tx: Transaction, workspace_id: str, campaign_id: str, identifiers: Sequence[str]
 ) -> list[tuple[str, str | None]]:
     rows = tx.rows(
-        "delete-campaign-blocked-leads-by-identifiers",
+        DELETE_CAMPAIGN_BLOCKED_LEADS_BY_IDENTIFIERS,
         workspace_id=workspace_id,
         campaign_id=campaign_id,
         identifiers=tx.table(identifiers),
@@ -110,9 +130,7 @@ def delete_blocks(
 
 def count_blocks(tx: Transaction, workspace_id: str, campaign_id: str) -> int:
     return int(
-        tx.scalar(
-            "count-campaign-blocked-leads", workspace_id=workspace_id, campaign_id=campaign_id
-        )
+        tx.scalar(COUNT_CAMPAIGN_BLOCKED_LEADS, workspace_id=workspace_id, campaign_id=campaign_id)
     )
 
 
@@ -120,7 +138,7 @@ def blocks_page(
     tx: Transaction, workspace_id: str, campaign_id: str, *, skip: int, take: int
 ) -> list[CampaignBlock]:
     rows = tx.rows(
-        "list-campaign-blocked-leads",
+        LIST_CAMPAIGN_BLOCKED_LEADS,
         workspace_id=workspace_id,
         campaign_id=campaign_id,
         limit=take,
@@ -142,7 +160,7 @@ def insert_leads(
         for id_, ident, c in sorted(rows, key=lambda row: row[1])
     ]
     inserted = tx.rows(
-        "insert-campaign-leads",
+        INSERT_CAMPAIGN_LEADS,
         workspace_id=workspace_id,
         campaign_id=campaign_id,
         rows=tx.table(table),
@@ -152,9 +170,7 @@ def insert_leads(
 
 
 def count_leads(tx: Transaction, workspace_id: str, campaign_id: str) -> int:
-    return int(
-        tx.scalar("count-campaign-leads", workspace_id=workspace_id, campaign_id=campaign_id)
-    )
+    return int(tx.scalar(COUNT_CAMPAIGN_LEADS, workspace_id=workspace_id, campaign_id=campaign_id))
 
 
 def leads_page(
@@ -172,9 +188,9 @@ def leads_page(
         "limit": limit,
     }
     if after is None:
-        rows = tx.rows("list-campaign-leads", offset=offset, **params)
+        rows = tx.rows(LIST_CAMPAIGN_LEADS, offset=offset, **params)
     else:
-        rows = tx.rows("list-campaign-leads-after", after_at=after[0], after_id=after[1], **params)
+        rows = tx.rows(LIST_CAMPAIGN_LEADS_AFTER, after_at=after[0], after_id=after[1], **params)
     return [_lead(campaign_id, row) for row in rows]
 
 
@@ -183,7 +199,7 @@ def claim_pending(
 ) -> list[CampaignLead]:
     """Mark up to `limit` eligible pending leads dispatched and return them in enrolment order."""
     rows = tx.rows(
-        "dispatch-campaign-leads",
+        DISPATCH_CAMPAIGN_LEADS,
         workspace_id=workspace_id,
         campaign_id=campaign_id,
         limit=limit,

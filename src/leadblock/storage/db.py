@@ -13,6 +13,7 @@ import logging
 import random
 import sqlite3
 import threading
+import time
 from collections import namedtuple
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -39,6 +40,9 @@ _UNAVAILABLE: tuple[type[Exception], ...] = (
     psycopg.OperationalError,
     psycopg.InterfaceError,
 )
+
+
+_BUSY = "The database is busy; nothing was written. Retry shortly."
 
 
 class WouldBlock(Exception):
@@ -126,15 +130,26 @@ class Database:
         self.queries[name] = for_driver(source, self.dialect)
 
     @contextmanager
-    def transaction(self, *, write: bool = False) -> Iterator[Transaction]:
+    def transaction(
+        self, *, write: bool = False, wait_s: float | None = None
+    ) -> Iterator[Transaction]:
+        """One transaction, committed when the block ends. A SQLite write waits for the write
+        lock at most `wait_s` (default: the busy timeout), then raises `ServiceUnavailable`."""
         if write and self.dialect == "sqlite":
             # SQLite has one writer at a time. Queue this process's writers on a lock, handed
             # over at once, instead of in SQLite's busy handler, which polls with sleeps of up
             # to 100 ms. Other processes still wait through the busy timeout.
-            if not self._sqlite_write_lock.acquire(blocking=not _no_wait.get()):
-                raise WouldBlock
+            if _no_wait.get():
+                if not self._sqlite_write_lock.acquire(blocking=False):
+                    raise WouldBlock
+            else:
+                started = time.monotonic()
+                timeout = self._busy_timeout_ms / 1000 if wait_s is None else wait_s
+                if not self._sqlite_write_lock.acquire(timeout=timeout):
+                    raise ServiceUnavailable(_BUSY)
+                wait_s = max(0.0, timeout - (time.monotonic() - started))
             try:
-                with self._transaction(write=True) as tx:
+                with self._transaction(write=True, wait_s=wait_s) as tx:
                     yield tx
             finally:
                 self._sqlite_write_lock.release()
@@ -143,7 +158,7 @@ class Database:
             yield tx
 
     @contextmanager
-    def _transaction(self, *, write: bool) -> Iterator[Transaction]:
+    def _transaction(self, *, write: bool, wait_s: float | None = None) -> Iterator[Transaction]:
         try:
             connection = self.engine.raw_connection()
         except PoolTimeout as error:
@@ -161,6 +176,9 @@ class Database:
                 # upgrading read locks.
                 if write and _no_wait.get():
                     self._begin_immediate_or_raise(cursor)
+                elif write and wait_s is not None and wait_s * 1000 < self._busy_timeout_ms:
+                    # What is left of this request's wait, not a whole busy timeout again.
+                    self._begin_immediate_within(cursor, wait_s)
                 else:
                     cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             yield Transaction(cursor, self.queries, self.dialect)
@@ -198,6 +216,13 @@ class Database:
             if "locked" in str(error) or "busy" in str(error):
                 raise WouldBlock from error
             raise
+        finally:
+            cursor.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")
+
+    def _begin_immediate_within(self, cursor: Any, wait_s: float) -> None:
+        cursor.execute(f"PRAGMA busy_timeout={int(wait_s * 1000)}")
+        try:
+            cursor.execute("BEGIN IMMEDIATE")
         finally:
             cursor.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")
 
@@ -312,5 +337,5 @@ def _unavailable_message(error: BaseException | None) -> str:
             "Free space and retry."
         )
     if "locked" in detail or "busy" in detail:
-        return "The database is busy; nothing was written. Retry shortly."
+        return _BUSY
     return "The database is unavailable; nothing was written. Retry shortly."

@@ -8,6 +8,13 @@ from typing import Any
 from leadblock.domain.ids import new_ids
 from leadblock.domain.records import Caller, Event, EventType, Scope
 from leadblock.storage.db import Transaction
+from leadblock.storage.queries import query
+
+INSERT_EVENTS = query("insert-events")
+COUNT_EVENTS = query("count-events")
+LIST_EVENTS = query("list-events")
+LIST_EVENTS_AFTER = query("list-events-after")
+COUNT_EVENTS_PER_DAY = query("count-events-per-day")
 
 
 def record(
@@ -25,7 +32,7 @@ def record(
         return
     ids = new_ids(len(leads), at)
     tx.execute(
-        "insert-events",
+        INSERT_EVENTS,
         workspace_id=caller.workspace_id,
         type=event_type.value,
         at=at,
@@ -43,7 +50,7 @@ def count(
 ) -> int:
     return int(
         tx.scalar(
-            "count-events",
+            COUNT_EVENTS,
             workspace_id=workspace_id,
             type=event_type,
             public_identifier=public_identifier,
@@ -68,9 +75,9 @@ def page(
         "limit": limit,
     }
     if after is None:
-        rows = tx.rows("list-events", offset=offset, **params)
+        rows = tx.rows(LIST_EVENTS, offset=offset, **params)
     else:
-        rows = tx.rows("list-events-after", after_at=after[0], after_id=after[1], **params)
+        rows = tx.rows(LIST_EVENTS_AFTER, after_at=after[0], after_id=after[1], **params)
     return [
         Event(
             id=row.id,
@@ -89,5 +96,5 @@ def page(
 
 def per_day(tx: Transaction, workspace_id: str, since: int) -> dict[tuple[int, EventType], int]:
     """Blocks and unblocks per (UTC day number, type) since `since` (milliseconds)."""
-    rows = tx.rows("count-events-per-day", workspace_id=workspace_id, since=since)
+    rows = tx.rows(COUNT_EVENTS_PER_DAY, workspace_id=workspace_id, since=since)
     return {(int(row.day), EventType(row.type)): int(row.events) for row in rows}

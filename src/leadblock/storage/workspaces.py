@@ -6,20 +6,35 @@ from typing import Any
 
 from leadblock.domain.records import ApiKey, Workspace
 from leadblock.storage.db import Transaction
+from leadblock.storage.queries import query
+
+INSERT_WORKSPACE = query("insert-workspace")
+SELECT_WORKSPACES = query("select-workspaces")
+SELECT_WORKSPACE = query("select-workspace")
+DELETE_WORKSPACE = query("delete-workspace")
+LOCK_WORKSPACES = query("lock-workspaces")
+COUNT_WORKSPACES = query("count-workspaces")
+INSERT_API_KEY = query("insert-api-key")
+SELECT_API_KEY_FOR_AUTH = query("select-api-key-for-auth")
+SELECT_API_KEY = query("select-api-key")
+SELECT_API_KEYS = query("select-api-keys")
+REVOKE_API_KEY = query("revoke-api-key")
+TOUCH_API_KEY = query("touch-api-key")
+SELECT_SERVER_SECRET = query("select-server-secret")
 
 
 def insert_workspace(tx: Transaction, workspace: Workspace) -> None:
     tx.execute(
-        "insert-workspace", id=workspace.id, name=workspace.name, created_at=workspace.created_at
+        INSERT_WORKSPACE, id=workspace.id, name=workspace.name, created_at=workspace.created_at
     )
 
 
 def all_workspaces(tx: Transaction) -> list[Workspace]:
-    return [Workspace(row.id, row.name, row.created_at) for row in tx.rows("select-workspaces")]
+    return [Workspace(row.id, row.name, row.created_at) for row in tx.rows(SELECT_WORKSPACES)]
 
 
 def find_workspace(tx: Transaction, workspace_id: str) -> Workspace | None:
-    row = tx.one("select-workspace", id=workspace_id)
+    row = tx.one(SELECT_WORKSPACE, id=workspace_id)
     return Workspace(row.id, row.name, row.created_at) if row else None
 
 
@@ -33,29 +48,30 @@ WORKSPACE_TABLES = (
     "blocked-lead-counts",
     "api-keys",
 )
+DELETE_FROM_WORKSPACE = {table: query(f"delete-workspace-{table}") for table in WORKSPACE_TABLES}
 
 
 def delete_workspace(tx: Transaction, workspace_id: str) -> dict[str, int]:
     """Delete every row of the workspace; return how many rows of each kind went."""
     counts = {
-        table: tx.execute(f"delete-workspace-{table}", workspace_id=workspace_id)
+        table: tx.execute(DELETE_FROM_WORKSPACE[table], workspace_id=workspace_id)
         for table in WORKSPACE_TABLES
     }
-    counts["workspace"] = tx.execute("delete-workspace", workspace_id=workspace_id)
+    counts["workspace"] = tx.execute(DELETE_WORKSPACE, workspace_id=workspace_id)
     return counts
 
 
 def lock_workspaces(tx: Transaction) -> None:
-    tx.execute("lock-workspaces")
+    tx.execute(LOCK_WORKSPACES)
 
 
 def count_workspaces(tx: Transaction) -> int:
-    return int(tx.scalar("count-workspaces"))
+    return int(tx.scalar(COUNT_WORKSPACES))
 
 
 def insert_key(tx: Transaction, key: ApiKey, secret_hash: str) -> None:
     tx.execute(
-        "insert-api-key",
+        INSERT_API_KEY,
         id=key.id,
         workspace_id=key.workspace_id,
         name=key.name,
@@ -67,24 +83,24 @@ def insert_key(tx: Transaction, key: ApiKey, secret_hash: str) -> None:
 
 def find_key_for_auth(tx: Transaction, key_id: str) -> Any:
     """The key row with its secret hash, or None; only authentication may read the hash."""
-    return tx.one("select-api-key-for-auth", id=key_id)
+    return tx.one(SELECT_API_KEY_FOR_AUTH, id=key_id)
 
 
 def find_key(tx: Transaction, key_id: str) -> ApiKey | None:
-    row = tx.one("select-api-key", id=key_id)
+    row = tx.one(SELECT_API_KEY, id=key_id)
     return _key(row) if row else None
 
 
 def keys_of(tx: Transaction, workspace_id: str) -> list[ApiKey]:
-    return [_key(row) for row in tx.rows("select-api-keys", workspace_id=workspace_id)]
+    return [_key(row) for row in tx.rows(SELECT_API_KEYS, workspace_id=workspace_id)]
 
 
 def revoke_key(tx: Transaction, key_id: str, at: int) -> None:
-    tx.execute("revoke-api-key", id=key_id, revoked_at=at)
+    tx.execute(REVOKE_API_KEY, id=key_id, revoked_at=at)
 
 
 def touch_key(tx: Transaction, key_id: str, at: int) -> None:
-    tx.execute("touch-api-key", id=key_id, last_used_at=at)
+    tx.execute(TOUCH_API_KEY, id=key_id, last_used_at=at)
 
 
 def _key(row: Any) -> ApiKey:
@@ -101,4 +117,4 @@ def _key(row: Any) -> ApiKey:
 
 def server_secret(tx: Transaction, name: str) -> str:
     """A secret every server of the deployment shares (created by migration 0005)."""
-    return str(tx.scalar("select-server-secret", name=name))
+    return str(tx.scalar(SELECT_SERVER_SECRET, name=name))

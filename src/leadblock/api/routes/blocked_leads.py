@@ -6,16 +6,14 @@ Handlers only translate: wire models in, one service call in one transaction, wi
 from __future__ import annotations
 
 import tempfile
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request
+from pydantic import BeforeValidator
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response, StreamingResponse
 
-from leadblock.api.dependencies import ApiKeyDep, DatabaseDep, authenticate
-from leadblock.api.inline import LARGE_WORK, run_database_work
-from leadblock.api.paging import Cursor, Limit, Offset, paged_response
-from leadblock.api.responses import OrjsonResponse
+from leadblock.api.paging import PAGED, Cursor, Limit, Offset, paged
 from leadblock.api.schemas import (
     BlockedLeadOut,
     BlockRequest,
@@ -32,13 +30,24 @@ from leadblock.api.schemas import (
     check_result_json,
     event_json,
 )
+from leadblock.api.unit import LARGE_WORK, Reply, Unit
+from leadblock.domain.identifiers import MAX_INPUT_LENGTH as IDENTIFIER_INPUT_LENGTH
+from leadblock.domain.records import Caller, EventType
 from leadblock.services import audit, blocklist, transfer
+from leadblock.storage.db import Transaction
+from leadblock.web.json_body import JsonBodyRoute
+from leadblock.web.responses import OrjsonResponse
 
-router = APIRouter(prefix="/blocked-leads", tags=["Workspace blocklist"])
+
+def _upper(value: Any) -> Any:
+    return value.upper() if isinstance(value, str) else value
+
+
+router = APIRouter(prefix="/blocked-leads", tags=["Workspace blocklist"], route_class=JsonBodyRoute)
 
 
 @router.post("", response_model=BlockResponse)
-async def block_leads(body: BlockRequest, api_key: ApiKeyDep, database: DatabaseDep) -> Response:
+async def block_leads(body: BlockRequest, unit: Unit) -> Response:
     """Block leads for the whole workspace (WaLead-compatible).
 
     All or nothing: if any entry is invalid, the answer is 400 listing every bad entry and
@@ -48,14 +57,9 @@ async def block_leads(body: BlockRequest, api_key: ApiKeyDep, database: Database
     """
     raw = [(lead.public_identifier, lead.reason) for lead in body.leads]
 
-    def work() -> blocklist.BlockOutcome:
-        caller = authenticate(database, api_key)
-        with database.transaction(write=True) as tx:
-            return blocklist.block_leads(tx, caller, raw)
-
-    outcome = await run_database_work(database, work, len(raw))
-    return OrjsonResponse(
-        {
+    def work(tx: Transaction, caller: Caller) -> dict[str, Any]:
+        outcome = blocklist.block_leads(tx, caller, raw)
+        return {
             "success": True,
             "message": f"{outcome.blocked} lead(s) blocked.",
             "blocked": outcome.blocked,
@@ -63,15 +67,19 @@ async def block_leads(body: BlockRequest, api_key: ApiKeyDep, database: Database
             "duplicates": outcome.duplicates,
             "leads": [blocked_lead_json(lead) for lead in outcome.leads],
         }
-    )
+
+    return await unit.write(work, items=len(raw))
 
 
-@router.get("", response_model=list[BlockedLeadOut])
+@router.get("", response_model=list[BlockedLeadOut], responses=PAGED)
 async def list_blocked_leads(
     request: Request,
-    api_key: ApiKeyDep,
-    database: DatabaseDep,
-    sort: Annotated[Literal["ASC", "DESC", "asc", "desc"], Query()] = "DESC",
+    unit: Unit,
+    sort: Annotated[
+        Literal["ASC", "DESC"],
+        Query(description="By createdAt; `asc` and `desc` are accepted too"),
+        BeforeValidator(_upper),
+    ] = "DESC",
     offset: Offset = 0,
     limit: Limit = 100,
     search: Annotated[
@@ -86,61 +94,50 @@ async def list_blocked_leads(
     and `Link: <…>; rel="next"`. Pass the cursor back for the next page.
     """
 
-    def work() -> blocklist.Page:
-        caller = authenticate(database, api_key)
-        with database.transaction() as tx:
-            return blocklist.list_blocked_leads(
-                tx,
-                caller,
-                sort="ASC" if sort.upper() == "ASC" else "DESC",
-                offset=offset,
-                limit=limit,
-                search=search,
-                cursor=cursor,
-            )
+    def work(tx: Transaction, caller: Caller) -> Reply:
+        page = blocklist.list_blocked_leads(
+            tx, caller, sort=sort, offset=offset, limit=limit, search=search, cursor=cursor
+        )
+        return paged(
+            [blocked_lead_json(lead) for lead in page.items], page.total, page.next_cursor, request
+        )
 
     # A page read by index (cursor or first page) is as small as its rows; a search or an
     # offset scans, however short the page, and must not hold the event loop.
     by_index = search is None and offset == 0
-    page = await run_database_work(database, work, limit if by_index else LARGE_WORK)
-    return paged_response(
-        [blocked_lead_json(lead) for lead in page.items], page.total, page.next_cursor, request
-    )
+    return await unit.read(work, items=limit if by_index else LARGE_WORK)
 
 
 @router.post("/check", response_model=CheckResponse)
-async def check_leads(body: CheckRequest, api_key: ApiKeyDep, database: DatabaseDep) -> Response:
+async def check_leads(body: CheckRequest, unit: Unit) -> Response:
     """Tell, for up to 10,000 identifiers or URLs, whether each is blocked right now.
 
     Results come in input order. An invalid input gets `"blocked": null` and an `error` instead
     of failing the request. An unknown `campaignId` is a 404.
     """
 
-    def work() -> list[blocklist.CheckResult]:
-        caller = authenticate(database, api_key)
-        with database.transaction() as tx:
-            return blocklist.check(tx, caller, body.public_identifiers, body.campaign_id)
+    def work(tx: Transaction, caller: Caller) -> dict[str, Any]:
+        results = blocklist.check(tx, caller, body.public_identifiers, body.campaign_id)
+        return {"success": True, "results": [check_result_json(r) for r in results]}
 
-    results = await run_database_work(database, work, len(body.public_identifiers))
-    return OrjsonResponse({"success": True, "results": [check_result_json(r) for r in results]})
+    return await unit.read(work, items=len(body.public_identifiers))
 
 
 @router.get("/check", response_model=CheckResponse)
 async def check_lead(
-    api_key: ApiKeyDep,
-    database: DatabaseDep,
-    public_identifier: Annotated[str, Query(alias="publicIdentifier", max_length=2000)],
+    unit: Unit,
+    public_identifier: Annotated[
+        str, Query(alias="publicIdentifier", min_length=1, max_length=IDENTIFIER_INPUT_LENGTH)
+    ],
     campaign_id: Annotated[str | None, Query(alias="campaignId", max_length=200)] = None,
 ) -> Response:
     """Check one identifier or URL; the same envelope as `POST /check`, with one result."""
 
-    def work() -> list[blocklist.CheckResult]:
-        caller = authenticate(database, api_key)
-        with database.transaction() as tx:
-            return blocklist.check(tx, caller, [public_identifier], campaign_id)
+    def work(tx: Transaction, caller: Caller) -> dict[str, Any]:
+        results = blocklist.check(tx, caller, [public_identifier], campaign_id)
+        return {"success": True, "results": [check_result_json(r) for r in results]}
 
-    results = await run_database_work(database, work)
-    return OrjsonResponse({"success": True, "results": [check_result_json(r) for r in results]})
+    return await unit.read(work)
 
 
 @router.get(
@@ -148,16 +145,18 @@ async def check_lead(
     response_class=StreamingResponse,
     responses={200: {"content": {"text/csv": {}}, "description": "CSV of the blocklist"}},
 )
-def export_blocked_leads(api_key: ApiKeyDep, database: DatabaseDep) -> Response:
+async def export_blocked_leads(unit: Unit) -> Response:
     """Download the whole blocklist as CSV (`publicIdentifier,reason,createdAt,id`), oldest first.
 
     Streamed in constant memory. Cells a spreadsheet would run as a formula get a leading `'`.
     """
-    caller = authenticate(database, api_key)
-    return StreamingResponse(
-        transfer.export_csv(database, caller),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="blocked-leads.csv"'},
+    caller = await unit.caller()
+    return unit.respond(
+        StreamingResponse(
+            transfer.export_csv(unit.database, caller),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="blocked-leads.csv"'},
+        )
     )
 
 
@@ -171,51 +170,51 @@ def export_blocked_leads(api_key: ApiKeyDep, database: DatabaseDep) -> Response:
         }
     },
 )
-async def import_blocked_leads(
-    request: Request, api_key: ApiKeyDep, database: DatabaseDep
-) -> Response:
+async def import_blocked_leads(request: Request, unit: Unit) -> Response:
     """Block every row of a CSV file (header row; `publicIdentifier`, optional `reason`).
 
     Up to 1,000,000 rows; LinkedIn URLs accepted; a UTF-8 BOM is ignored; the `'` that export
     adds is removed. All or nothing, like `POST /blocked-leads`; the answer carries counts only.
     """
-    caller = await run_in_threadpool(authenticate, database, api_key)
+    caller = await unit.caller()
     with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
         async for chunk in request.stream():
             spool.write(chunk)
         spool.seek(0)
-        outcome = await run_in_threadpool(transfer.import_csv, database, caller, spool)
-    return OrjsonResponse(
-        {
-            "success": True,
-            "message": f"{outcome.blocked} lead(s) blocked from {outcome.rows} row(s).",
-            "rows": outcome.rows,
-            "blocked": outcome.blocked,
-            "alreadyBlocked": outcome.already_blocked,
-            "duplicates": outcome.duplicates,
-        }
+        outcome = await run_in_threadpool(transfer.import_csv, unit.database, caller, spool)
+    return unit.respond(
+        OrjsonResponse(
+            {
+                "success": True,
+                "message": f"{outcome.blocked} lead(s) blocked from {outcome.rows} row(s).",
+                "rows": outcome.rows,
+                "blocked": outcome.blocked,
+                "alreadyBlocked": outcome.already_blocked,
+                "duplicates": outcome.duplicates,
+            }
+        )
     )
 
 
-@router.get("/events", response_model=list[EventOut])
-def list_events(
+@router.get("/events", response_model=list[EventOut], responses=PAGED)
+async def list_events(
     request: Request,
-    api_key: ApiKeyDep,
-    database: DatabaseDep,
+    unit: Unit,
     limit: Limit = 100,
     offset: Offset = 0,
     cursor: Cursor = None,
     event_type: Annotated[
-        str | None, Query(alias="type", description="blocked, unblocked or reason_changed")
+        EventType | None, Query(alias="type", description="blocked, unblocked or reason_changed")
     ] = None,
     public_identifier: Annotated[
-        str | None, Query(alias="publicIdentifier", max_length=2000)
+        str | None,
+        Query(alias="publicIdentifier", min_length=1, max_length=IDENTIFIER_INPUT_LENGTH),
     ] = None,
 ) -> Response:
     """The audit trail, newest first: every block, unblock and reason change, with the id of the
     key that made it. Events stay after the block itself is removed."""
-    caller = authenticate(database, api_key)
-    with database.transaction() as tx:
+
+    def work(tx: Transaction, caller: Caller) -> Reply:
         page = audit.list_events(
             tx,
             caller,
@@ -225,15 +224,16 @@ def list_events(
             event_type=event_type,
             public_identifier=public_identifier,
         )
-    return paged_response(
-        [event_json(event) for event in page.items], page.total, page.next_cursor, request
-    )
+        return paged(
+            [event_json(event) for event in page.items], page.total, page.next_cursor, request
+        )
+
+    return await unit.read(work, items=LARGE_WORK)
 
 
 @router.delete("", response_model=UnblockResponse)
-def unblock_leads(
-    api_key: ApiKeyDep,
-    database: DatabaseDep,
+async def unblock_leads(
+    unit: Unit,
     body: Annotated[
         list[str] | UnblockRequest,
         Body(description="An array of record ids (WaLead), or {ids, publicIdentifiers}"),
@@ -244,44 +244,44 @@ def unblock_leads(
     Ids that are not records of this workspace are listed in `notFound`; an invalid identifier
     is a 400 and nothing is removed.
     """
-    caller = authenticate(database, api_key)
     ids, identifiers = (body, []) if isinstance(body, list) else (body.ids, body.public_identifiers)
-    with database.transaction(write=True) as tx:
+
+    def work(tx: Transaction, caller: Caller) -> dict[str, Any]:
         outcome = blocklist.unblock(tx, caller, ids, identifiers)
-    return OrjsonResponse(
-        {
+        return {
             "success": True,
             "message": f"{outcome.unblocked} lead(s) unblocked.",
             "unblocked": outcome.unblocked,
             "notFound": outcome.not_found,
         }
-    )
+
+    return await unit.write(work, items=len(ids) + len(identifiers))
 
 
 @router.get("/{lead_id}", response_model=BlockedLeadOut)
-def get_blocked_lead(lead_id: str, api_key: ApiKeyDep, database: DatabaseDep) -> Response:
+async def get_blocked_lead(lead_id: str, unit: Unit) -> Response:
     """One blocked lead by record id."""
-    caller = authenticate(database, api_key)
-    with database.transaction() as tx:
-        lead = blocklist.get_blocked_lead(tx, caller, lead_id)
-    return OrjsonResponse(blocked_lead_json(lead))
+    return await unit.read(
+        lambda tx, caller: blocked_lead_json(blocklist.get_blocked_lead(tx, caller, lead_id))
+    )
 
 
 @router.patch("/{lead_id}", response_model=BlockedLeadOut)
-def update_reason(
-    lead_id: str, body: ReasonUpdate, api_key: ApiKeyDep, database: DatabaseDep
-) -> Response:
+async def update_blocked_lead(lead_id: str, body: ReasonUpdate, unit: Unit) -> Response:
     """Change the reason of a block (null or empty clears it)."""
-    caller = authenticate(database, api_key)
-    with database.transaction(write=True) as tx:
-        lead = blocklist.update_reason(tx, caller, lead_id, body.reason)
-    return OrjsonResponse(blocked_lead_json(lead))
+    return await unit.write(
+        lambda tx, caller: blocked_lead_json(
+            blocklist.update_reason(tx, caller, lead_id, body.reason)
+        )
+    )
 
 
 @router.delete("/{lead_id}", response_model=SuccessResponse)
-def unblock_lead(lead_id: str, api_key: ApiKeyDep, database: DatabaseDep) -> Response:
+async def unblock_lead(lead_id: str, unit: Unit) -> Response:
     """Unblock one lead by record id."""
-    caller = authenticate(database, api_key)
-    with database.transaction(write=True) as tx:
+
+    def work(tx: Transaction, caller: Caller) -> dict[str, Any]:
         blocklist.unblock_one(tx, caller, lead_id)
-    return OrjsonResponse({"success": True, "message": "Lead unblocked."})
+        return {"success": True, "message": "Lead unblocked."}
+
+    return await unit.write(work)

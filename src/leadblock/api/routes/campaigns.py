@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
 from starlette.responses import Response
 
-from leadblock.api.dependencies import ApiKeyDep, DatabaseDep, authenticate
-from leadblock.api.inline import run_database_work
-from leadblock.api.paging import Cursor, Limit, Offset, paged_response
-from leadblock.api.responses import OrjsonResponse
+from leadblock.api.paging import PAGED, Cursor, Limit, Offset, paged
 from leadblock.api.schemas import (
     CampaignBlockOut,
     CampaignBlockRequest,
@@ -19,6 +16,7 @@ from leadblock.api.schemas import (
     CampaignIn,
     CampaignLeadOut,
     CampaignOut,
+    CampaignUnblockRequest,
     CampaignUnblockResponse,
     DispatchRequest,
     DispatchResponse,
@@ -29,135 +27,133 @@ from leadblock.api.schemas import (
     campaign_json,
     campaign_lead_json,
 )
+from leadblock.api.unit import LARGE_WORK, Reply, Unit
+from leadblock.domain.records import Caller
 from leadblock.services import campaigns
 from leadblock.services.campaigns import RawLead
+from leadblock.services.paging import MAX_OFFSET
+from leadblock.storage.db import Transaction
+from leadblock.web.json_body import JsonBodyRoute
 
-router = APIRouter(prefix="/campaigns", tags=["Campaigns"])
+router = APIRouter(prefix="/campaigns", tags=["Campaigns"], route_class=JsonBodyRoute)
 
 
 @router.post("", response_model=CampaignCreated)
-def create_campaign(body: CampaignIn, api_key: ApiKeyDep, database: DatabaseDep) -> Response:
+async def create_campaign(body: CampaignIn, unit: Unit) -> Response:
     """Create a campaign of the key's workspace."""
-    caller = authenticate(database, api_key)
-    with database.transaction(write=True) as tx:
+
+    def work(tx: Transaction, caller: Caller) -> dict[str, Any]:
         campaign = campaigns.create_campaign(tx, caller, body.name)
-    return OrjsonResponse(
-        {"success": True, "message": "Campaign created.", **campaign_json(campaign)}
-    )
+        return {"success": True, "message": "Campaign created.", **campaign_json(campaign)}
+
+    return await unit.write(work)
 
 
-@router.get("", response_model=list[CampaignOut])
-def list_campaigns(
-    request: Request,
-    api_key: ApiKeyDep,
-    database: DatabaseDep,
-    limit: Limit = 100,
-    offset: Offset = 0,
-    cursor: Cursor = None,
+@router.get("", response_model=list[CampaignOut], responses=PAGED)
+async def list_campaigns(
+    request: Request, unit: Unit, limit: Limit = 100, offset: Offset = 0, cursor: Cursor = None
 ) -> Response:
     """The workspace's campaigns, newest first, paged like `GET /blocked-leads`."""
-    caller = authenticate(database, api_key)
-    with database.transaction() as tx:
+
+    def work(tx: Transaction, caller: Caller) -> Reply:
         page = campaigns.list_campaigns(tx, caller, limit=limit, offset=offset, cursor=cursor)
-    return paged_response(
-        [campaign_json(c) for c in page.items], page.total, page.next_cursor, request
-    )
+        return paged([campaign_json(c) for c in page.items], page.total, page.next_cursor, request)
+
+    return await unit.read(work, items=LARGE_WORK)
 
 
 @router.get("/{campaign_id}", response_model=CampaignOut)
-def get_campaign(campaign_id: str, api_key: ApiKeyDep, database: DatabaseDep) -> Response:
+async def get_campaign(campaign_id: str, unit: Unit) -> Response:
     """One campaign."""
-    caller = authenticate(database, api_key)
-    with database.transaction() as tx:
-        campaign = campaigns.get_campaign(tx, caller, campaign_id)
-    return OrjsonResponse(campaign_json(campaign))
+    return await unit.read(
+        lambda tx, caller: campaign_json(campaigns.get_campaign(tx, caller, campaign_id))
+    )
 
 
 @router.delete("/{campaign_id}", response_model=SuccessResponse)
-def delete_campaign(campaign_id: str, api_key: ApiKeyDep, database: DatabaseDep) -> Response:
+async def delete_campaign(campaign_id: str, unit: Unit) -> Response:
     """Delete a campaign with its leads and campaign blocks. Its audit events stay."""
-    caller = authenticate(database, api_key)
-    with database.transaction(write=True) as tx:
+
+    def work(tx: Transaction, caller: Caller) -> dict[str, Any]:
         campaigns.delete_campaign(tx, caller, campaign_id)
-    return OrjsonResponse({"success": True, "message": "Campaign deleted."})
+        return {"success": True, "message": "Campaign deleted."}
+
+    return await unit.write(work, items=LARGE_WORK)
 
 
 @router.post("/{campaign_id}/blocked-leads", response_model=CampaignBlockResponse)
-def block_in_campaign(
-    campaign_id: str, body: CampaignBlockRequest, api_key: ApiKeyDep, database: DatabaseDep
-) -> Response:
+async def block_in_campaign(campaign_id: str, body: CampaignBlockRequest, unit: Unit) -> Response:
     """Block leads for this campaign only (WaLead-compatible). All or nothing, idempotent."""
-    caller = authenticate(database, api_key)
-    with database.transaction(write=True) as tx:
+
+    def work(tx: Transaction, caller: Caller) -> dict[str, Any]:
         outcome = campaigns.block_in_campaign(
             tx, caller, campaign_id, body.public_identifiers, body.reason
         )
-    return OrjsonResponse(
-        {
+        return {
             "success": True,
             "message": f"{outcome.blocked} lead(s) blocked for this campaign.",
             "blocked": outcome.blocked,
             "alreadyBlocked": outcome.already_blocked,
             "duplicates": outcome.duplicates,
         }
-    )
+
+    return await unit.write(work, items=len(body.public_identifiers))
 
 
 @router.get("/{campaign_id}/blocked-leads", response_model=list[CampaignBlockOut])
-def list_campaign_blocks(
+async def list_campaign_blocks(
     campaign_id: str,
-    api_key: ApiKeyDep,
-    database: DatabaseDep,
-    skip: Annotated[int, Query(ge=0, description="Rows to skip")] = 0,
+    unit: Unit,
+    skip: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip")] = 0,
     take: Annotated[int, Query(ge=1, le=100, description="Page size, 1–100")] = 10,
 ) -> Response:
     """The campaign's own blocks, newest first (WaLead shape); `X-Total-Count` header."""
-    caller = authenticate(database, api_key)
-    with database.transaction() as tx:
+
+    def work(tx: Transaction, caller: Caller) -> Reply:
         items, total = campaigns.list_campaign_blocks(tx, caller, campaign_id, skip=skip, take=take)
-    return OrjsonResponse(
-        [campaign_block_json(block) for block in items], headers={"X-Total-Count": str(total)}
-    )
+        return Reply([campaign_block_json(block) for block in items], {"X-Total-Count": str(total)})
+
+    return await unit.read(work, items=LARGE_WORK if skip else take)
 
 
 @router.delete("/{campaign_id}/blocked-leads", response_model=CampaignUnblockResponse)
-def unblock_in_campaign(
+async def unblock_in_campaign(
     campaign_id: str,
-    api_key: ApiKeyDep,
-    database: DatabaseDep,
-    body: Annotated[list[str], Body(description="Public identifiers or profile URLs")],
+    unit: Unit,
+    body: Annotated[
+        list[str] | CampaignUnblockRequest,
+        Body(description="Public identifiers or profile URLs (WaLead), or {publicIdentifiers}"),
+    ],
 ) -> Response:
     """Remove campaign blocks. A workspace block of the same lead stays in force."""
-    caller = authenticate(database, api_key)
-    with database.transaction(write=True) as tx:
-        outcome = campaigns.unblock_in_campaign(tx, caller, campaign_id, body)
-    return OrjsonResponse(
-        {
+    identifiers = body if isinstance(body, list) else body.public_identifiers
+
+    def work(tx: Transaction, caller: Caller) -> dict[str, Any]:
+        outcome = campaigns.unblock_in_campaign(tx, caller, campaign_id, identifiers)
+        return {
             "success": True,
             "message": f"{outcome.unblocked} lead(s) unblocked for this campaign.",
             "unblocked": outcome.unblocked,
             "notFound": outcome.not_found,
         }
-    )
+
+    return await unit.write(work, items=len(identifiers))
 
 
 @router.post("/{campaign_id}/leads", response_model=EnrolResponse)
-def enrol_leads(
-    campaign_id: str, body: EnrolRequest, api_key: ApiKeyDep, database: DatabaseDep
-) -> Response:
+async def enrol_leads(campaign_id: str, body: EnrolRequest, unit: Unit) -> Response:
     """Enrol up to 10,000 leads. Blocked leads are enrolled too and wait, pending, until
     unblocked; a lead already in the campaign keeps its record and status."""
-    caller = authenticate(database, api_key)
     raw = [
         RawLead(
             lead.public_identifier, lead.first_name, lead.last_name, lead.company_name, lead.email
         )
         for lead in body.leads
     ]
-    with database.transaction(write=True) as tx:
+
+    def work(tx: Transaction, caller: Caller) -> dict[str, Any]:
         outcome = campaigns.enrol_leads(tx, caller, campaign_id, raw)
-    return OrjsonResponse(
-        {
+        return {
             "success": True,
             "message": f"{outcome.added} lead(s) added to the campaign.",
             "added": outcome.added,
@@ -165,37 +161,36 @@ def enrol_leads(
             "blocked": outcome.blocked,
             "duplicates": outcome.duplicates,
         }
-    )
+
+    return await unit.write(work, items=len(raw))
 
 
-@router.get("/{campaign_id}/leads", response_model=list[CampaignLeadOut])
-def list_leads(
+@router.get("/{campaign_id}/leads", response_model=list[CampaignLeadOut], responses=PAGED)
+async def list_campaign_leads(
     request: Request,
     campaign_id: str,
-    api_key: ApiKeyDep,
-    database: DatabaseDep,
+    unit: Unit,
     limit: Limit = 100,
     offset: Offset = 0,
     cursor: Cursor = None,
 ) -> Response:
     """The campaign's leads in enrolment order, with `blocked` computed now (`null`, or the
     block in force: a workspace block wins over a campaign block)."""
-    caller = authenticate(database, api_key)
-    with database.transaction() as tx:
+
+    def work(tx: Transaction, caller: Caller) -> Reply:
         page = campaigns.list_leads(
             tx, caller, campaign_id, limit=limit, offset=offset, cursor=cursor
         )
-    return paged_response(
-        [campaign_lead_json(view) for view in page.items], page.total, page.next_cursor, request
-    )
+        return paged(
+            [campaign_lead_json(view) for view in page.items], page.total, page.next_cursor, request
+        )
+
+    return await unit.read(work, items=LARGE_WORK if offset else limit)
 
 
 @router.post("/{campaign_id}/dispatch", response_model=DispatchResponse)
-async def dispatch(
-    campaign_id: str,
-    api_key: ApiKeyDep,
-    database: DatabaseDep,
-    body: DispatchRequest | None = None,
+async def dispatch_leads(
+    campaign_id: str, unit: Unit, body: DispatchRequest | None = None
 ) -> Response:
     """Claim up to `limit` (1–1000, default 100) pending leads that are blocked at neither
     level at this moment, mark them dispatched and return them, in enrolment order.
@@ -205,10 +200,8 @@ async def dispatch(
     """
     limit = body.limit if body else 100
 
-    def work() -> list[campaigns.LeadView]:
-        caller = authenticate(database, api_key)
-        with database.transaction(write=True) as tx:
-            return campaigns.dispatch(tx, caller, campaign_id, limit)
+    def work(tx: Transaction, caller: Caller) -> dict[str, Any]:
+        views = campaigns.dispatch(tx, caller, campaign_id, limit)
+        return {"success": True, "leads": [campaign_lead_json(v) for v in views]}
 
-    views = await run_database_work(database, work, limit)
-    return OrjsonResponse({"success": True, "leads": [campaign_lead_json(v) for v in views]})
+    return await unit.write(work, items=limit)

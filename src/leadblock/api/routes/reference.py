@@ -11,8 +11,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from leadblock.api.responses import OrjsonResponse
 from leadblock.api.schemas import BlockRequest
+from leadblock.web.responses import OrjsonResponse
 
 router = APIRouter(prefix="/reference", include_in_schema=False)
 

@@ -17,6 +17,7 @@ from leadblock.console.web import (
     SignInRequired,
     VisitorDep,
     current_visitor,
+    limiter_of,
     new_router,
     render,
     require_csrf,
@@ -25,6 +26,7 @@ from leadblock.console.web import (
 )
 from leadblock.errors import NotAuthenticated
 from leadblock.services import keys, sessions
+from leadblock.web.ratelimit import client_address
 
 router = new_router()
 
@@ -43,10 +45,14 @@ async def sign_in(
     request: Request, database: DatabaseDep, api_key: Annotated[str, Form()] = ""
 ) -> Response:
     await require_csrf(request, request.cookies.get(SIGN_IN_COOKIE))
+    limiter, address, plain = limiter_of(request), client_address(request.scope), api_key.strip()
+    limiter.refuse_failing_address(address, plain)
     try:
-        caller = await run_in_threadpool(keys.authenticate, database, api_key.strip())
+        caller = await run_in_threadpool(keys.authenticate, database, plain)
     except NotAuthenticated as error:
+        limiter.charge_failure(address)
         return _sign_in_form(request, error=error.message, status_code=401)
+    limiter.remember_verified(plain)
     if caller.key_id is None:  # only the CLI acts without a key
         return _sign_in_form(request, error="Sign in with an API key.", status_code=401)
     signer = signer_of(request)

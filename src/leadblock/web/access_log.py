@@ -21,10 +21,9 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leadblock.domain.records import Caller
+from leadblock.web.paths import API_PREFIX
 
 logger = logging.getLogger("leadblock.access")
-
-API_PREFIX = "/api/v1"
 
 _REQUEST_ID = re.compile(rb"^[A-Za-z0-9._-]{1,64}$")
 # The log record of the request being served. A dict, so that handlers running in a worker

@@ -6,7 +6,7 @@ import gc
 
 from fastapi import FastAPI
 
-from leadblock.api.app import create_app
+from leadblock.app import create_app
 from leadblock.config import Settings
 
 

@@ -1,0 +1,81 @@
+"""The ASGI application: the API and the web console, assembled over the shared web edge.
+
+Requests pass, outermost first: the access log, the console's security headers, the address
+rate limit (for what carries no key), the request guard (one key header, UTF-8 path and query,
+body limits and timeout), then routing.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from starlette.responses import Response
+from starlette.types import Scope
+
+from leadblock import __version__
+from leadblock.api import openapi
+from leadblock.api.routes import blocked_leads, campaigns, reference
+from leadblock.api.unit import WriteGate
+from leadblock.config import Settings
+from leadblock.console import web as console
+from leadblock.console.session import SESSION_COOKIE
+from leadblock.storage.db import Database
+from leadblock.web.access_log import AccessLogMiddleware
+from leadblock.web.docs import install_docs
+from leadblock.web.errors import error_response, install_error_handlers
+from leadblock.web.guard import RequestGuardMiddleware
+from leadblock.web.paths import API_PREFIX, CONSOLE_PREFIX
+from leadblock.web.ratelimit import AddressRateLimitMiddleware, RateLimiter
+from leadblock.web.responses import OrjsonResponse
+
+
+def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
+    app = FastAPI(
+        title="leadblock",
+        version=__version__,
+        description=openapi.DESCRIPTION,
+        default_response_class=OrjsonResponse,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.database = database or Database(settings)
+    app.state.rate_limiter = RateLimiter(
+        limit=settings.rate_limit,
+        auth_failure_limit=settings.auth_failure_rate_limit,
+        redis_url=settings.redis_url,
+    )
+    app.state.write_gate = WriteGate(settings.db_busy_timeout_ms / 1000)
+    api = APIRouter(
+        prefix=API_PREFIX,
+        responses=openapi.ERROR_RESPONSES,
+        generate_unique_id_function=openapi.operation_id,
+    )
+    api.include_router(blocked_leads.router)
+    api.include_router(campaigns.router)
+    app.include_router(api)
+    if settings.reference_routes:
+        app.include_router(reference.router)
+    console.install(app)
+    install_docs(app)
+    install_error_handlers(app)
+    openapi.install(app)
+    app.add_middleware(
+        RequestGuardMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        max_import_bytes=settings.max_import_bytes,
+        body_timeout_s=settings.body_timeout_s,
+        answer_error=_error_answer,
+    )
+    app.add_middleware(
+        AddressRateLimitMiddleware, limiter=app.state.rate_limiter, session_cookie=SESSION_COOKIE
+    )
+    app.add_middleware(console.ConsoleHeadersMiddleware)
+    app.add_middleware(AccessLogMiddleware)
+    return app
+
+
+def _error_answer(scope: Scope, status: int, message: str) -> Response:
+    """A refusal before routing: a console page on the console's paths, JSON elsewhere."""
+    if scope["path"].startswith(CONSOLE_PREFIX):
+        return console.error_page(scope, status, message)
+    return error_response(status, message)

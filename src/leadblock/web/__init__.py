@@ -1,0 +1,1 @@
+"""What the API and the web console share: the HTTP edge below both."""

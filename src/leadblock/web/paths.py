@@ -1,0 +1,6 @@
+"""Where the two web edges live, for the pieces below both that must tell them apart."""
+
+API_PREFIX = "/api/v1"
+CONSOLE_PREFIX = "/console"
+# Bodies of these paths are CSV files, with their own size limit.
+IMPORT_PATHS = frozenset({f"{API_PREFIX}/blocked-leads/import", f"{CONSOLE_PREFIX}/import"})

@@ -1,0 +1,170 @@
+"""Rate limits: a key's budget is charged only once its secret is verified.
+
+- `LEADBLOCK_RATE_LIMIT` per API key, charged by the API's request unit and by the console once
+  the key (or the console session naming it) is verified. Key ids are not secret (they appear in
+  events and the console), so charging a budget before verification would let anyone spend a
+  victim's budget with wrong secrets.
+- `LEADBLOCK_AUTH_FAILURE_RATE_LIMIT` per client address, charged by every request whose key is
+  missing, malformed, unknown, revoked or wrong. An address over it is answered 429 before its
+  key is looked up, so guessing keys never reaches the database, except for a key this process
+  has verified before (a real client behind the same address keeps working).
+- `LEADBLOCK_RATE_LIMIT` per client address for what carries no key (docs, console sign-in page,
+  static files), charged by `AddressRateLimitMiddleware`.
+
+Counters are fixed windows kept by the `limits` library, in this process or in Redis when
+`LEADBLOCK_REDIS_URL` is set (shared by every server process). The calls are synchronous: the
+request unit calls them from the worker thread that does its database work (no extra hop); with
+Redis they are one round trip each. If Redis is unreachable the request is let through and a
+warning logged: the limiter protects the service, it must not become the reason it is down.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import threading
+import time
+from collections import OrderedDict
+
+from limits import RateLimitItem, parse
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from leadblock.errors import RateLimited
+from leadblock.web.errors import leadblock_error_response
+from leadblock.web.paths import API_PREFIX, CONSOLE_PREFIX
+
+logger = logging.getLogger("leadblock")
+
+# Keys verified by this process recently, by hash of the whole key: they pass an address's
+# exhausted failure budget. Bounded; the oldest are forgotten first.
+_VERIFIED_KEYS = 10_000
+
+
+class RateLimiter:
+    def __init__(self, *, limit: str, auth_failure_limit: str, redis_url: str | None) -> None:
+        self.limit: RateLimitItem = parse(limit)
+        self.failure_limit: RateLimitItem = parse(auth_failure_limit)
+        self._windows = FixedWindowRateLimiter(storage_from_string(redis_url or "memory://"))
+        self._verified: OrderedDict[bytes, None] = OrderedDict()
+        self._verified_lock = threading.Lock()
+
+    def charge_key(self, key_id: str) -> dict[str, str]:
+        """Count a request of a verified key; its RateLimit-* headers, or `RateLimited`."""
+        return self._charge(self.limit, "key:" + key_id, "this API key")
+
+    def charge_address(self, address: str) -> dict[str, str]:
+        """Count a request that carries no key against its client address."""
+        return self._charge(self.limit, "address:" + address, "this address")
+
+    def refuse_failing_address(self, address: str, plain_key: str | None) -> None:
+        """`RateLimited` when the address has spent its failure budget and the key is not one
+        this process has verified: answered without a look at the database."""
+        if plain_key is not None and self._known(plain_key):
+            return
+        try:
+            allowed = self._windows.test(self.failure_limit, "auth-failure:" + address)
+        except Exception as error:  # fail open, loudly
+            logger.warning("rate limiter unavailable, request let through: %s", error)
+            return
+        if not allowed:
+            raise self._refusal(self.failure_limit, "auth-failure:" + address, "failed keys")
+
+    def charge_failure(self, address: str) -> None:
+        """Count a request whose key was missing, malformed, unknown, revoked or wrong."""
+        try:
+            self._windows.hit(self.failure_limit, "auth-failure:" + address)
+        except Exception as error:
+            logger.warning("rate limiter unavailable, request let through: %s", error)
+
+    def remember_verified(self, plain_key: str) -> None:
+        digest = _digest(plain_key)
+        with self._verified_lock:
+            self._verified[digest] = None
+            self._verified.move_to_end(digest)
+            if len(self._verified) > _VERIFIED_KEYS:
+                self._verified.popitem(last=False)
+
+    def _known(self, plain_key: str) -> bool:
+        with self._verified_lock:
+            return _digest(plain_key) in self._verified
+
+    def _charge(self, item: RateLimitItem, identity: str, whose: str) -> dict[str, str]:
+        try:
+            allowed = self._windows.hit(item, identity)
+            headers = self._headers(item, identity)
+        except Exception as error:  # fail open, loudly
+            logger.warning("rate limiter unavailable, request let through: %s", error)
+            return {}
+        if not allowed:
+            raise self._refusal(item, identity, whose)
+        return headers
+
+    def _refusal(self, item: RateLimitItem, identity: str, whose: str) -> RateLimited:
+        headers = self._headers(item, identity)
+        reset = headers["RateLimit-Reset"]
+        return RateLimited(
+            f"Rate limit of {item} exceeded for {whose}; retry in {reset} s.",
+            int(reset),
+            {**headers, "Retry-After": reset},
+        )
+
+    def _headers(self, item: RateLimitItem, identity: str) -> dict[str, str]:
+        stats = self._windows.get_window_stats(item, identity)
+        reset = max(1, math.ceil(stats.reset_time - time.time()))
+        return {
+            "RateLimit-Limit": str(item.amount),
+            "RateLimit-Remaining": str(stats.remaining),
+            "RateLimit-Reset": str(reset),
+        }
+
+
+def _digest(plain_key: str) -> bytes:
+    return hashlib.sha256(plain_key.encode("utf-8", "surrogatepass")).digest()
+
+
+def client_address(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+class AddressRateLimitMiddleware:
+    """Charges requests that no key or console session accounts for to their address.
+
+    API requests are charged by the request unit, console requests with a session by the
+    console once the session is verified; the OpenAPI document and `/docs` are never limited.
+    """
+
+    def __init__(self, app: ASGIApp, *, limiter: RateLimiter, session_cookie: str) -> None:
+        self.app = app
+        self.limiter = limiter
+        self.session_cookie = session_cookie.encode() + b"="
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self._charged_here(scope):
+            await self.app(scope, receive, send)
+            return
+        try:
+            headers = self.limiter.charge_address(client_address(scope))
+        except RateLimited as refused:
+            await leadblock_error_response(refused)(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message).update(headers)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+    def _charged_here(self, scope: Scope) -> bool:
+        path: str = scope["path"]
+        if path.startswith((API_PREFIX, "/docs", "/openapi.json")):
+            return False
+        if path.startswith(CONSOLE_PREFIX):
+            cookies = b"".join(value for name, value in scope["headers"] if name == b"cookie")
+            return self.session_cookie not in cookies
+        return True
