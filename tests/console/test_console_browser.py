@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Dialog, Page, expect
+from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Request, expect
 
 from tests.console.conftest import Console
 from tests.server import free_port
@@ -34,11 +34,26 @@ def page(chromium: Browser) -> Iterator[Page]:
     page.on("dialog", _no_unexpected_dialog)
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"uncaught {error}"))
+    page.on("console", lambda message: _note_console_error(message, problems))
     yield page
     context.close()
     # Self-contained: every script, style and image came from the server itself.
     foreign = [url for url in requested if not url.startswith(("http://127.0.0.1:", "data:"))]
     assert not foreign, f"the console fetched from elsewhere: {foreign}"
+    # No script error, and nothing refused by the Content-Security-Policy.
+    assert not problems, f"the browser reported: {problems}"
+
+
+# Logged for errors the tests cause on purpose: a 4xx or 5xx answer ("Failed to load
+# resource"), and htmx's report of a request the network refused.
+_EXPECTED_ERRORS = ("Failed to load resource", "htmx:sendError", "htmx:afterRequest")
+
+
+def _note_console_error(message: ConsoleMessage, problems: list[str]) -> None:
+    if message.type == "error" and not message.text.startswith(_EXPECTED_ERRORS):
+        problems.append(message.text)
 
 
 def _no_unexpected_dialog(dialog: Dialog) -> None:
@@ -267,6 +282,7 @@ def test_script_in_user_data_is_shown_as_text(page: Page, console: Console) -> N
     page.get_by_label("Public identifiers or LinkedIn profile URLs, one per line").fill("xss-test")
     page.get_by_label("Reason (optional, for every line)").fill(script)
     page.get_by_role("button", name="Block", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text("1 blocked, 0 already on the blocklist.")
     page.get_by_label("Search identifiers and reasons").press_sequentially("xss-test", delay=20)
     expect(page.locator("#result-count")).to_contain_text("matching “xss-test”")
     expect(page.locator("#results td.reason")).to_have_text(script)
@@ -396,3 +412,333 @@ def test_keyboard_only_blocking_paging_chart_and_sign_out(page: Page, console: C
     expect(page).to_have_url(f"{console.url}/sign-in")
     page.goto(f"{console.url}/blocklist")
     expect(page).to_have_url(f"{console.url}/sign-in")
+
+
+# Text that belongs only to an import under way, a failure, or the moment after an action:
+# none of it may show on a page that has just been opened.
+NOT_WHEN_IDLE = (
+    "Uploading",
+    "Checking rows",
+    "Blocking…",
+    "Done",
+    "Imported",
+    "invalid row",
+    "was refused",
+    "could not finish",
+    "failed unexpectedly",
+    "Nothing was blocked",
+    "Line 1:",
+    "Copied.",
+    "Press Ctrl+C",
+    "Not allowed",
+    "not sent from this console page",
+    "Enter at least one",
+)
+
+
+def assert_idle(page: Page, where: str) -> None:
+    """Nothing of an in-progress or error state is visible: no such text, no progress bar, no
+    alert, and no element marked `hidden` is rendered whatever the stylesheet says."""
+    text = page.locator("body").inner_text()  # skips what is not rendered
+    shown = [phrase for phrase in NOT_WHEN_IDLE if phrase in text]
+    assert not shown, f"{where} shows {shown} before anything was done"
+    for selector in ("progress", "[role=alert]", ".error", "[hidden]"):
+        for element in page.locator(selector).all():
+            expect(element, f"{where}: {selector} is visible").to_be_hidden()
+
+
+def test_idle_pages_show_no_progress_or_error(page: Page, console: Console) -> None:
+    with console.api() as api:
+        blocked = api.post("/blocked-leads", json={"leads": [{"publicIdentifier": "idle-lead"}]})
+        lead_id = blocked.json()["leads"][0]["id"]
+        campaign_id = api.post("/campaigns", json={"name": "Idle campaign"}).json()["id"]
+    page.goto(f"{console.url}/sign-in")
+    assert_idle(page, "sign-in")
+    sign_in(page, console, console.api_key)
+    for path in (
+        "/blocklist",
+        "/transfer",
+        "/campaigns",
+        f"/campaigns/{campaign_id}",
+        "/audit",
+        "/keys",
+        f"/blocklist/{lead_id}",
+    ):
+        page.goto(f"{console.url}{path}")
+        assert_idle(page, path)
+    # The import page before any file is chosen: no "Uploading…", no empty bar.
+    page.goto(f"{console.url}/transfer")
+    expect(page.locator("#import-progress")).to_be_hidden()
+    expect(page.locator("#import-phase")).to_be_hidden()
+
+
+# Every table of a page, column by column: where its header and cells are drawn.
+MEASURE_TABLES = """() => {
+  const box = (element) => {
+    if (!element.checkVisibility()) return null;
+    const rect = element.getBoundingClientRect();
+    return {left: rect.left, right: rect.right};
+  };
+  return [...document.querySelectorAll("main table")].map((table) => {
+    const heads = [...table.tHead.rows[0].cells];
+    const rows = [...table.tBodies[0].rows].filter((row) => row.cells.length === heads.length);
+    const frame = table.closest(".table-wrap") || table;
+    return {
+      name: table.id || heads.map((th) => th.textContent.trim()).join("|"),
+      scrolls: frame.scrollWidth - frame.clientWidth,
+      columns: heads.map((th, index) => ({
+        name: th.textContent.trim(),
+        named: !th.querySelector(".sr-only"),
+        header: box(th),
+        cells: rows.map((row) => ({
+          box: box(row.cells[index]),
+          label: row.cells[index].dataset.label ?? null,
+          overflow: row.cells[index].scrollWidth - row.cells[index].clientWidth,
+        })),
+      })),
+    };
+  });
+}"""
+
+
+def assert_tables_fit(page: Page, where: str, tables: int) -> None:
+    """At the page's width, every column of every table is on screen: its header (or, where
+    rows are shown as cards, a label naming it in each cell) and every cell lie within the
+    viewport, nothing is cut or scrolls inside the table's frame, and the page does not
+    scroll sideways."""
+    width = page.viewport_size["width"] if page.viewport_size else 0
+    measured = page.evaluate(MEASURE_TABLES)
+    assert len(measured) == tables, f"{where}: {len(measured)} tables"
+
+    def inside(box: dict[str, float] | None) -> bool:
+        return box is not None and box["left"] >= -0.5 and box["right"] <= width + 0.5
+
+    for table in measured:
+        at = f"{where} at {width} px, table {table['name']}"
+        assert table["scrolls"] <= 0, f"{at} scrolls inside its frame by {table['scrolls']} px"
+        for column in table["columns"]:
+            if column["header"] is not None:
+                assert inside(column["header"]), f"{at}: header {column['name']} off screen"
+            assert column["cells"], f"{at}: no rows to measure"
+            for cell in column["cells"]:
+                assert inside(cell["box"]), f"{at}: a {column['name']} cell is off screen"
+                assert cell["overflow"] <= 0, f"{at}: a {column['name']} cell is cut"
+                if column["header"] is None and column["named"]:
+                    assert cell["label"] == column["name"], f"{at}: {column['name']} unnamed"
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{where} at {width} px scrolls sideways by {overflow} px"
+
+
+# The screenshot widths, and a tablet's just above where rows turn into cards.
+TABLE_WIDTHS = [*WIDTHS.values(), (800, 1000)]
+
+
+def test_tables_fit_a_phone_with_long_values(
+    page: Page, console: Console, screenshots: Path, tmp_path: Path
+) -> None:
+    # The longest identifier there is, reasons and names with words too long for a line.
+    long_id = "phone-" + "a1b2c3d4e5" * 9 + "wxyz"
+    camp_id = "phonecamp-" + "f6g7h8i9j0" * 9
+    assert len(long_id) == len(camp_id) == 100
+    reason = ("Asked-us-to-stop-" + "q" * 180 + " and said so again on the phone. ") * 2
+    campaign_name = "Outreach-" + "n" * 191
+    with console.api() as api:
+        blocked = api.post(
+            "/blocked-leads", json={"leads": [{"publicIdentifier": long_id, "reason": reason}]}
+        )
+        lead_id = blocked.json()["leads"][0]["id"]
+        campaign_id = api.post("/campaigns", json={"name": campaign_name}).json()["id"]
+        api.post(
+            f"/campaigns/{campaign_id}/blocked-leads",
+            json={"publicIdentifiers": [camp_id], "reason": reason},
+        )
+        contact = {
+            "firstName": "Maximiliana-" + "m" * 60,
+            "lastName": "Vandenberghe-" + "v" * 60,
+            "companyName": "Consolidated-" + "c" * 120,
+            "email": "someone." + "e" * 60 + "@" + "d" * 60 + ".example",
+        }
+        leads = [
+            {"publicIdentifier": long_id, **contact},
+            {"publicIdentifier": camp_id, **contact},
+            {"publicIdentifier": "phone-free"},
+        ]
+        api.post(f"/campaigns/{campaign_id}/leads", json={"leads": leads})
+    sign_in(page, console, console.api_key)
+    page.goto(f"{console.url}/keys")
+    page.get_by_label("Name (who or what uses it)").fill("Integration-" + "k" * 88)
+    page.get_by_role("button", name="Create key").click()
+    expect(page.get_by_role("button", name="Copy to clipboard")).to_be_visible()
+
+    pages = {
+        "blocklist-long": (f"/blocklist?search={long_id}", 1),
+        "campaign-long": (f"/campaigns/{campaign_id}", 2),
+        "campaigns-long": ("/campaigns", 1),
+        "keys-long": ("/keys", 1),
+        # No tables, but the same long values: the page must not scroll sideways either.
+        "lead-long": (f"/blocklist/{lead_id}", 0),
+        "audit-long": (f"/audit?identifier={long_id}", 0),
+    }
+    for name, (path, tables) in pages.items():
+        page.goto(f"{console.url}{path}")
+        for width, height in TABLE_WIDTHS:
+            page.set_viewport_size({"width": width, "height": height})
+            assert_tables_fit(page, path, tables)
+        shoot(page, screenshots, name)
+
+    bad = tmp_path / "long.csv"
+    bad.write_bytes(_csv([("long value! " + "w" * 300, reason[:500]), ("ok-row", "")]))
+    page.goto(f"{console.url}/transfer")
+    page.get_by_label("CSV file", exact=True).set_input_files(str(bad))
+    page.get_by_role("button", name="Import").click()
+    expect(page.locator("#import-errors tbody tr")).to_have_count(1)
+    for width, height in TABLE_WIDTHS:
+        page.set_viewport_size({"width": width, "height": height})
+        assert_tables_fit(page, "/transfer", 1)
+    shoot(page, screenshots, "import-errors-long")
+
+
+def reload_posts_nothing(page: Page) -> None:
+    """Reload the page, as a user does after a failure; nothing may be sent again."""
+    posts: list[str] = []
+
+    def note(request: Request) -> None:
+        if request.method != "GET":
+            posts.append(f"{request.method} {request.url}")
+
+    page.on("request", note)
+    page.reload()
+    page.remove_listener("request", note)
+    assert not posts, f"reloading the page sent the form again: {posts}"
+
+
+def test_reloading_after_a_failed_paste_sends_nothing_again(page: Page, console: Console) -> None:
+    sign_in(page, console, console.api_key)
+    pasted = "reload-one\nnot a profile!"
+    box = page.get_by_label("Public identifiers or LinkedIn profile URLs, one per line")
+    box.fill(pasted)
+    page.get_by_role("button", name="Block", exact=True).click()
+    expect(page.locator(".line-errors li")).to_contain_text("Line 2: not a profile!")
+    expect(box).to_have_value(pasted)  # kept for correcting
+    reload_posts_nothing(page)
+    expect(page).to_have_url(f"{console.url}/blocklist")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Blocklist")
+    expect(page.locator(".line-errors")).to_have_count(0)
+    assert not api_blocked(console, "reload-one")
+
+    # Corrected, it blocks; reloading what follows sends nothing either.
+    box.fill("reload-one")
+    page.get_by_role("button", name="Block", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text("1 blocked, 0 already on the blocklist.")
+    reload_posts_nothing(page)
+    assert api_blocked(console, "reload-one")
+
+
+def test_no_form_answer_is_a_post_result_a_reload_would_send_again(
+    chromium: Browser, page: Page, console: Console
+) -> None:
+    sign_in(page, console, console.api_key)
+
+    page.goto(f"{console.url}/campaigns")
+    page.get_by_label("Name").fill("   ")  # not empty for the browser, empty for the server
+    page.get_by_role("button", name="Create").click()
+    expect(page.get_by_role("alert")).to_contain_text("Campaign name")
+    expect(page.get_by_label("Name")).to_have_attribute("aria-invalid", "true")
+    reload_posts_nothing(page)
+    expect(page).to_have_url(f"{console.url}/campaigns")
+
+    page.get_by_label("Name").fill("Reload campaign")
+    page.get_by_role("button", name="Create").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reload campaign")
+    campaign_url = page.url
+    field = page.get_by_label("Public identifiers or profile URLs to block in this campaign")
+    field.fill("reload-camp\nbad entry!")
+    page.get_by_role("button", name="Block in campaign").click()
+    expect(page.locator(".line-errors li")).to_contain_text("Line 2: bad entry!")
+    expect(field).to_have_value("reload-camp\nbad entry!")
+    expect(field).to_be_focused()  # where the correction is typed
+    reload_posts_nothing(page)
+    expect(page).to_have_url(campaign_url)
+    expect(page.locator(".line-errors")).to_have_count(0)
+
+    # A new key is shown once; reloading must not make another one.
+    page.goto(f"{console.url}/keys")
+    keys_before = page.locator("tbody tr").count()
+    page.get_by_label("Name (who or what uses it)").fill("reload key")
+    page.get_by_role("button", name="Create key").click()
+    expect(page.get_by_label("Read-write key “reload key”")).to_have_value(re.compile("^lb_"))
+    reload_posts_nothing(page)
+    expect(page).to_have_url(f"{console.url}/keys")
+    expect(page.locator("tbody tr")).to_have_count(keys_before + 1)
+
+    # A lead removed meanwhile (another tab, the API): the console's answer is an error page.
+    with console.api() as api:
+        made = api.post("/blocked-leads", json={"leads": [{"publicIdentifier": "reload-gone"}]})
+        lead_id = made.json()["leads"][0]["id"]
+        page.goto(f"{console.url}/blocklist/{lead_id}")
+        api.delete(f"/blocked-leads/{lead_id}")
+    page.get_by_role("button", name="Save reason").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("404")
+    reload_posts_nothing(page)
+    expect(page).to_have_url(f"{console.url}/blocklist/{lead_id}")
+
+    # Signing in with a wrong key.
+    stranger = chromium.new_context().new_page()
+    try:
+        stranger.goto(f"{console.url}/sign-in")
+        stranger.get_by_label("API key").fill("lb_wrong")
+        stranger.keyboard.press("Enter")
+        expect(stranger.get_by_role("alert")).to_be_visible()
+        reload_posts_nothing(stranger)
+        expect(stranger).to_have_url(f"{console.url}/sign-in")
+    finally:
+        stranger.context.close()
+
+
+def test_forms_work_without_javascript(chromium: Browser, console: Console) -> None:
+    context = chromium.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        sign_in(page, console, console.api_key)
+        box = page.get_by_label("Public identifiers or LinkedIn profile URLs, one per line")
+        box.fill("nojs-lead\nno js!")
+        page.get_by_role("button", name="Block", exact=True).click()
+        expect(page.locator(".line-errors li")).to_contain_text("Line 2: no js!")
+        expect(box).to_have_value("nojs-lead\nno js!")
+        box.fill("nojs-lead")
+        page.get_by_role("button", name="Block", exact=True).click()
+        expect(page.get_by_role("status")).to_have_text("1 blocked, 0 already on the blocklist.")
+        assert api_blocked(console, "nojs-lead")
+    finally:
+        context.close()
+
+
+def test_back_after_searching_shows_the_whole_page(page: Page, console: Console) -> None:
+    sign_in(page, console, console.api_key)
+    search = page.get_by_label("Search identifiers and reasons")
+    search.press_sequentially("first", delay=30)
+    expect(page).to_have_url(f"{console.url}/blocklist?search=first")
+    search.fill("")
+    search.press_sequentially("second", delay=30)
+    expect(page).to_have_url(f"{console.url}/blocklist?search=second")
+    page.go_back()
+    expect(page).to_have_url(f"{console.url}/blocklist?search=first")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Blocklist")
+    expect(page.get_by_label("Search identifiers and reasons")).to_have_value("first")
+    expect(page.locator("#result-count")).to_contain_text("matching “first”")
+
+
+def test_a_form_that_cannot_reach_the_server_says_so(page: Page, console: Console) -> None:
+    sign_in(page, console, console.api_key)
+    page.route("**/console/blocklist/add", lambda route: route.abort("connectionrefused"))
+    box = page.get_by_label("Public identifiers or LinkedIn profile URLs, one per line")
+    box.fill("unreachable-lead")
+    page.get_by_role("button", name="Block", exact=True).click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "The console could not be reached; check the connection and send again."
+    )
+    expect(box).to_have_value("unreachable-lead")  # nothing typed is lost
+    expect(page.get_by_role("button", name="Block", exact=True)).to_be_enabled()
+    page.unroute("**/console/blocklist/add")
+    page.get_by_role("button", name="Block", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text("1 blocked, 0 already on the blocklist.")

@@ -109,12 +109,14 @@ def limiter_of(request: Request) -> RateLimiter:
 
 def _visitor(request: Request) -> Visitor:
     """The signed-in visitor, charged to its key's rate limit once the session is verified;
-    a request without a valid session is charged to its address."""
+    a request with a forged, expired or revoked session is charged to its address."""
     signer = signer_of(request)
     limiter = limiter_of(request)
-    session = signer.read(request.cookies.get(SESSION_COOKIE))
+    cookie = request.cookies.get(SESSION_COOKIE)
+    session = signer.read(cookie)
     if session is None:
-        limiter.charge_address(client_address(request.scope))
+        if cookie is not None:  # without one, the address was charged before routing
+            limiter.charge_address(client_address(request.scope))
         raise SignInRequired
     try:
         with database_of(request).transaction() as tx:

@@ -14,6 +14,7 @@ from leadblock.domain.blocking import ActiveBlock
 from leadblock.domain.contacts import InvalidContact, normalise_email, normalise_name
 from leadblock.domain.identifiers import InvalidIdentifier, canonicalise_identifier
 from leadblock.domain.ids import is_record_id, new_id, new_ids, now_ms
+from leadblock.domain.labels import InvalidLabel, normalise_label
 from leadblock.domain.records import (
     Caller,
     Campaign,
@@ -37,7 +38,6 @@ from leadblock.storage import campaigns as store
 from leadblock.storage import events
 from leadblock.storage.db import Transaction
 
-MAX_CAMPAIGN_NAME = 200
 MAX_DISPATCH = 1000
 
 
@@ -95,9 +95,10 @@ class RawLead:
 
 def create_campaign(tx: Transaction, caller: Caller, name: str) -> Campaign:
     require_writer(caller)
-    name = name.strip()
-    if not name or len(name) > MAX_CAMPAIGN_NAME:
-        raise InvalidInput(f"Campaign name must be 1–{MAX_CAMPAIGN_NAME} characters.")
+    try:
+        name = normalise_label(name, "Campaign name")
+    except InvalidLabel as error:
+        raise InvalidInput(f"{error}.", [ItemError(-1, name, f"name: {error}.")]) from None
     at = now_ms()
     campaign = Campaign(new_id(at), caller.workspace_id, name, at)
     store.insert_campaign(tx, campaign)

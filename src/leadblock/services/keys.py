@@ -14,14 +14,13 @@ import secrets
 from dataclasses import replace
 
 from leadblock.domain.ids import now_ms
+from leadblock.domain.labels import InvalidLabel, normalise_label
 from leadblock.domain.records import ApiKey, Caller
 from leadblock.errors import InvalidInput, NotAuthenticated, NotFound, ServiceUnavailable
 from leadblock.services.blocklist import require_writer
 from leadblock.storage import workspaces as store
 from leadblock.storage.db import Database, Transaction, WouldBlock, no_wait
 
-MAX_KEY_NAME = 100
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _KEY_ID = re.compile(r"[0-9a-f]{16}")
 _KEY_SHAPE = re.compile(rf"^lb_({_KEY_ID.pattern})_([A-Za-z0-9_-]{{43}})$")
 _LAST_USED_RESOLUTION_MS = 60_000
@@ -139,9 +138,10 @@ def _hash(plain: str) -> str:
 
 
 def _key_name(name: str | None) -> str | None:
-    name = (name or "").strip()
-    if len(name) > MAX_KEY_NAME or _CONTROL.search(name):
-        raise InvalidInput(
-            f"A key name has at most {MAX_KEY_NAME} characters and no control characters."
-        )
-    return name or None
+    """A key's optional name: absent or blank is no name; else a label (1–200 characters)."""
+    if name is None or not name.strip():
+        return None
+    try:
+        return normalise_label(name, "Key name")
+    except InvalidLabel as error:
+        raise InvalidInput(f"{error}.") from None

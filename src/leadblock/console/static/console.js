@@ -1,13 +1,67 @@
 // leadblock console: the little JavaScript the pages use. No inline script anywhere (CSP).
 "use strict";
 
-// A form with data-confirm asks before it is sent (remove, revoke).
-document.addEventListener("submit", (event) => {
-  const form = event.target;
-  const question = form.dataset && form.dataset.confirm;
-  if (question && !window.confirm(question)) {
-    event.preventDefault();
+// A form with data-confirm asks before it is sent (remove, revoke). Asked while the event goes
+// down to the form (capture), before htmx, which listens on the form itself, can send it.
+document.addEventListener(
+  "submit",
+  (event) => {
+    const form = event.target;
+    const question = form.dataset && form.dataset.confirm;
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  },
+  true,
+);
+
+// Forms that change something are sent by htmx and their answer's <main> replaces the page's
+// (templates/post_form.html), so the page in the browser's history stays a GET: reloading never
+// sends a form again. A failure (4xx, 5xx) is a page meant to be read, the typed text and the
+// errors in it: it is swapped in too. An answer reached through a redirect (the form worked,
+// or the session is over) is where the browser goes, as after a plain form post.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const {xhr, requestConfig} = event.detail;
+  if (!requestConfig || requestConfig.verb !== "post") return;
+  const sent = new URL(requestConfig.path, window.location.href);
+  const answered = new URL(xhr.responseURL || sent.href);
+  if (answered.pathname !== sent.pathname) {
+    event.detail.shouldSwap = false;
+    window.location.assign(answered.href);
+  } else if (xhr.status >= 400) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
   }
+});
+
+// After a failure is swapped in, focus goes to the field to correct (or else to the message).
+document.addEventListener("htmx:afterSettle", (event) => {
+  const {xhr, requestConfig} = event.detail;
+  if (!xhr || !requestConfig || requestConfig.verb !== "post" || xhr.status < 400) return;
+  const main = document.getElementById("main");
+  const field = main && main.querySelector('[aria-invalid="true"]');
+  const alert = main && main.querySelector('[role="alert"]');
+  if (field) {
+    field.focus();
+  } else if (alert) {
+    alert.tabIndex = -1;
+    alert.focus();
+  }
+});
+
+// A form that could not reach the server says so next to itself (a plain form would show the
+// browser's error page).
+document.addEventListener("htmx:sendError", (event) => {
+  const form = event.detail.elt;
+  if (!(form instanceof HTMLFormElement)) return;
+  let note = form.nextElementSibling;
+  if (!note || !note.classList.contains("send-error")) {
+    note = paragraph("", "error send-error");
+    note.setAttribute("role", "alert");
+    form.after(note);
+  }
+  note.textContent = "The console could not be reached; check the connection and send again.";
 });
 
 // A button with data-copy copies the value of the field it names.
@@ -121,11 +175,16 @@ function errorTable(rows) {
     head.appendChild(th);
   }
   const body = table.createTBody();
+  // As the server's tables: labels and widths for the cards narrow screens show (console.css).
+  const cells = [["Row", "nowrap"], ["Value", "wide"], ["Problem", "wide"]];
   for (const row of rows) {
     const tr = body.insertRow();
-    for (const text of [String(row.row), row.value, row.message]) {
-      tr.insertCell().textContent = text;
-    }
+    [String(row.row), row.value, row.message].forEach((text, index) => {
+      const td = tr.insertCell();
+      td.textContent = text;
+      td.dataset.label = cells[index][0];
+      td.className = cells[index][1];
+    });
   }
   wrap.appendChild(table);
   return wrap;

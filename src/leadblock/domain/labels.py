@@ -1,0 +1,27 @@
+"""Names people give things (a campaign, an API key, a webhook's description): 1–200 characters
+after trimming surrounding whitespace, no control characters but line feed and tab (the rule of
+reasons: they corrupt CSV exports, terminals and logs downstream)."""
+
+from __future__ import annotations
+
+import re
+
+MAX_LABEL_LENGTH = 200
+_FORBIDDEN_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+class InvalidLabel(ValueError):
+    """The name cannot be kept; str() says why."""
+
+
+def normalise_label(text: str, what: str) -> str:
+    """`text` trimmed, or `InvalidLabel` naming `what` ("Campaign name") and the rule broken."""
+    trimmed = text.strip()
+    if not trimmed:
+        raise InvalidLabel(f"{what} is empty")
+    if len(trimmed) > MAX_LABEL_LENGTH:
+        raise InvalidLabel(f"{what} is longer than {MAX_LABEL_LENGTH} characters")
+    control = _FORBIDDEN_CONTROL.search(trimmed)
+    if control:
+        raise InvalidLabel(f"{what} contains a control character (U+{ord(control.group()):04X})")
+    return trimmed
