@@ -35,7 +35,7 @@ import logging
 import resource
 import time
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -156,7 +156,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with a header deadline and the per-process connection cap
     (see the module docstring for why uvicorn's own settings do not do it)."""
 
-    last_refusal_warning = 0.0
+    last_refusal_warning: ClassVar[float] = 0.0
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -207,7 +207,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         if now - GuardedHttpToolsProtocol.last_refusal_warning > REFUSAL_WARNING_INTERVAL_S:
             GuardedHttpToolsProtocol.last_refusal_warning = now
             logger.warning(
-                "%d connections open, all with a request in progress: new ones get a 503",
+                "%d connections open, none of them stalled: new ones get a 503 until one closes",
                 self.registry.cap,
             )
         self.transport.write(unavailable_response(self.server_state.default_headers))
