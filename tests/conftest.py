@@ -15,6 +15,7 @@ from leadblock.domain.records import Caller
 from leadblock.services import keys, workspaces
 from leadblock.storage.db import Database
 from leadblock.storage.migrate import migrate
+from tests.debian import ensure_program
 from tests.postgres import PostgresCluster, postgres_cluster
 from tests.server import Server, running_server
 
@@ -93,3 +94,30 @@ def read_only_client(
         _key, plain = keys.create_key(tx, tenant.workspace_id, read_only=True)
     with httpx.Client(base_url=server.api, headers={"x-api-key": plain}, timeout=60) as client:
         yield client
+
+
+# One browser for the whole session: Playwright's sync API runs one event loop per thread, so
+# a second instance (console tests, then /docs tests) cannot start beside the first.
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    """Debian's Chromium (installed when missing), headless, driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    executable = ensure_program("chromium", "chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable,
+            args=[
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()

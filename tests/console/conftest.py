@@ -16,7 +16,6 @@ import pytest
 from leadblock.config import Settings
 from leadblock.services import keys, workspaces
 from leadblock.storage.db import Database
-from tests.debian import ensure_program
 from tests.fresh import fresh_sqlite_workspace
 from tests.server import Server, running_server
 
@@ -73,31 +72,6 @@ def csrf_of(html: str) -> str:
     match = CSRF_FIELD.search(html)
     assert match, "no CSRF field on the page"
     return match.group(1)
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[object]:
-    """Debian's Chromium (installed when missing), headless, driven by Playwright."""
-    from playwright.sync_api import sync_playwright
-
-    executable = ensure_program("chromium", "chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable,
-            args=[
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="session")

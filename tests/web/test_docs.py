@@ -24,7 +24,6 @@ from leadblock.web.docs import STATIC, install_docs
 from tests.console import conftest as console_fixtures
 from tests.server import free_port
 
-chromium = console_fixtures.chromium  # Debian's Chromium through Playwright, as the console's
 ROOT = Path(__file__).parents[2]
 ASSET = re.compile(r'(?:src|href)="([^"]*)"')
 VENDORED_DIGEST = re.compile(r"^\| `([^`]+)` \| `([0-9a-f]{64})` \|$", re.MULTILINE)
