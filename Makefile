@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint typecheck bench soak console-assets docs-assets clean
+.PHONY: run test lint typecheck fuzz bench soak console-assets docs-assets clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ typecheck: $(DEV_STAMP)
 
 test: lint typecheck
 	$(BIN)/pytest
+
+# Schemathesis against a live server on each backend, every check, with far more examples per
+# operation than `make test` runs (tests/api/test_fuzz.py; LEADBLOCK_FUZZ_SEED for another seed).
+FUZZ_EXAMPLES ?= 1000
+fuzz: $(DEV_STAMP)
+	LEADBLOCK_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/api/test_fuzz.py
 
 bench: $(DEV_STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'

@@ -1,6 +1,10 @@
 """The OpenAPI document as a contract a machine can read: readable operation ids, the `x-api-key`
-security scheme, every error answer with its codes, paging headers, and no FastAPI 422s (every
-validation failure is a 400 in the error envelope)."""
+security scheme, every error answer with its codes, paging and rate-limit headers, and no FastAPI
+422s (every validation failure is a 400 in the error envelope).
+
+What the document states about requests is exactly what the server enforces (api/schemas.py says
+how); tests/api/test_fuzz.py holds the two together, tests/api/test_openapi.py checks the document
+itself and drives the server through a client generated from it."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from pydantic.alias_generators import to_camel
 
-from leadblock.api.schemas import ErrorResponse
+from leadblock.api.schemas import CURSOR_FORMAT, ErrorResponse
 
 DESCRIPTION = """\
 The workspace "do not contact" list for LinkedIn outreach, wire-compatible with WaLead's
@@ -22,7 +26,15 @@ the values listed in the `ErrorResponse` schema.
 """
 
 _ERROR = {"model": ErrorResponse}
-_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
+_INTEGER = {"schema": {"type": "integer", "minimum": 0}}
+# Sent with every answer of a verified key (absent only while the rate limiter's store is down:
+# it fails open), and with every 429.
+RATE_LIMIT_HEADERS: dict[str, dict[str, Any]] = {
+    "RateLimit-Limit": {"description": "Requests allowed in the current window", **_INTEGER},
+    "RateLimit-Remaining": {"description": "Requests left in the current window", **_INTEGER},
+    "RateLimit-Reset": {"description": "Seconds until the window resets", **_INTEGER},
+}
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "required": True, **_INTEGER}}
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {**_ERROR, "description": "Malformed JSON or invalid input; nothing was written"},
     401: {**_ERROR, "description": "Missing, unknown or revoked API key"},
@@ -33,7 +45,10 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     429: {
         **_ERROR,
         "description": "Rate limit exceeded (the key's, or the address's for failed keys)",
-        "headers": _RETRY_AFTER,
+        "headers": {
+            **_RETRY_AFTER,
+            **{name: {**header, "required": True} for name, header in RATE_LIMIT_HEADERS.items()},
+        },
     },
     503: {
         **_ERROR,
@@ -41,12 +56,11 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         "headers": _RETRY_AFTER,
     },
 }
-_INTEGER = {"schema": {"type": "integer"}}
-PAGING_HEADERS = {
-    "X-Total-Count": {"description": "Rows in the whole list", **_INTEGER},
+PAGING_HEADERS: dict[str, dict[str, Any]] = {
+    "X-Total-Count": {"description": "Rows in the whole list", "required": True, **_INTEGER},
     "X-Next-Cursor": {
         "description": "Cursor of the next page; absent on the last page",
-        "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"},
+        "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$", "format": CURSOR_FORMAT},
     },
     "Link": {
         "description": 'URL of the next page: `<…>; rel="next"`',
@@ -72,7 +86,11 @@ def _document(app: FastAPI) -> dict[str, Any]:
         )
         for path in schema["paths"].values():
             for operation in path.values():
-                operation.get("responses", {}).pop("422", None)
+                responses = operation.get("responses", {})
+                responses.pop("422", None)
+                success = responses.get("200")
+                if success is not None:
+                    success["headers"] = {**success.get("headers", {}), **RATE_LIMIT_HEADERS}
         components = schema.setdefault("components", {})
         for name in ("HTTPValidationError", "ValidationError"):
             components.get("schemas", {}).pop(name, None)

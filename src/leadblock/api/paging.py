@@ -1,5 +1,8 @@
 """Query parameters and headers shared by every paged list (limit, cursor, X-Next-Cursor,
-X-Total-Count, Link)."""
+X-Total-Count, Link).
+
+Integer parameters arrive as text: `limit=42.0` is 42 (JSON Schema counts 42.0 as an integer, and
+pydantic reads integral decimals from text), `limit=42.5` a 400."""
 
 from __future__ import annotations
 
@@ -8,10 +11,15 @@ from typing import Annotated, Any
 from fastapi import Query, Request
 
 from leadblock.api.openapi import PAGING_HEADERS
+from leadblock.api.schemas import CURSOR_FORMAT, CURSOR_RULES
 from leadblock.api.unit import Reply
 from leadblock.services.paging import MAX_OFFSET, MAX_PAGE_SIZE
 
 PAGED: dict[int | str, dict[str, Any]] = {200: {"headers": PAGING_HEADERS}}
+# A list paged by skip/take (WaLead's shape): its total only.
+COUNTED: dict[int | str, dict[str, Any]] = {
+    200: {"headers": {"X-Total-Count": PAGING_HEADERS["X-Total-Count"]}}
+}
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size, 1–1000")]
 Offset = Annotated[
     int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip (use cursor for deep pages)")
@@ -22,7 +30,8 @@ Cursor = Annotated[
         min_length=1,
         max_length=200,
         pattern="^[A-Za-z0-9_-]+$",
-        description="X-Next-Cursor of the previous page (keyset paging)",
+        description=CURSOR_RULES,
+        json_schema_extra={"format": CURSOR_FORMAT},
     ),
 ]
 

@@ -1,20 +1,160 @@
 """Wire models: camelCase JSON in and out, WaLead's shapes first.
 
-Request models are strict about types (a number is not an identifier) but leave the content
-rules (canonical identifiers, reason length) to the services, which report every bad entry.
+Request models are strict about types (a number is not an identifier). The content rules
+(canonical identifiers, reason length, the size of a batch) are the services': they check every
+entry of a batch and report each bad one, which a refusal here would cut short. So the models
+*declare* those rules in the OpenAPI document (`json_schema_extra`, not enforced twice), and
+enforce here only what no service checks (a check request's minimum size, a campaign name's raw
+length and characters, an integral float where an integer is due). Either way the document states
+exactly what the server enforces, no more and no less: tests/api/test_fuzz.py holds the server to
+it with schemathesis, in both directions.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, JsonValue
 from pydantic.alias_generators import to_camel
 
+from leadblock.domain.contacts import MAX_EMAIL_LENGTH
+from leadblock.domain.contacts import MAX_NAME_LENGTH as MAX_CONTACT_NAME_LENGTH
+from leadblock.domain.identifiers import MAX_INPUT_LENGTH as MAX_IDENTIFIER_INPUT
+from leadblock.domain.labels import MAX_LABEL_LENGTH as MAX_NAME_LENGTH
+from leadblock.domain.reasons import MAX_REASON_LENGTH
 from leadblock.domain.records import BlockedLead, Campaign, CampaignBlock, Event
 from leadblock.domain.timestamps import iso
-from leadblock.services.blocklist import CheckResult
+from leadblock.services.blocklist import MAX_LEADS_PER_REQUEST, CheckResult
 from leadblock.services.campaigns import LeadView
+from leadblock.web.errors import CODES
+
+# --- Text rules as JSON Schema patterns --------------------------------------------------------
+# The services trim with Python's `str.strip()`, whose whitespace (`str.isspace`) is spelled out
+# here: JSON Schema's `\s` (ECMA-262) is another set. Each pattern is valid, and means the same,
+# in ECMA-262, Python's `re` and Rust's `regex` (what validators, Hypothesis and pydantic use).
+SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+CONTROL = r"\x00-\x1f\x7f-\x9f"  # Unicode Cc
+CONTROL_BUT_LF_TAB = r"\x00-\x08\x0b-\x1f\x7f-\x9f"
+# Neither whitespace nor a control character: not in SPACE, not in CONTROL.
+VISIBLE = r"[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+
+
+def trimmed_text_pattern(max_length: int, forbidden: str) -> str:
+    """Text that, trimmed of surrounding whitespace, has at most `max_length` characters and
+    none of `forbidden` (whitespace-only text trims to nothing, which is allowed).
+
+    Whitespace, then nothing or one visible character optionally followed by at most
+    `max_length - 2` allowed ones and a visible last one, then whitespace: the visible ends are
+    exactly where trimming stops, so the middle part is the trimmed text.
+    """
+    trimmed = rf"{VISIBLE}(?:[^{forbidden}]{{0,{max_length - 2}}}{VISIBLE})?"
+    return rf"^[{SPACE}]*(?:{trimmed})?[{SPACE}]*$"
+
+
+# A reason: SPEC "trimmed of surrounding whitespace, ≤ 500 characters, empty → null; line feeds
+# and tabs inside are kept, any other control character is a 400" (domain/reasons.py).
+REASON_PATTERN = trimmed_text_pattern(MAX_REASON_LENGTH, CONTROL_BUT_LF_TAB)
+# A contact field (first, last or company name): trimmed, ≤ 200, no control character at all
+# (domain/contacts.py).
+CONTACT_NAME_PATTERN = trimmed_text_pattern(MAX_CONTACT_NAME_LENGTH, CONTROL)
+# A name (campaign): at least one visible character and no control character but LF and tab, at
+# most 200 characters as sent (`maxLength`, enforced here: stricter than "after trimming" only
+# for names padded beyond 200 characters with whitespace).
+NAME_PATTERN = rf"^[^{CONTROL_BUT_LF_TAB}]*{VISIBLE}[^{CONTROL_BUT_LF_TAB}]*$"
+_NAME = re.compile(NAME_PATTERN)
+
+# A query text the database can hold: PostgreSQL text has no NUL.
+NO_NUL = r"^[^\x00]*$"
+
+# Custom string formats: rules no JSON Schema keyword can state. tests/api/test_fuzz.py gives
+# schemathesis a generator of valid values for each.
+IDENTIFIER_FORMAT = "linkedin-identifier"
+EMAIL_FORMAT = "lead-email"
+CURSOR_FORMAT = "page-cursor"
+CSV_FORMAT = "blocklist-csv"
+IDENTIFIER_RULES = (
+    "A LinkedIn public identifier (`john-doe`) or profile URL "
+    "(`https://www.linkedin.com/in/john-doe/`), canonicalised as the SPEC says: trimmed; a URL "
+    "must be on linkedin.com or a subdomain of it, its path `/in/<id>` (or `/mwlite/in/<id>`, "
+    "`/mwlite/profile/in/<id>`); the identifier is percent-decoded once, NFC, lower-cased, "
+    "3–100 characters, each a letter, combining mark, digit, `-`, `_` or emoji. At most "
+    f"{MAX_IDENTIFIER_INPUT:,} characters as sent. Answers carry the canonical identifier."
+)
+EMAIL_RULES = (
+    "An e-mail address as leadblock checks it: trimmed of surrounding whitespace, at most "
+    f"{MAX_EMAIL_LENGTH} characters, text before one `@`, a domain with a dot between two "
+    "characters, no whitespace or control character. Empty or whitespace-only means none."
+)
+CURSOR_RULES = (
+    "The `X-Next-Cursor` of the previous page of this same list, in the same sort order (a "
+    "cursor is opaque: one the service did not issue is a 400); not together with an `offset` "
+    "other than 0."
+)
+CSV_RULES = (
+    "UTF-8 CSV (a BOM is ignored): a header row naming a `publicIdentifier` column and optionally "
+    "a `reason` column (any order, other columns ignored), then 1 to 1,000,000 data rows (blank "
+    "rows skipped), each a valid identifier or profile URL and a valid reason. A cell that "
+    "export prefixed with `'` (a would-be formula) has it removed."
+)
+Identifier = Annotated[
+    str,
+    Field(
+        description=IDENTIFIER_RULES,
+        examples=["john-doe"],
+        json_schema_extra={
+            "format": IDENTIFIER_FORMAT,
+            "minLength": 1,
+            "maxLength": MAX_IDENTIFIER_INPUT,
+        },
+    ),
+]
+Reason = Annotated[
+    str,
+    Field(
+        description=(
+            f"Why. Trimmed of surrounding whitespace, then at most {MAX_REASON_LENGTH} "
+            "characters; no control character except line feed and tab; empty means none."
+        ),
+        json_schema_extra={"pattern": REASON_PATTERN},
+    ),
+]
+ContactName = Annotated[
+    str,
+    Field(
+        description=(
+            f"Trimmed of surrounding whitespace, then at most {MAX_CONTACT_NAME_LENGTH} "
+            "characters and no control character; empty means none."
+        ),
+        json_schema_extra={"pattern": CONTACT_NAME_PATTERN},
+    ),
+]
+Email = Annotated[str, Field(description=EMAIL_RULES, json_schema_extra={"format": EMAIL_FORMAT})]
+
+
+def _batch(minimum: int, what: str) -> Any:
+    """A batch's size, declared: the services refuse a batch outside it (with their message)."""
+    return Field(
+        description=f"{minimum:,} to {MAX_LEADS_PER_REQUEST:,} {what}",
+        json_schema_extra={"minItems": minimum, "maxItems": MAX_LEADS_PER_REQUEST},
+    )
+
+
+def _name_rule(name: str) -> str:
+    # The pattern, enforced with a message people can read (pydantic's would quote the regex).
+    if not _NAME.fullmatch(name):
+        raise ValueError(
+            "a name needs a character that is not a space, and no control character "
+            "(other than line feed and tab)"
+        )
+    return name
+
+
+def _integral(value: Any) -> Any:
+    """JSON Schema counts 42.0 as an integer: take a float with no fractional part as one."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 class WireModel(BaseModel):
@@ -24,14 +164,12 @@ class WireModel(BaseModel):
 
 
 class LeadIn(WireModel):
-    public_identifier: str = Field(
-        description="Public identifier or LinkedIn profile URL", examples=["john-doe"]
-    )
-    reason: str | None = Field(default=None, description="Why; trimmed, at most 500 characters")
+    public_identifier: Identifier
+    reason: Reason | None = None
 
 
 class BlockRequest(WireModel):
-    leads: list[LeadIn] = Field(min_length=1, description="1 to 10,000 leads")
+    leads: Annotated[list[LeadIn], _batch(1, "leads")]
 
 
 class BlockedLeadOut(WireModel):
@@ -61,12 +199,33 @@ class ImportResponse(WireModel):
 
 
 class ReasonUpdate(WireModel):
-    reason: str | None
+    reason: Reason | None
+
+
+RecordIds = Annotated[
+    list[str],
+    Field(
+        description=(
+            "Record ids, at most 10,000 (ids and identifiers together); any id that is not a "
+            "record of this workspace is listed in `notFound`"
+        ),
+        json_schema_extra={"maxItems": MAX_LEADS_PER_REQUEST},
+    ),
+]
+# Unblocking nothing is allowed (it unblocks nothing): an empty list, or an object with empty or
+# absent lists, answers 200 with `unblocked: 0`.
+UnblockIdentifiers = Annotated[
+    list[Identifier],
+    Field(
+        description="Public identifiers or profile URLs, at most 10,000",
+        json_schema_extra={"maxItems": MAX_LEADS_PER_REQUEST},
+    ),
+]
 
 
 class UnblockRequest(WireModel):
-    ids: list[str] = Field(default_factory=list)
-    public_identifiers: list[str] = Field(default_factory=list)
+    ids: RecordIds = Field(default_factory=list)
+    public_identifiers: UnblockIdentifiers = Field(default_factory=list)
 
 
 class UnblockResponse(WireModel):
@@ -76,9 +235,24 @@ class UnblockResponse(WireModel):
     not_found: list[str]
 
 
+# Any text up to the input limit: one that is no identifier gets a result with an `error`, not a
+# 400. Beyond the limit it is refused at once (SPEC: "invalid at once"), as the GET check does.
+CheckInput = Annotated[str, Field(max_length=MAX_IDENTIFIER_INPUT)]
+
+
 class CheckRequest(WireModel):
-    public_identifiers: list[str]
-    campaign_id: str | None = None
+    public_identifiers: list[CheckInput] = Field(
+        min_length=1,
+        description=(
+            f"1 to 10,000 identifiers or profile URLs of at most {MAX_IDENTIFIER_INPUT:,} "
+            "characters; one that is no identifier gets `blocked: null` and an `error` in its "
+            "result"
+        ),
+        json_schema_extra={"maxItems": MAX_LEADS_PER_REQUEST},
+    )
+    campaign_id: str | None = Field(
+        default=None, description="Also check this campaign's blocks; unknown is a 404"
+    )
 
 
 class CheckResultOut(WireModel):
@@ -113,15 +287,25 @@ class SuccessResponse(WireModel):
 
 
 class ItemErrorOut(WireModel):
-    index: int
-    value: Any = None
+    index: int = Field(description="Index of the entry at fault; -1 when it is no list entry")
+    value: Any = Field(description="The value at fault (at most 200 characters), or null")
     message: str
+
+
+# Every code an error answer may carry: the table of web/errors.py, and malformed JSON's.
+ERROR_CODES = sorted({*CODES.values(), "malformed_json"})
 
 
 class ErrorResponse(WireModel):
-    success: bool = False
-    message: str
-    errors: list[ItemErrorOut] | None = None
+    success: Literal[False]
+    code: str = Field(
+        description="What went wrong, for machines",
+        json_schema_extra={"enum": list[JsonValue](ERROR_CODES)},
+    )
+    message: str = Field(description="One clear sentence, for people")
+    errors: list[ItemErrorOut] = Field(
+        description="One entry per item at fault; empty when no item is at fault"
+    )
 
 
 def blocked_lead_json(lead: BlockedLead) -> dict[str, Any]:
@@ -162,7 +346,19 @@ def event_json(event: Event) -> dict[str, Any]:
 
 
 class CampaignIn(WireModel):
-    name: str = Field(description="1–200 characters")
+    name: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=MAX_NAME_LENGTH,
+            description=(
+                f"1–{MAX_NAME_LENGTH} characters, at least one of them not a space, no control "
+                "character but line feed and tab; stored trimmed"
+            ),
+            json_schema_extra={"pattern": NAME_PATTERN},
+        ),
+        AfterValidator(_name_rule),
+    ]
 
 
 class CampaignOut(WireModel):
@@ -177,8 +373,8 @@ class CampaignCreated(CampaignOut):
 
 
 class CampaignBlockRequest(WireModel):
-    public_identifiers: list[str] = Field(description="1 to 10,000 identifiers or profile URLs")
-    reason: str | None = None
+    public_identifiers: Annotated[list[Identifier], _batch(1, "identifiers or profile URLs")]
+    reason: Reason | None = None
 
 
 class CampaignBlockResponse(WireModel):
@@ -196,7 +392,7 @@ class CampaignBlockOut(WireModel):
 
 
 class CampaignUnblockRequest(WireModel):
-    public_identifiers: list[str] = Field(description="Public identifiers or profile URLs")
+    public_identifiers: UnblockIdentifiers
 
 
 class CampaignUnblockResponse(WireModel):
@@ -207,15 +403,15 @@ class CampaignUnblockResponse(WireModel):
 
 
 class CampaignLeadIn(WireModel):
-    public_identifier: str
-    first_name: str | None = None
-    last_name: str | None = None
-    company_name: str | None = None
-    email: str | None = None
+    public_identifier: Identifier
+    first_name: ContactName | None = None
+    last_name: ContactName | None = None
+    company_name: ContactName | None = None
+    email: Email | None = None
 
 
 class EnrolRequest(WireModel):
-    leads: list[CampaignLeadIn] = Field(min_length=1, description="1 to 10,000 leads")
+    leads: Annotated[list[CampaignLeadIn], _batch(1, "leads")]
 
 
 class EnrolResponse(WireModel):
@@ -245,7 +441,9 @@ class CampaignLeadOut(WireModel):
 
 
 class DispatchRequest(WireModel):
-    limit: int = Field(default=100, ge=1, le=1000)
+    limit: Annotated[int, Field(ge=1, le=1000), BeforeValidator(_integral)] = Field(
+        default=100, description="How many leads at most, 1–1000"
+    )
 
 
 class DispatchResponse(WireModel):

@@ -70,7 +70,8 @@ class AccessLogMiddleware:
 
 
 def _route_template(scope: Scope) -> str:
-    template = getattr(scope.get("route"), "path", None)
+    # path_format: the template without convertors (`{lead_id}`, not `{lead_id:lead_id}`).
+    template = getattr(scope.get("route"), "path_format", None)
     if template is None:
         return "(no route)"
     # Routes of an included router know their path below the router's prefix only.

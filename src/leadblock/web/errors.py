@@ -146,23 +146,34 @@ async def _http_error(request: Request, error: HTTPException) -> Response:
 
 def allowed_methods(request: Request) -> list[str]:
     """Every method the path serves, as the OpenAPI document lists them (Starlette names only
-    the first matching route's), with HEAD wherever GET is."""
-    methods: set[str] = set()
-    for pattern, path_methods in _path_methods(request.app):
-        if pattern.fullmatch(request.url.path):
-            methods.update(path_methods)
+    the first matching route's), with HEAD wherever GET is. A concrete path (`/blocked-leads/check`)
+    is matched before a templated one (`/blocked-leads/{lead_id}`), as routing does."""
+    path = request.url.path
+    paths = _path_methods(request.app)
+    methods = next(
+        (methods for pattern, methods, concrete in paths if concrete and pattern.fullmatch(path)),
+        None,
+    )
+    if methods is None:
+        methods = set().union(
+            *(methods for pattern, methods, _concrete in paths if pattern.fullmatch(path))
+        )
     if "GET" in methods:
-        methods.add("HEAD")
+        methods = methods | {"HEAD"}
     return sorted(methods)
 
 
-def _path_methods(app: FastAPI) -> list[tuple[re.Pattern[str], set[str]]]:
-    cached: list[tuple[re.Pattern[str], set[str]]] | None = getattr(app.state, "path_methods", None)
+def _path_methods(app: FastAPI) -> list[tuple[re.Pattern[str], set[str], bool]]:
+    """(pattern, methods, whether the path has no {parameter}) of every documented path."""
+    cached: list[tuple[re.Pattern[str], set[str], bool]] | None = getattr(
+        app.state, "path_methods", None
+    )
     if cached is None:
         cached = [
             (
                 re.compile(re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(path))),
-                {m.upper() for m in item},
+                {method.upper() for method in item},
+                "{" not in path,
             )
             for path, item in app.openapi()["paths"].items()
         ]

@@ -11,10 +11,16 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Query, Request
 from pydantic import BeforeValidator
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import StringConvertor, register_url_convertor
 from starlette.responses import Response, StreamingResponse
 
 from leadblock.api.paging import PAGED, Cursor, Limit, Offset, paged
 from leadblock.api.schemas import (
+    CSV_FORMAT,
+    CSV_RULES,
+    IDENTIFIER_FORMAT,
+    IDENTIFIER_RULES,
+    NO_NUL,
     BlockedLeadOut,
     BlockRequest,
     BlockResponse,
@@ -23,6 +29,7 @@ from leadblock.api.schemas import (
     EventOut,
     ImportResponse,
     ReasonUpdate,
+    RecordIds,
     SuccessResponse,
     UnblockRequest,
     UnblockResponse,
@@ -44,6 +51,21 @@ def _upper(value: Any) -> Any:
 
 
 router = APIRouter(prefix="/blocked-leads", tags=["Workspace blocklist"], route_class=JsonBodyRoute)
+
+
+class LeadIdConvertor(StringConvertor):
+    """`{lead_id:lead_id}`: any path segment but the names of this router's own routes.
+
+    OpenAPI matches a concrete path (`/blocked-leads/events`) before a templated one
+    (`/blocked-leads/{lead_id}`), so `DELETE /blocked-leads/events` is a 405 (events cannot be
+    deleted), not the unblocking of a lead whose id would be "events". Any other segment is an
+    opaque id: not a record of the workspace, it is a 404.
+    """
+
+    regex = "(?!(?:check|export|import|events)$)[^/]+"
+
+
+register_url_convertor("lead_id", LeadIdConvertor())
 
 
 @router.post("", response_model=BlockResponse)
@@ -84,7 +106,11 @@ async def list_blocked_leads(
     limit: Limit = 100,
     search: Annotated[
         str | None,
-        Query(max_length=200, description="Case-insensitive substring of identifier or reason"),
+        Query(
+            max_length=200,
+            pattern=NO_NUL,
+            description="Case-insensitive substring of identifier or reason (no NUL character)",
+        ),
     ] = None,
     cursor: Cursor = None,
 ) -> Response:
@@ -126,10 +152,20 @@ async def check_leads(body: CheckRequest, unit: Unit) -> Response:
 @router.get("/check", response_model=CheckResponse)
 async def check_lead(
     unit: Unit,
+    # Any text (up to the input limit): an invalid one gets a result with an `error`.
     public_identifier: Annotated[
-        str, Query(alias="publicIdentifier", min_length=1, max_length=IDENTIFIER_INPUT_LENGTH)
+        str,
+        Query(
+            alias="publicIdentifier",
+            min_length=1,
+            max_length=IDENTIFIER_INPUT_LENGTH,
+            description="Public identifier or profile URL",
+        ),
     ],
-    campaign_id: Annotated[str | None, Query(alias="campaignId", max_length=200)] = None,
+    # An opaque record id: whatever it is, one of another workspace or none at all is a 404.
+    campaign_id: Annotated[
+        str | None, Query(alias="campaignId", description="Also check this campaign's blocks")
+    ] = None,
 ) -> Response:
     """Check one identifier or URL; the same envelope as `POST /check`, with one result."""
 
@@ -166,7 +202,11 @@ async def export_blocked_leads(unit: Unit) -> Response:
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "content": {
+                "text/csv": {
+                    "schema": {"type": "string", "format": CSV_FORMAT, "description": CSV_RULES}
+                }
+            },
         }
     },
 )
@@ -208,7 +248,13 @@ async def list_events(
     ] = None,
     public_identifier: Annotated[
         str | None,
-        Query(alias="publicIdentifier", min_length=1, max_length=IDENTIFIER_INPUT_LENGTH),
+        Query(
+            alias="publicIdentifier",
+            min_length=1,
+            max_length=IDENTIFIER_INPUT_LENGTH,
+            description=IDENTIFIER_RULES,
+            json_schema_extra={"format": IDENTIFIER_FORMAT},
+        ),
     ] = None,
 ) -> Response:
     """The audit trail, newest first: every block, unblock and reason change, with the id of the
@@ -235,7 +281,7 @@ async def list_events(
 async def unblock_leads(
     unit: Unit,
     body: Annotated[
-        list[str] | UnblockRequest,
+        RecordIds | UnblockRequest,
         Body(description="An array of record ids (WaLead), or {ids, publicIdentifiers}"),
     ],
 ) -> Response:
@@ -258,7 +304,7 @@ async def unblock_leads(
     return await unit.write(work, items=len(ids) + len(identifiers))
 
 
-@router.get("/{lead_id}", response_model=BlockedLeadOut)
+@router.get("/{lead_id:lead_id}", response_model=BlockedLeadOut)
 async def get_blocked_lead(lead_id: str, unit: Unit) -> Response:
     """One blocked lead by record id."""
     return await unit.read(
@@ -266,7 +312,7 @@ async def get_blocked_lead(lead_id: str, unit: Unit) -> Response:
     )
 
 
-@router.patch("/{lead_id}", response_model=BlockedLeadOut)
+@router.patch("/{lead_id:lead_id}", response_model=BlockedLeadOut)
 async def update_blocked_lead(lead_id: str, body: ReasonUpdate, unit: Unit) -> Response:
     """Change the reason of a block (null or empty clears it)."""
     return await unit.write(
@@ -276,7 +322,7 @@ async def update_blocked_lead(lead_id: str, body: ReasonUpdate, unit: Unit) -> R
     )
 
 
-@router.delete("/{lead_id}", response_model=SuccessResponse)
+@router.delete("/{lead_id:lead_id}", response_model=SuccessResponse)
 async def unblock_lead(lead_id: str, unit: Unit) -> Response:
     """Unblock one lead by record id."""
 

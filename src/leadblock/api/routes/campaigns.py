@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Request
 from starlette.responses import Response
 
-from leadblock.api.paging import PAGED, Cursor, Limit, Offset, paged
+from leadblock.api.paging import COUNTED, PAGED, Cursor, Limit, Offset, paged
 from leadblock.api.schemas import (
     CampaignBlockOut,
     CampaignBlockRequest,
@@ -23,6 +23,7 @@ from leadblock.api.schemas import (
     EnrolRequest,
     EnrolResponse,
     SuccessResponse,
+    UnblockIdentifiers,
     campaign_block_json,
     campaign_json,
     campaign_lead_json,
@@ -100,7 +101,9 @@ async def block_in_campaign(campaign_id: str, body: CampaignBlockRequest, unit: 
     return await unit.write(work, items=len(body.public_identifiers))
 
 
-@router.get("/{campaign_id}/blocked-leads", response_model=list[CampaignBlockOut])
+@router.get(
+    "/{campaign_id}/blocked-leads", response_model=list[CampaignBlockOut], responses=COUNTED
+)
 async def list_campaign_blocks(
     campaign_id: str,
     unit: Unit,
@@ -121,7 +124,7 @@ async def unblock_in_campaign(
     campaign_id: str,
     unit: Unit,
     body: Annotated[
-        list[str] | CampaignUnblockRequest,
+        UnblockIdentifiers | CampaignUnblockRequest,
         Body(description="Public identifiers or profile URLs (WaLead), or {publicIdentifiers}"),
     ],
 ) -> Response:
