@@ -151,6 +151,40 @@ def test_campaign_blocks_skip_and_take(tenant: TenantFixture) -> None:
     )
 
 
+def test_campaign_blocks_page_by_cursor_too(tenant: TenantFixture) -> None:
+    client = tenant.client
+    campaign = create_campaign(client)
+    url = f"/campaigns/{campaign}/blocked-leads"
+    # One request: every block shares its createdAt, so the identifier breaks the tie (and a
+    # non-ASCII identifier travels inside the cursor).
+    identifiers = [f"person-{i:03d}" for i in range(23)] + ["josé-garcía", "zoë-🦄-fan"]
+    client.post(url, json={"publicIdentifiers": identifiers})
+    everything = client.get(url, params={"take": 100}).json()
+    pages, cursor = [], None
+    while True:
+        params: dict[str, Any] = {"limit": 10} | ({"cursor": cursor} if cursor else {})
+        response = client.get(url, params=params)
+        assert response.status_code == 200, response.text
+        assert response.headers["X-Total-Count"] == "25"
+        pages.append(response.json())
+        cursor = response.headers.get("X-Next-Cursor")
+        if cursor is None:
+            assert "Link" not in response.headers
+            break
+        assert response.headers["Link"].endswith('; rel="next"')
+    assert [len(page) for page in pages] == [10, 10, 5]
+    assert [block for page in pages for block in page] == everything
+    assert sorted(block["publicIdentifier"] for block in everything) == sorted(identifiers)
+    mixed = client.get(url, params={"skip": 10, "limit": 10})
+    assert mixed.status_code == 400
+    assert mixed.json() == {
+        "success": False,
+        "code": "invalid_input",
+        "message": "Page with skip/take or with limit/cursor, not both.",
+        "errors": [],
+    }
+
+
 def test_enrol_list_and_dispatch(tenant: TenantFixture) -> None:
     client = tenant.client
     campaign = create_campaign(client)

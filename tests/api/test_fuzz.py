@@ -50,7 +50,13 @@ from leadblock.api.schemas import (
     REASON_PATTERN,
 )
 from leadblock.domain.contacts import InvalidContact, normalise_email
-from leadblock.domain.cursors import InvalidCursor, decode_cursor, encode_cursor
+from leadblock.domain.cursors import (
+    IDENTIFIER_KEY,
+    RECORD_ID,
+    InvalidCursor,
+    decode_cursor,
+    encode_cursor,
+)
 from leadblock.domain.identifiers import InvalidIdentifier, canonicalise_identifier
 from leadblock.services import workspaces
 from leadblock.storage.db import Database
@@ -156,7 +162,16 @@ schemathesis.serializer.alias("text/csv", "text/plain")
 
 # The order of each list's cursors: events and campaigns newest first, a campaign's leads in
 # enrolment order, the blocklist as `sort` says.
-_DESCENDING = {"listEvents": True, "listCampaigns": True, "listCampaignLeads": False}
+_DESCENDING = {
+    "listEvents": True,
+    "listCampaigns": True,
+    "listCampaignLeads": False,
+    "listCampaignBlocks": True,
+}
+
+
+# The tie-breaking key inside a cursor: a record id, or a campaign block's identifier.
+_CURSOR_KEYS = {"listCampaignBlocks": IDENTIFIER_KEY}
 
 
 @schemathesis.hook
@@ -165,14 +180,20 @@ def filter_case(context: schemathesis.HookContext, case: schemathesis.Case[Any])
     was issued for, and comes without an offset. (Invalid cases are all kept.)"""
     query = case.query if isinstance(case.query, dict) else {}
     cursor = query.get("cursor")
-    if case.meta is None or not case.meta.generation.mode.is_positive or cursor is None:
+    if case.meta is None or not case.meta.generation.mode.is_positive:
         return True
     operation_id = case.operation.definition.raw.get("operationId")
+    # A campaign's blocks page by skip/take (WaLead) or by limit/cursor, never both at once.
+    keyset = "limit" in query or cursor is not None
+    if operation_id == "listCampaignBlocks" and keyset and ("skip" in query or "take" in query):
+        return False
+    if cursor is None:
+        return True
     descending = _DESCENDING.get(operation_id, str(query.get("sort", "DESC")).upper() == "DESC")
     if query.get("offset", 0) != 0:
         return False
     try:
-        decode_cursor(cursor, descending)
+        decode_cursor(cursor, descending, _CURSOR_KEYS.get(operation_id, RECORD_ID))
     except InvalidCursor:
         return False
     return True

@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from leadblock.domain.cursors import InvalidCursor, decode_cursor, encode_cursor
+from leadblock.domain.cursors import IDENTIFIER_KEY, InvalidCursor, decode_cursor, encode_cursor
 
 
 def test_round_trip() -> None:
@@ -31,3 +31,17 @@ def forged(payload: str) -> str:
 def test_forged_cursors_are_refused(cursor: str, descending: bool) -> None:
     with pytest.raises(InvalidCursor):
         decode_cursor(cursor, descending)
+
+
+@pytest.mark.parametrize("identifier", ["john-doe", "josé-garcía", "zoë-🦄-fan", "a" * 100])
+def test_an_identifier_keyed_cursor_round_trips_and_needs_its_key(identifier: str) -> None:
+    cursor = encode_cursor(True, (1_764_000_000_000, identifier))
+    assert decode_cursor(cursor, True, IDENTIFIER_KEY) == (1_764_000_000_000, identifier)
+    with pytest.raises(InvalidCursor):
+        decode_cursor(cursor, True)  # a record id is expected by default
+
+
+@pytest.mark.parametrize("key", ["ab", "a" * 101, "in/x", "a:b\x00c", "john.doe"])
+def test_an_identifier_key_that_is_no_identifier_is_refused(key: str) -> None:
+    with pytest.raises(InvalidCursor):
+        decode_cursor(forged(f"d:1:{key}"), True, IDENTIFIER_KEY)

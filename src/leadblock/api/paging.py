@@ -16,10 +16,6 @@ from leadblock.api.unit import Reply
 from leadblock.services.paging import MAX_OFFSET, MAX_PAGE_SIZE
 
 PAGED: dict[int | str, dict[str, Any]] = {200: {"headers": PAGING_HEADERS}}
-# A list paged by skip/take (WaLead's shape): its total only.
-COUNTED: dict[int | str, dict[str, Any]] = {
-    200: {"headers": {"X-Total-Count": PAGING_HEADERS["X-Total-Count"]}}
-}
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size, 1–1000")]
 Offset = Annotated[
     int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip (use cursor for deep pages)")
@@ -28,7 +24,8 @@ Cursor = Annotated[
     str | None,
     Query(
         min_length=1,
-        max_length=200,
+        # A campaign block's position holds its identifier: up to 100 characters of UTF-8.
+        max_length=600,
         pattern="^[A-Za-z0-9_-]+$",
         description=CURSOR_RULES,
         json_schema_extra={"format": CURSOR_FORMAT},

@@ -10,7 +10,11 @@ import base64
 import binascii
 import re
 
-_PAYLOAD = re.compile(r"^([ad]):(\d{1,19}):([0-9a-f]{32})$")
+_PAYLOAD = re.compile(r"^([ad]):(\d{1,19}):(.+)$", re.DOTALL)
+# The tie-breaking key of a position: a record id, or (campaign blocks, which have none) the
+# canonical identifier.
+RECORD_ID = re.compile(r"[0-9a-f]{32}")
+IDENTIFIER_KEY = re.compile(r"[^\x00-\x1f\x7f-\x9f/?#%.+@:']{3,100}")
 
 
 class InvalidCursor(ValueError):
@@ -22,14 +26,16 @@ def encode_cursor(descending: bool, position: tuple[int, str]) -> str:
     return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, descending: bool) -> tuple[int, str]:
+def decode_cursor(
+    cursor: str, descending: bool, key: re.Pattern[str] = RECORD_ID
+) -> tuple[int, str]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        payload = base64.urlsafe_b64decode(padded.encode("ascii")).decode("ascii")
+        payload = base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8")
     except (binascii.Error, UnicodeError, ValueError):
         raise InvalidCursor("cursor is not one this service issued") from None
     match = _PAYLOAD.match(payload)
-    if not match:
+    if not match or not key.fullmatch(match.group(3)):
         raise InvalidCursor("cursor is not one this service issued")
     if (match.group(1) == "d") != descending:
         raise InvalidCursor("cursor was issued for the other sort order")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from leadblock.domain.blocking import ActiveBlock
 from leadblock.domain.contacts import InvalidContact, normalise_email, normalise_name
+from leadblock.domain.cursors import IDENTIFIER_KEY
 from leadblock.domain.identifiers import InvalidIdentifier, canonicalise_identifier
 from leadblock.domain.ids import is_record_id, new_id, new_ids, now_ms
 from leadblock.domain.labels import InvalidLabel, normalise_label
@@ -44,6 +45,13 @@ MAX_DISPATCH = 1000
 @dataclass(frozen=True, slots=True)
 class CampaignPage:
     items: list[Campaign]
+    total: int
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BlockPage:
+    items: list[CampaignBlock]
     total: int
     next_cursor: str | None
 
@@ -168,9 +176,21 @@ def block_in_campaign(
 def list_campaign_blocks(
     tx: Transaction, caller: Caller, campaign_id: str, *, skip: int, take: int
 ) -> tuple[list[CampaignBlock], int]:
+    """A page by skip/take (WaLead's shape), newest first, and the total."""
     get_campaign(tx, caller, campaign_id)
-    items = store.blocks_page(tx, caller.workspace_id, campaign_id, skip=skip, take=take)
+    items = store.blocks_page(tx, caller.workspace_id, campaign_id, limit=take, offset=skip)
     return items, store.count_blocks(tx, caller.workspace_id, campaign_id)
+
+
+def page_campaign_blocks(
+    tx: Transaction, caller: Caller, campaign_id: str, *, limit: int, cursor: str | None
+) -> BlockPage:
+    """A page by keyset cursor, newest first, as the other lists page."""
+    get_campaign(tx, caller, campaign_id)
+    after = position_from_cursor(cursor, True, 0, IDENTIFIER_KEY)
+    rows = store.blocks_page(tx, caller.workspace_id, campaign_id, limit=limit + 1, after=after)
+    items, next_cursor = cut_page(rows, limit, True, lambda b: (b.created_at, b.public_identifier))
+    return BlockPage(items, store.count_blocks(tx, caller.workspace_id, campaign_id), next_cursor)
 
 
 def unblock_in_campaign(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from leadblock.domain.cursors import InvalidCursor, decode_cursor, encode_cursor
+from leadblock.domain.cursors import RECORD_ID, InvalidCursor, decode_cursor, encode_cursor
 from leadblock.errors import InvalidInput
 
 MAX_PAGE_SIZE = 1000
@@ -15,7 +16,7 @@ Row = TypeVar("Row")
 
 
 def position_from_cursor(
-    cursor: str | None, descending: bool, offset: int
+    cursor: str | None, descending: bool, offset: int, key: re.Pattern[str] = RECORD_ID
 ) -> tuple[int, str] | None:
     """The (timestamp, id) a page continues after, or None for a first (or offset) page."""
     if cursor is None:
@@ -23,7 +24,7 @@ def position_from_cursor(
     if offset:
         raise InvalidInput("Use either cursor or offset, not both.")
     try:
-        return decode_cursor(cursor, descending)
+        return decode_cursor(cursor, descending, key)
     except InvalidCursor as error:
         raise InvalidInput(f"Invalid cursor: {error}.") from None
 

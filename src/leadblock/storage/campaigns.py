@@ -28,6 +28,7 @@ SELECT_CAMPAIGN_BLOCKED_LEADS_BY_IDENTIFIERS = query("select-campaign-blocked-le
 DELETE_CAMPAIGN_BLOCKED_LEADS_BY_IDENTIFIERS = query("delete-campaign-blocked-leads-by-identifiers")
 COUNT_CAMPAIGN_BLOCKED_LEADS = query("count-campaign-blocked-leads")
 LIST_CAMPAIGN_BLOCKED_LEADS = query("list-campaign-blocked-leads")
+LIST_CAMPAIGN_BLOCKED_LEADS_AFTER = query("list-campaign-blocked-leads-after")
 INSERT_CAMPAIGN_LEADS = query("insert-campaign-leads")
 COUNT_CAMPAIGN_LEADS = query("count-campaign-leads")
 LIST_CAMPAIGN_LEADS = query("list-campaign-leads")
@@ -135,15 +136,25 @@ def count_blocks(tx: Transaction, workspace_id: str, campaign_id: str) -> int:
 
 
 def blocks_page(
-    tx: Transaction, workspace_id: str, campaign_id: str, *, skip: int, take: int
+    tx: Transaction,
+    workspace_id: str,
+    campaign_id: str,
+    *,
+    limit: int,
+    offset: int = 0,
+    after: tuple[int, str] | None = None,
 ) -> list[CampaignBlock]:
-    rows = tx.rows(
-        LIST_CAMPAIGN_BLOCKED_LEADS,
-        workspace_id=workspace_id,
-        campaign_id=campaign_id,
-        limit=take,
-        offset=skip,
-    )
+    """Newest first, from `offset` or after the (created_at, identifier) position `after`."""
+    keys = {"workspace_id": workspace_id, "campaign_id": campaign_id, "limit": limit}
+    if after is None:
+        rows = tx.rows(LIST_CAMPAIGN_BLOCKED_LEADS, offset=offset, **keys)
+    else:
+        rows = tx.rows(
+            LIST_CAMPAIGN_BLOCKED_LEADS_AFTER,
+            after_at=after[0],
+            after_identifier=after[1],
+            **keys,
+        )
     return [_block(campaign_id, row) for row in rows]
 
 

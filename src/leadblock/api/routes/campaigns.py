@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Request
 from starlette.responses import Response
 
-from leadblock.api.paging import COUNTED, PAGED, Cursor, Limit, Offset, paged
+from leadblock.api.paging import PAGED, Cursor, Limit, Offset, paged
 from leadblock.api.schemas import (
     CampaignBlockOut,
     CampaignBlockRequest,
@@ -30,9 +30,10 @@ from leadblock.api.schemas import (
 )
 from leadblock.api.unit import LARGE_WORK, Reply, Unit
 from leadblock.domain.records import Caller
+from leadblock.errors import InvalidInput
 from leadblock.services import campaigns
 from leadblock.services.campaigns import RawLead
-from leadblock.services.paging import MAX_OFFSET
+from leadblock.services.paging import MAX_OFFSET, MAX_PAGE_SIZE
 from leadblock.storage.db import Transaction
 from leadblock.web.json_body import JsonBodyRoute
 
@@ -101,22 +102,47 @@ async def block_in_campaign(campaign_id: str, body: CampaignBlockRequest, unit: 
     return await unit.write(work, items=len(body.public_identifiers))
 
 
-@router.get(
-    "/{campaign_id}/blocked-leads", response_model=list[CampaignBlockOut], responses=COUNTED
-)
+@router.get("/{campaign_id}/blocked-leads", response_model=list[CampaignBlockOut], responses=PAGED)
 async def list_campaign_blocks(
+    request: Request,
     campaign_id: str,
     unit: Unit,
-    skip: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip")] = 0,
-    take: Annotated[int, Query(ge=1, le=100, description="Page size, 1–100")] = 10,
+    skip: Annotated[
+        int | None, Query(ge=0, le=MAX_OFFSET, description="Rows to skip (WaLead paging)")
+    ] = None,
+    take: Annotated[
+        int | None, Query(ge=1, le=100, description="Page size, 1–100 (WaLead paging; default 10)")
+    ] = None,
+    limit: Annotated[
+        int | None,
+        Query(ge=1, le=MAX_PAGE_SIZE, description="Page size, 1–1000 (keyset paging)"),
+    ] = None,
+    cursor: Cursor = None,
 ) -> Response:
-    """The campaign's own blocks, newest first (WaLead shape); `X-Total-Count` header."""
+    """The campaign's own blocks, newest first (WaLead shape), with `X-Total-Count`.
+
+    Page with WaLead's `skip`/`take`, or like the other lists with `limit`/`cursor`
+    (`X-Next-Cursor` and `Link` when more exist); not both at once.
+    """
+    keyset = limit is not None or cursor is not None
 
     def work(tx: Transaction, caller: Caller) -> Reply:
-        items, total = campaigns.list_campaign_blocks(tx, caller, campaign_id, skip=skip, take=take)
-        return Reply([campaign_block_json(block) for block in items], {"X-Total-Count": str(total)})
+        if keyset and (skip is not None or take is not None):
+            raise InvalidInput("Page with skip/take or with limit/cursor, not both.")
+        if keyset:
+            page = campaigns.page_campaign_blocks(
+                tx, caller, campaign_id, limit=limit or 100, cursor=cursor
+            )
+            items = [campaign_block_json(block) for block in page.items]
+            return paged(items, page.total, page.next_cursor, request)
+        blocks, total = campaigns.list_campaign_blocks(
+            tx, caller, campaign_id, skip=skip or 0, take=take or 10
+        )
+        return Reply(
+            [campaign_block_json(block) for block in blocks], {"X-Total-Count": str(total)}
+        )
 
-    return await unit.read(work, items=LARGE_WORK if skip else take)
+    return await unit.read(work, items=LARGE_WORK if skip else (limit or take or 10))
 
 
 @router.delete("/{campaign_id}/blocked-leads", response_model=CampaignUnblockResponse)

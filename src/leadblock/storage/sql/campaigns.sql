@@ -40,6 +40,13 @@ WHERE workspace_id = :workspace_id AND campaign_id = :campaign_id
 ORDER BY created_at DESC, public_identifier DESC
 LIMIT :limit OFFSET :offset
 
+-- name: list-campaign-blocked-leads-after
+SELECT public_identifier, reason, created_at FROM campaign_blocked_leads
+WHERE workspace_id = :workspace_id AND campaign_id = :campaign_id
+  AND (created_at, public_identifier) < (:after_at, :after_identifier)
+ORDER BY created_at DESC, public_identifier DESC
+LIMIT :limit
+
 -- name: count-campaign-leads
 SELECT count(*) FROM campaign_leads
 WHERE workspace_id = :workspace_id AND campaign_id = :campaign_id
