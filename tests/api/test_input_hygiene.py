@@ -157,6 +157,11 @@ def test_every_operation_refuses_hostile_text_and_numbers(
             return
         if status != 400 or response.json()["code"] != "invalid_input":
             problems.append((operation_id, what, field, status, text))
+        # What an error echoes is short (200 characters and an ellipsis) and valid JSON (the
+        # answer parsed), whatever it was sent.
+        echoed = [item["value"] for item in response.json().get("errors", [])]
+        if any(isinstance(value, str) and len(value) > 201 for value in echoed):
+            problems.append((operation_id, what, field, status, "echo longer than 200"))
 
     for method, template, operation in operations(document):
         operation_id = operation["operationId"]

@@ -54,6 +54,7 @@ def test_other_workspaces_answer_within_the_busy_timeout_during_a_large_import(
         importing = threading.Thread(target=run_import)
         answers: list[tuple[str, int, float]] = []
         answers_lock = threading.Lock()
+        bad_refusals: list[tuple[str | None, str]] = []
 
         def client_loop(kind: str, number: int) -> None:
             """One client, one connection, one request at a time while the import runs."""
@@ -68,6 +69,10 @@ def test_other_workspaces_answer_within_the_busy_timeout_during_a_large_import(
                     else:
                         response = client.get("/blocked-leads?limit=10")
                     elapsed = time.monotonic() - started
+                    if response.status_code == 503:  # a refusal must say when to retry
+                        refusal = (response.headers.get("Retry-After"), response.json()["code"])
+                        if refusal != ("1", "unavailable"):
+                            bad_refusals.append(refusal)
                     with answers_lock:
                         answers.append((kind, response.status_code, elapsed))
                     sent += 1
@@ -87,6 +92,7 @@ def test_other_workspaces_answer_within_the_busy_timeout_during_a_large_import(
 
         assert outcome["import"].status_code == 200, outcome["import"].text
         assert outcome["import"].json()["blocked"] == IMPORT_ROWS
+        assert bad_refusals == []
         statuses = {(kind, status) for kind, status, _elapsed in answers}
         assert statuses <= {("write", 200), ("write", 503), ("read", 200)}
         # The race happened: some writers found the lock held longer than they may wait.

@@ -397,3 +397,27 @@ def _flow(
     assert invalid.status_code == 400
     assert invalid.parsed.code == models.ErrorResponseCode.INVALID_INPUT
     assert [(e.index, e.value) for e in invalid.parsed.errors] == [(1, "@x")]
+
+
+def test_every_integer_parameter_has_its_documented_bounds(document: dict[str, Any]) -> None:
+    bounds = {
+        (operation["operationId"], parameter["name"]): (option["minimum"], option["maximum"])
+        for _method, _path, operation in operations(document)
+        for parameter in operation.get("parameters", [])
+        for option in parameter["schema"].get("anyOf", [parameter["schema"]])
+        if option.get("type") == "integer"
+    }
+    offset, page = (0, 1_000_000_000), (1, 1000)
+    assert bounds == {
+        ("listBlockedLeads", "offset"): offset,
+        ("listBlockedLeads", "limit"): page,
+        ("listEvents", "offset"): offset,
+        ("listEvents", "limit"): page,
+        ("listCampaigns", "offset"): offset,
+        ("listCampaigns", "limit"): page,
+        ("listCampaignBlocks", "skip"): offset,
+        ("listCampaignBlocks", "take"): (1, 100),
+        ("listCampaignBlocks", "limit"): page,
+        ("listCampaignLeads", "offset"): offset,
+        ("listCampaignLeads", "limit"): page,
+    }

@@ -23,5 +23,8 @@ def normalise_label(text: str, what: str) -> str:
         raise InvalidLabel(f"{what} is longer than {MAX_LABEL_LENGTH} characters")
     control = _FORBIDDEN_CONTROL.search(trimmed)
     if control:
-        raise InvalidLabel(f"{what} contains a control character (U+{ord(control.group()):04X})")
+        code = ord(control.group())
+        if 0xD800 <= code <= 0xDFFF:
+            raise InvalidLabel(f"{what} contains an unpaired surrogate (U+{code:04X})")
+        raise InvalidLabel(f"{what} contains a control character (U+{code:04X})")
     return trimmed
