@@ -4,29 +4,47 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
 import httpx
 
 from tests.server import LEADBLOCK, Server
+from tests.shapes import RECORD_ID, TIMESTAMP, error, shaped
+
+API_KEY = re.compile(r"lb_([0-9a-f]{16})_[A-Za-z0-9_-]{43}")
 
 
 def run(database_url: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "LEADBLOCK_DATABASE_URL": database_url}
+    # Nothing on stdin: a command that asks for confirmation is answered "no" at once.
     return subprocess.run(
-        [LEADBLOCK, *args], env=env, capture_output=True, text=True, check=check, timeout=60
+        [LEADBLOCK, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
     )
 
 
 def test_workspace_and_keys_lifecycle(server: Server, database_url: str) -> None:
     created = json.loads(run(database_url, "workspace", "create", "Acme Agency", "--json").stdout)
-    assert set(created) == {"workspaceId", "apiKey"}
+    assert created == {
+        "workspaceId": shaped(created["workspaceId"], RECORD_ID),
+        "apiKey": shaped(created["apiKey"], API_KEY),
+    }
     workspace_id, first_key = created["workspaceId"], created["apiKey"]
+    # Other tests share the database: this workspace's entry, whole.
     listed = json.loads(run(database_url, "workspace", "list", "--json").stdout)
-    assert {"id": workspace_id, "name": "Acme Agency"}.items() <= next(
-        w for w in listed if w["id"] == workspace_id
-    ).items()
+    [entry] = [w for w in listed if w["id"] == workspace_id]
+    assert entry == {
+        "id": workspace_id,
+        "name": "Acme Agency",
+        "createdAt": shaped(entry["createdAt"], TIMESTAMP),
+    }
 
     reader = json.loads(
         run(
@@ -41,22 +59,32 @@ def test_workspace_and_keys_lifecycle(server: Server, database_url: str) -> None
             "--json",
         ).stdout
     )
-    assert set(reader) == {"keyId", "apiKey"}
+    key_match = API_KEY.fullmatch(reader["apiKey"])
+    assert key_match
+    assert reader == {"keyId": key_match.group(1), "apiKey": reader["apiKey"]}
     api = f"{server.api}/blocked-leads"
     write = httpx.post(
         api, headers={"x-api-key": reader["apiKey"]}, json={"leads": [{"publicIdentifier": "abc"}]}
     )
     assert write.status_code == 403
-    assert httpx.get(api, headers={"x-api-key": reader["apiKey"]}).status_code == 200
+    assert write.json() == error("forbidden", "This API key is read-only.")
+    read = httpx.get(api, headers={"x-api-key": reader["apiKey"]})
+    assert read.status_code == 200
+    assert read.json() == []
 
+    # Key ids, roles, states and names; never a key itself.
+    first_key_id = first_key.split("_")[1]
     keys = run(database_url, "key", "list", "--workspace", workspace_id).stdout
-    assert reader["keyId"] in keys
-    assert reader["apiKey"] not in keys
-    assert first_key not in keys
+    assert keys == (
+        f"{first_key_id}  read-write  active   first key\n"
+        f"{reader['keyId']}  read-only   active   integrator\n"
+    )
 
     run(database_url, "key", "revoke", reader["keyId"])
     # Revocation takes effect on the server's very next request.
-    assert httpx.get(api, headers={"x-api-key": reader["apiKey"]}).status_code == 401
+    revoked = httpx.get(api, headers={"x-api-key": reader["apiKey"]})
+    assert revoked.status_code == 401
+    assert revoked.json() == error("unauthenticated", "Invalid or revoked API key.")
     assert httpx.get(api, headers={"x-api-key": first_key}).status_code == 200
 
 
@@ -70,7 +98,8 @@ def test_import_and_export_files(server: Server, database_url: str, tmp_path: Pa
         encoding="utf-8",
     )
     imported = run(database_url, "import", str(source), "--workspace", workspace_id)
-    assert "2 blocked" in imported.stdout
+    assert imported.stdout == "2 rows: 2 blocked, 0 already blocked, 0 duplicates.\n"
+    assert imported.stderr == ""  # no progress bar when stderr is not a terminal
     target = tmp_path / "out.csv"
     run(database_url, "export", "--workspace", workspace_id, "-o", str(target))
     lines = target.read_text(encoding="utf-8").splitlines()
@@ -85,36 +114,55 @@ def test_import_and_export_files(server: Server, database_url: str, tmp_path: Pa
     bad.write_text("publicIdentifier\nok-lead\n@handle\n", encoding="utf-8")
     failed = run(database_url, "import", str(bad), "--workspace", workspace_id, check=False)
     assert failed.returncode == 4
-    assert "handle" in failed.stderr
+    # "row" counts data rows from 0 (the API's index).
+    assert failed.stderr == (
+        "error: 1 invalid row; nothing was written.\n"
+        "  row 1: line 3: publicIdentifier is a handle; send the bare public identifier "
+        "without '@'\n"
+    )
+    assert failed.stdout == ""
     missing = run(database_url, "export", "--workspace", "nope", check=False)
     assert missing.returncode == 3
+    assert (missing.stdout, missing.stderr) == ("", "error: Workspace nope does not exist.\n")
 
 
 def test_migrate_is_idempotent(database_url: str) -> None:
-    assert run(database_url, "migrate").returncode == 0
-    assert run(database_url, "migrate").returncode == 0
+    for _ in range(2):
+        migrated = run(database_url, "migrate")
+        assert (migrated.returncode, migrated.stdout, migrated.stderr) == (
+            0,
+            "Database is up to date.\n",
+            "",
+        )
 
 
 def test_workspace_delete_erases_every_row_and_only_that_workspace(
     server: Server, database_url: str
 ) -> None:
-    def workspace_with_data(name: str) -> tuple[str, httpx.Client]:
+    def workspace_with_data(name: str) -> tuple[str, httpx.Client, dict[str, str]]:
         created = json.loads(run(database_url, "workspace", "create", name, "--json").stdout)
         client = httpx.Client(base_url=server.api, headers={"x-api-key": created["apiKey"]})
         leads = [{"publicIdentifier": f"{name}-{i}", "reason": "asked"} for i in range(3)]
         assert client.post("/blocked-leads", json={"leads": leads}).status_code == 200
-        campaign = client.post("/campaigns", json={"name": "spring"}).json()["id"]
+        made = client.post("/campaigns", json={"name": "spring"}).json()
+        campaign = made["id"]
         block = {"publicIdentifiers": [f"{name}-campaign"]}
         assert client.post(f"/campaigns/{campaign}/blocked-leads", json=block).status_code == 200
         enrol = {"leads": [{"publicIdentifier": f"{name}-{i}"} for i in range(5)]}
         assert client.post(f"/campaigns/{campaign}/leads", json=enrol).status_code == 200
-        return created["workspaceId"], client
+        record = {"id": campaign, "name": "spring", "createdAt": made["createdAt"]}
+        return created["workspaceId"], client, record
 
-    doomed, doomed_client = workspace_with_data("doomed")
-    _kept, kept_client = workspace_with_data("kept")
+    doomed, doomed_client, _doomed_campaign = workspace_with_data("doomed")
+    _kept, kept_client, kept_campaign = workspace_with_data("kept")
     try:
         declined = run(database_url, "workspace", "delete", doomed, check=False)
-        assert declined.returncode != 0  # no "y" on stdin: nothing happens
+        # No "y" on stdin: the question, then nothing happens.
+        assert declined.returncode == 1
+        assert declined.stderr == (
+            f"Erase workspace {doomed} (doomed) and everything in it? This cannot be undone "
+            "[y/N]:Aborted.\n"
+        )
         assert doomed_client.get("/blocked-leads").headers["X-Total-Count"] == "3"
 
         deleted = json.loads(
@@ -133,10 +181,12 @@ def test_workspace_delete_erases_every_row_and_only_that_workspace(
                 "workspace": 1,
             },
         }
-        assert doomed_client.get("/blocked-leads").status_code == 401
+        gone = doomed_client.get("/blocked-leads")
+        assert gone.status_code == 401
+        assert gone.json() == error("unauthenticated", "Invalid or revoked API key.")
         assert doomed not in run(database_url, "workspace", "list").stdout
         assert kept_client.get("/blocked-leads").headers["X-Total-Count"] == "3"
-        assert len(kept_client.get("/campaigns").json()) == 1
+        assert kept_client.get("/campaigns").json() == [kept_campaign]
 
     finally:
         doomed_client.close()
@@ -144,3 +194,4 @@ def test_workspace_delete_erases_every_row_and_only_that_workspace(
 
     missing = run(database_url, "workspace", "delete", doomed, "--yes", check=False)
     assert missing.returncode == 3
+    assert missing.stderr == f"error: Workspace {doomed} does not exist.\n"

@@ -17,18 +17,22 @@ import httpx
 
 from tests.fresh import fresh_sqlite_workspace
 from tests.server import running_server
+from tests.shapes import blocked_by, blocked_lead, check_answer, error
 
 
 def test_full_disk_is_503_and_recovers(tmp_path: Path) -> None:
     path = tmp_path / "full.db"
-    api_key = fresh_sqlite_workspace(path, "full").api_key
+    fresh = fresh_sqlite_workspace(path, "full")
+    api_key = fresh.api_key
     big = {"leads": [{"publicIdentifier": f"big-{i}", "reason": "x" * 100} for i in range(10_000)]}
     with (
         running_server(f"sqlite:///{path}", tmp_path / "server.log") as server,
         httpx.Client(base_url=server.api, headers={"x-api-key": api_key}, timeout=60) as client,
     ):
         before = {"leads": [{"publicIdentifier": "before-full"}]}
-        assert client.post("/blocked-leads", json=before).status_code == 200
+        first = client.post("/blocked-leads", json=before)
+        assert first.status_code == 200
+        [before_full] = first.json()["leads"]
 
         files = [path, Path(f"{path}-wal")]
         room = max(file.stat().st_size for file in files if file.exists()) + 4096
@@ -40,11 +44,17 @@ def test_full_disk_is_503_and_recovers(tmp_path: Path) -> None:
         try:
             refused = client.post("/blocked-leads", json=big)
             assert refused.status_code == 503, refused.text
-            assert "disk" in refused.json()["message"]
-            assert refused.headers["Retry-After"]
+            assert refused.json() == error(
+                "unavailable",
+                "The database could not write to disk (full or failing); nothing was written. "
+                "Free space and retry.",
+            )
+            assert refused.headers["Retry-After"] == "1"
             check = client.get("/blocked-leads/check", params={"publicIdentifier": "before-full"})
-            assert check.json()["results"][0]["blocked"] is True
-            assert client.get("/blocked-leads").headers["X-Total-Count"] == "1"
+            assert check.json() == check_answer(blocked_by("before-full", before_full))
+            listed = client.get("/blocked-leads")
+            assert listed.json() == [before_full]
+            assert listed.headers["X-Total-Count"] == "1"
         finally:
             resource.prlimit(pid, resource.RLIMIT_FSIZE, (infinity, infinity))
 
@@ -52,7 +62,18 @@ def test_full_disk_is_503_and_recovers(tmp_path: Path) -> None:
             assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         accepted = client.post("/blocked-leads", json=big)
         assert accepted.status_code == 200
-        assert accepted.json()["blocked"] == 10_000
+        leads = accepted.json()["leads"]
+        assert accepted.json() == {
+            "success": True,
+            "message": "10000 lead(s) blocked.",
+            "blocked": 10_000,
+            "alreadyBlocked": 0,
+            "duplicates": 0,
+            "leads": [
+                blocked_lead(leads[i], f"big-{i}", "x" * 100, fresh.workspace.id)
+                for i in range(10_000)
+            ],
+        }
         assert client.get("/blocked-leads").headers["X-Total-Count"] == "10001"
     with sqlite3.connect(path) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)

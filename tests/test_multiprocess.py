@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import threading
 import time
@@ -17,7 +18,20 @@ from leadblock.console.session import SESSION_COOKIE
 from tests.console.conftest import csrf_of
 from tests.postgres import PostgresCluster
 from tests.server import Server, running_server
+from tests.shapes import blocked_by, check_answer, error
 from tests.test_cli import run
+
+INVALID_KEY = error("unauthenticated", "Invalid or revoked API key.")
+
+
+def process_kind(pid: str) -> str:
+    """What a child of `leadblock serve --workers N` is, from its command line."""
+    command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    if "multiprocessing.spawn import spawn_main" in command:
+        return "worker"
+    if "multiprocessing.resource_tracker import main" in command:
+        return "resource tracker"
+    return command
 
 
 @pytest.fixture
@@ -50,7 +64,10 @@ def test_two_servers_share_blocks_dispatch_and_revocation(
         )
         assert answer.status_code == 200
         checked = b.post("/blocked-leads/check", json={"publicIdentifiers": blocked}).json()
-        assert all(result["blocked"] for result in checked["results"])
+        leads = answer.json()["leads"]
+        assert checked == check_answer(
+            *(blocked_by(ident, lead) for ident, lead in zip(blocked, leads, strict=True))
+        )
         first_batch = b.post(f"/campaigns/{campaign}/dispatch", json={"limit": 10}).json()["leads"]
         assert [lead["publicIdentifier"] for lead in first_batch] == identifiers[50:60]
 
@@ -83,8 +100,9 @@ def test_two_servers_share_blocks_dispatch_and_revocation(
         # A key revoked (through the CLI, on the shared database) is refused by both at once.
         key_id = created["apiKey"].split("_")[1]
         run(url, "key", "revoke", key_id)
-        assert a.get("/blocked-leads").status_code == 401
-        assert b.get("/blocked-leads").status_code == 401
+        for refused in (a.get("/blocked-leads"), b.get("/blocked-leads")):
+            assert refused.status_code == 401
+            assert refused.json() == INVALID_KEY
 
 
 def test_serve_workers_runs_that_many_processes(postgres: PostgresCluster, tmp_path: Path) -> None:
@@ -97,17 +115,22 @@ def test_serve_workers_runs_that_many_processes(postgres: PostgresCluster, tmp_p
                 leads = [{"publicIdentifier": f"worker-lead-{n}"}]
                 assert client.post("/blocked-leads", json={"leads": leads}).status_code == 200
             assert client.get("/blocked-leads").headers["X-Total-Count"] == "30"
-        workers = subprocess.run(
+        children = subprocess.run(
             ["pgrep", "-P", str(server.process.pid)], capture_output=True, text=True, check=False
         ).stdout.split()
-        # uvicorn's supervisor spawns one process per worker (plus, on some versions, a
-        # resource tracker); at least three serve.
-        assert len(workers) >= 3
+        # uvicorn's supervisor starts every worker before any serves, with multiprocessing's
+        # "spawn", which also starts that module's resource tracker (a process of its own).
+        kinds = {pid: process_kind(pid) for pid in children}
+        assert sorted(kinds.values()) == ["resource tracker", "worker", "worker", "worker"]
+        workers = {pid for pid, kind in kinds.items() if kind == "worker"}
         # Each worker logs its start-up; the last may still be starting when the first serves.
         deadline = time.monotonic() + 30
         while server.log.read_text().count("Application startup complete") < 3:
             assert time.monotonic() < deadline, server.log.read_text()
             time.sleep(0.1)
+        log = server.log.read_text()
+        assert log.count("Application startup complete") == 3
+        assert set(re.findall(r"Started server process \[(\d+)\]", log)) == workers
 
 
 def test_two_servers_share_console_sessions(two_servers: tuple[str, list[Server]]) -> None:
@@ -130,7 +153,10 @@ def test_two_servers_share_console_sessions(two_servers: tuple[str, list[Server]
                 data={"identifiers": "console-on-b", "csrf_token": csrf_of(page.text)},
             )
             assert added.status_code == 303
-            assert "console-on-b" in a.get("/console/blocklist").text
+            listed = a.get("/console/blocklist").text
+            assert re.findall(r'data-label="Public identifier"><code>(.*?)</code>', listed) == [
+                "console-on-b"
+            ]
             a.post("/console/sign-out", data={"csrf_token": csrf_of(page.text)})
             after = b.get("/console/blocklist")
             assert after.status_code == 303

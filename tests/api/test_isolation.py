@@ -7,6 +7,10 @@ import httpx
 
 from tests.conftest import TenantFixture
 from tests.server import Server
+from tests.shapes import blocked_lead, check_answer, error, free
+
+LEAD_NOT_FOUND = error("not_found", "Blocked lead not found.")
+CAMPAIGN_NOT_FOUND = error("not_found", "Campaign not found.")
 
 WALKED = {
     ("post", "/api/v1/blocked-leads"),
@@ -48,37 +52,65 @@ def test_foreign_key_sees_and_changes_nothing(
     ).json()["leads"]
     lead_id = lead["id"]
 
-    assert intruder.get(f"/blocked-leads/{lead_id}").status_code == 404
-    assert intruder.patch(f"/blocked-leads/{lead_id}", json={"reason": "hijack"}).status_code == 404
-    assert intruder.delete(f"/blocked-leads/{lead_id}").status_code == 404
+    for answer in (
+        intruder.get(f"/blocked-leads/{lead_id}"),
+        intruder.patch(f"/blocked-leads/{lead_id}", json={"reason": "hijack"}),
+        intruder.delete(f"/blocked-leads/{lead_id}"),
+    ):
+        assert answer.status_code == 404
+        assert answer.json() == LEAD_NOT_FOUND
     by_id = intruder.request("DELETE", "/blocked-leads", json=[lead_id]).json()
-    assert (by_id["unblocked"], by_id["notFound"]) == (0, [lead_id])
+    assert by_id == {
+        "success": True,
+        "message": "0 lead(s) unblocked.",
+        "unblocked": 0,
+        "notFound": [lead_id],
+    }
     by_identifier = intruder.request(
         "DELETE", "/blocked-leads", json={"publicIdentifiers": ["secret-lead"]}
     ).json()
-    assert (by_identifier["unblocked"], by_identifier["notFound"]) == (0, ["secret-lead"])
+    assert by_identifier == {
+        "success": True,
+        "message": "0 lead(s) unblocked.",
+        "unblocked": 0,
+        "notFound": ["secret-lead"],
+    }
 
     listed = intruder.get("/blocked-leads", params={"search": "secret"})
     assert listed.json() == []
     assert listed.headers["X-Total-Count"] == "0"
-    assert "secret-lead" not in intruder.get("/blocked-leads/export").text
+    assert intruder.get("/blocked-leads/export").text == "publicIdentifier,reason,createdAt,id\r\n"
     assert intruder.get("/blocked-leads/events").json() == []
     post_check = intruder.post("/blocked-leads/check", json={"publicIdentifiers": ["secret-lead"]})
-    assert post_check.json()["results"][0]["blocked"] is False
+    assert post_check.json() == check_answer(free("secret-lead"))
     get_check = intruder.get("/blocked-leads/check", params={"publicIdentifier": "secret-lead"})
-    assert get_check.json()["results"][0]["blocked"] is False
+    assert get_check.json() == check_answer(free("secret-lead"))
 
     # Writes by the intruder create the intruder's own records, never touch the owner's.
     mine = intruder.post(
         "/blocked-leads", json={"leads": [{"publicIdentifier": "secret-lead", "reason": "mine"}]}
     ).json()
-    assert mine["blocked"] == 1
-    assert mine["leads"][0]["id"] != lead_id
-    assert mine["leads"][0]["workspaceId"] == other_tenant.workspace_id
+    [own] = mine["leads"]
+    assert mine == {
+        "success": True,
+        "message": "1 lead(s) blocked.",
+        "blocked": 1,
+        "alreadyBlocked": 0,
+        "duplicates": 0,
+        "leads": [blocked_lead(own, "secret-lead", "mine", other_tenant.workspace_id)],
+    }
+    assert own["id"] != lead_id
     imported = intruder.post(
         "/blocked-leads/import", content=b"publicIdentifier,reason\nsecret-lead,x\n"
     )
-    assert imported.json()["alreadyBlocked"] == 1
+    assert imported.json() == {
+        "success": True,
+        "message": "0 lead(s) blocked from 1 row(s).",
+        "rows": 1,
+        "blocked": 0,
+        "alreadyBlocked": 1,
+        "duplicates": 0,
+    }
 
     assert owner.get(f"/blocked-leads/{lead_id}").json() == lead
     owner_events = owner.get("/blocked-leads/events").json()
@@ -86,15 +118,19 @@ def test_foreign_key_sees_and_changes_nothing(
     # A cursor issued to one workspace pages nothing of another's.
     owner.post("/blocked-leads", json={"leads": [{"publicIdentifier": "second-secret"}]})
     cursor = owner.get("/blocked-leads", params={"limit": 1}).headers["X-Next-Cursor"]
+    # It is only a position: the intruder's own rows older than the owner's newest (the
+    # intruder's block came before that one), as its first page would show them.
     paged = intruder.get("/blocked-leads", params={"cursor": cursor}).json()
-    assert all(row["workspaceId"] == other_tenant.workspace_id for row in paged)
+    assert paged == [own]
+    assert intruder.get("/blocked-leads").json() == [own]
 
 
 def test_foreign_key_cannot_reach_another_workspace_campaign(
     tenant: TenantFixture, other_tenant: TenantFixture
 ) -> None:
     owner, intruder = tenant.client, other_tenant.client
-    campaign = owner.post("/campaigns", json={"name": "private"}).json()["id"]
+    created = owner.post("/campaigns", json={"name": "private"}).json()
+    campaign = created["id"]
     owner.post(f"/campaigns/{campaign}/leads", json={"leads": [{"publicIdentifier": "lead-one"}]})
     owner.post(f"/campaigns/{campaign}/blocked-leads", json={"publicIdentifiers": ["lead-two"]})
 
@@ -117,11 +153,13 @@ def test_foreign_key_cannot_reach_another_workspace_campaign(
     for method, path, body in attempts:
         response = intruder.request(method, path, json=body)
         assert response.status_code == 404, (method, path)
-        assert response.json()["success"] is False
+        assert response.json() == CAMPAIGN_NOT_FOUND, (method, path)
     assert intruder.get("/campaigns").json() == []
     assert intruder.get("/blocked-leads/events").json() == []
     intruder.post("/campaigns", json={"name": "mine"})
-    assert [c["name"] for c in owner.get("/campaigns").json()] == ["private"]
+    assert owner.get("/campaigns").json() == [
+        {"id": campaign, "name": "private", "createdAt": created["createdAt"]}
+    ]
 
     # The owner's campaign is untouched: its lead is still pending and dispatchable.
     leads = owner.get(f"/campaigns/{campaign}/leads").json()

@@ -3,6 +3,7 @@ by several through a real Redis; a Redis outage lets requests through."""
 
 from __future__ import annotations
 
+import sqlite3
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -15,9 +16,30 @@ from leadblock.storage.db import Database
 from leadblock.storage.migrate import migrate
 from tests.redis import redis_server
 from tests.server import Server, free_port, running_server
+from tests.shapes import error
 
 # A window much longer than any test, so the outcome never depends on timing.
 LIMIT = "5/hour"
+# The window starts with its first request: what is left of it when a test looks is all that
+# depends on time, in whole seconds, from 1 to the whole hour.
+WINDOW_S = 3600
+RATE_LIMIT_HEADERS = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")
+
+
+def assert_refused(answer: httpx.Response, limit: str, whose: str) -> None:
+    """A 429 in the envelope, its message, Retry-After and RateLimit-* headers agreeing on when
+    the window ends."""
+    assert answer.status_code == 429
+    reset = answer.headers["Retry-After"]
+    assert 0 < int(reset) <= WINDOW_S
+    message = f"Rate limit of {limit} exceeded for {whose}; retry in {reset} s."
+    assert answer.json() == error("rate_limited", message)
+    amount = limit.split()[0]
+    assert {name: answer.headers[name] for name in RATE_LIMIT_HEADERS} == {
+        "RateLimit-Limit": amount,
+        "RateLimit-Remaining": "0",
+        "RateLimit-Reset": reset,
+    }
 
 
 @pytest.fixture
@@ -48,26 +70,42 @@ def test_a_key_over_its_limit_gets_429_and_others_do_not(
             response = check(server, first)
             assert response.status_code == 200
             assert response.headers["RateLimit-Limit"] == "5"
-            assert int(response.headers["RateLimit-Reset"]) > 0
-            remaining.append(int(response.headers["RateLimit-Remaining"]))
-        assert remaining == [4, 3, 2, 1, 0]
+            assert 0 < int(response.headers["RateLimit-Reset"]) <= WINDOW_S
+            remaining.append(response.headers["RateLimit-Remaining"])
+        assert remaining == ["4", "3", "2", "1", "0"]
 
-        refused = check(server, first)
-        assert refused.status_code == 429
-        assert refused.json()["success"] is False
-        assert "Rate limit" in refused.json()["message"]
-        assert int(refused.headers["Retry-After"]) > 0
-        assert refused.headers["RateLimit-Remaining"] == "0"
+        assert_refused(check(server, first), "5 per 1 hour", "this API key")
         # Writes are refused too, and nothing is written.
         body = {"leads": [{"publicIdentifier": "over-the-limit"}]}
         write = httpx.post(f"{server.api}/blocked-leads", json=body, headers={"x-api-key": first})
-        assert write.status_code == 429
+        assert_refused(write, "5 per 1 hour", "this API key")
 
-        assert check(server, second).status_code == 200
-        assert check(server, second).headers["RateLimit-Remaining"] == "3"
+        assert [check(server, second).headers["RateLimit-Remaining"] for _ in range(2)] == [
+            "4",
+            "3",
+        ]
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as connection:
+        assert connection.execute("SELECT count(*) FROM blocked_leads").fetchone() == (0,)
 
 
 FAILURES = "3/hour"
+
+
+MISSING_KEY = error("unauthenticated", "Missing API key: send it in the x-api-key header.")
+INVALID_KEY = error("unauthenticated", "Invalid or revoked API key.")
+NOT_BLOCKED = {
+    "success": True,
+    "results": [
+        {
+            "input": "x-y",
+            "publicIdentifier": "x-y",
+            "blocked": False,
+            "scope": None,
+            "reason": None,
+            "blockedAt": None,
+        }
+    ],
+}
 
 
 def bad_keys(good: str) -> list[str | None]:
@@ -87,12 +125,13 @@ def test_failed_keys_are_charged_to_the_address_and_stop_before_the_key_lookup(
         LEADBLOCK_AUTH_FAILURE_RATE_LIMIT=FAILURES,
     ) as server:
         assert check(server, first).status_code == 200  # verified before the attack
-        statuses = [check(server, key).status_code for key in bad_keys(first)]
-        assert statuses == [401, 401, 401, 429]
+        answers = [check(server, key) for key in bad_keys(first)]
+        assert [answer.json() for answer in answers[:3]] == [MISSING_KEY, INVALID_KEY, INVALID_KEY]
+        assert [answer.status_code for answer in answers[:3]] == [401] * 3
+        # The wrong secret of a real key id: charged before it is looked up, so already refused.
+        assert_refused(answers[3], "3 per 1 hour", "failed keys")
         refused = check(server, "lb_fedcba9876543210_" + "C" * 43)
-        assert refused.status_code == 429
-        assert refused.json()["code"] == "rate_limited"
-        assert int(refused.headers["Retry-After"]) > 0
+        assert_refused(refused, "3 per 1 hour", "failed keys")
 
         # A key this server verified before passes the address's spent budget; one it never
         # verified does not, even a real one: guesses stop before the database.
@@ -111,8 +150,11 @@ def test_a_victims_key_id_with_wrong_secrets_never_spends_the_victims_budget(
         LEADBLOCK_RATE_LIMIT=LIMIT,
         LEADBLOCK_AUTH_FAILURE_RATE_LIMIT="150/hour",
     ) as server:
-        statuses = [check(server, wrong_secret).status_code for _ in range(155)]
-        assert statuses == [401] * 150 + [429] * 5
+        answers = [check(server, wrong_secret) for _ in range(155)]
+        assert [answer.status_code for answer in answers] == [401] * 150 + [429] * 5
+        assert [answer.json() for answer in answers[:150]] == [INVALID_KEY] * 150
+        for refused in answers[150:]:
+            assert_refused(refused, "150 per 1 hour", "failed keys")
     # The victim, from another address, keeps its whole budget, and its headers describe it.
     with running_server(url, tmp_path / "server-2.log", LEADBLOCK_RATE_LIMIT=LIMIT) as server:
         first = check(server, victim)
@@ -139,8 +181,9 @@ def test_a_second_key_header_is_refused_so_no_budget_can_be_dodged(
                 "message": "Send one x-api-key header, not 2.",
                 "errors": [],
             }
-        statuses = [check(server, first).status_code for _ in range(6)]
-        assert statuses == [200] * 5 + [429]
+        answers = [check(server, first) for _ in range(6)]
+        assert [answer.status_code for answer in answers] == [200] * 5 + [429]
+        assert_refused(answers[5], "5 per 1 hour", "this API key")
 
 
 def test_processes_share_limits_through_redis(
@@ -159,8 +202,19 @@ def test_processes_share_limits_through_redis(
             )
             for number in range(2)
         ]
-        statuses = [check(servers[number % 2], first).status_code for number in range(7)]
-        assert statuses == [200] * 5 + [429] * 2
+        answers = [check(servers[number % 2], first) for number in range(7)]
+        assert [answer.headers["RateLimit-Remaining"] for answer in answers] == [
+            "4",
+            "3",
+            "2",
+            "1",
+            "0",
+            "0",
+            "0",
+        ]
+        assert [answer.status_code for answer in answers] == [200] * 5 + [429] * 2
+        for refused in answers[5:]:
+            assert_refused(refused, "5 per 1 hour", "this API key")
 
 
 def test_an_unreachable_redis_lets_requests_through(
@@ -171,5 +225,18 @@ def test_an_unreachable_redis_lets_requests_through(
     with running_server(
         url, tmp_path / "server.log", LEADBLOCK_RATE_LIMIT=LIMIT, LEADBLOCK_REDIS_URL=nowhere
     ) as server:
-        assert [check(server, first).status_code for _ in range(7)] == [200] * 7
-        assert "rate limiter unavailable" in (tmp_path / "server.log").read_text()
+        answers = [check(server, first) for _ in range(7)]
+        assert [answer.status_code for answer in answers] == [200] * 7
+        assert [answer.json() for answer in answers] == [NOT_BLOCKED] * 7
+        # Let through without a budget to describe: no RateLimit-* headers.
+        assert [
+            name for answer in answers for name in RATE_LIMIT_HEADERS if name in answer.headers
+        ] == []
+    warnings = [
+        line
+        for line in (tmp_path / "server.log").read_text().splitlines()
+        if "rate limiter unavailable" in line
+    ]
+    # One a request for its key's budget, and one more for the address's failure budget, asked
+    # once: until a key has been verified by this process.
+    assert len(warnings) == 8

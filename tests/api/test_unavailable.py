@@ -11,10 +11,11 @@ import httpx
 
 from tests.fresh import fresh_sqlite_workspace
 from tests.server import running_server
+from tests.shapes import blocked_by, blocked_lead, check_answer, error, free
 
 
 def test_locked_database_is_503_then_recovers(tmp_path: Path) -> None:
-    url, _workspace, _key, api_key = fresh_sqlite_workspace(tmp_path / "locked.db", "locked")
+    url, workspace, _key, api_key = fresh_sqlite_workspace(tmp_path / "locked.db", "locked")
     body = {"leads": [{"publicIdentifier": "waiting-lead"}]}
     with running_server(url, tmp_path / "server.log", LEADBLOCK_DB_BUSY_TIMEOUT_MS="200") as server:
         client = httpx.Client(base_url=server.api, headers={"x-api-key": api_key}, timeout=30)
@@ -25,8 +26,9 @@ def test_locked_database_is_503_then_recovers(tmp_path: Path) -> None:
             try:
                 refused = client.post("/blocked-leads", json=body)
                 assert refused.status_code == 503
-                assert refused.json()["success"] is False
-                assert "busy" in refused.json()["message"]
+                assert refused.json() == error(
+                    "unavailable", "The database is busy; nothing was written. Retry shortly."
+                )
                 assert refused.headers["Retry-After"] == "1"
             finally:
                 holder.execute("ROLLBACK")
@@ -34,7 +36,17 @@ def test_locked_database_is_503_then_recovers(tmp_path: Path) -> None:
             assert client.get("/blocked-leads").json() == []
             accepted = client.post("/blocked-leads", json=body)
             assert accepted.status_code == 200
-            assert accepted.json()["blocked"] == 1
+            assert accepted.json() == {
+                "success": True,
+                "message": "1 lead(s) blocked.",
+                "blocked": 1,
+                "alreadyBlocked": 0,
+                "duplicates": 0,
+                "leads": [
+                    blocked_lead(accepted.json()["leads"][0], "waiting-lead", None, workspace.id)
+                ],
+            }
+            assert client.get("/blocked-leads").json() == accepted.json()["leads"]
 
 
 def test_a_write_waiting_for_another_process_does_not_stall_the_server(tmp_path: Path) -> None:
@@ -47,11 +59,13 @@ def test_a_write_waiting_for_another_process_does_not_stall_the_server(tmp_path:
         holder = sqlite3.connect(tmp_path / "waiting.db", isolation_level=None)
         holder.execute("BEGIN IMMEDIATE")
         answers: list[str] = []
+        written: list[httpx.Response] = []
 
         def write() -> None:
             body = {"leads": [{"publicIdentifier": "patient-lead"}]}
             response = httpx.post(f"{server.api}/blocked-leads", json=body, headers=headers)
             answers.append(f"write {response.status_code}")
+            written.append(response)
 
         writer = threading.Thread(target=write)
         try:
@@ -62,15 +76,17 @@ def test_a_write_waiting_for_another_process_does_not_stall_the_server(tmp_path:
                 params={"publicIdentifier": "patient-lead"},
                 headers=headers,
             )
-            answers.append(f"check {check.status_code} {check.json()['results'][0]['blocked']}")
+            not_yet = check.json() == check_answer(free("patient-lead"))
+            answers.append(f"check {check.status_code} {'free' if not_yet else check.text}")
         finally:
             holder.execute("COMMIT")
             holder.close()
         writer.join(timeout=30)
-        assert answers == ["check 200 False", "write 200"]
+        assert answers == ["check 200 free", "write 200"]
+        [lead] = written[0].json()["leads"]
         again = httpx.get(
             f"{server.api}/blocked-leads/check",
             params={"publicIdentifier": "patient-lead"},
             headers=headers,
         )
-        assert again.json()["results"][0]["blocked"] is True
+        assert again.json() == check_answer(blocked_by("patient-lead", lead))

@@ -3,6 +3,7 @@ reverse proxy whose forwarded headers are trusted only when configured."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import httpx
@@ -12,6 +13,13 @@ from leadblock.console.session import SESSION_COOKIE
 from tests.console.conftest import csrf_of
 from tests.fresh import fresh_sqlite_workspace
 from tests.server import Server, running_server
+from tests.shapes import error
+
+# The session cookie as the console sets it, but for `Secure` (which only HTTPS gets).
+SESSION = re.compile(
+    rf"{SESSION_COOKIE}=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+; HttpOnly; Max-Age={8 * 3600}; "
+    "Path=/console; SameSite=strict"
+)
 
 
 def session_cookie(answer: httpx.Response) -> str:
@@ -52,6 +60,10 @@ def test_console_requests_count_against_the_sessions_key(
         # The API, same key: the same budget, already spent.
         answer = httpx.get(f"{server.api}/blocked-leads", headers={"x-api-key": api_key})
         assert answer.status_code == 429
+        reset = answer.headers["Retry-After"]
+        assert 0 < int(reset) <= 60  # what is left of the minute: the only thing time decides
+        message = f"Rate limit of 4 per 1 minute exceeded for this API key; retry in {reset} s."
+        assert answer.json() == error("rate_limited", message)
 
 
 def test_https_behind_a_trusted_proxy_marks_the_cookie_secure(
@@ -61,14 +73,16 @@ def test_https_behind_a_trusted_proxy_marks_the_cookie_secure(
     proxy = {"x-forwarded-proto": "https", "x-forwarded-for": "203.0.113.9"}
     with running_server(url, tmp_path / "untrusted.log") as server:
         untrusted = _signed_in_cookie(server, api_key, proxy)
-    assert "secure" not in untrusted.lower()  # anyone could send those headers
+    assert not untrusted.endswith("; Secure")  # anyone could send those headers
+    assert SESSION.fullmatch(untrusted), untrusted
     with running_server(
         url, tmp_path / "trusted.log", LEADBLOCK_FORWARDED_ALLOW_IPS="127.0.0.1"
     ) as server:
         trusted = _signed_in_cookie(server, api_key, proxy)
         plain = _signed_in_cookie(server, api_key, {})
-    assert "secure" in trusted.lower()
-    assert "secure" not in plain.lower()
+    assert SESSION.fullmatch(trusted.removesuffix("; Secure")), trusted
+    assert trusted.endswith("; Secure")
+    assert SESSION.fullmatch(plain), plain
 
 
 def _signed_in_cookie(server: Server, api_key: str, headers: dict[str, str]) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 import pytest
@@ -73,68 +72,93 @@ VALID = [
 ]
 
 INVALID = [
-    ("", "empty"),
-    ("   ", "empty"),
-    ("\u200b\ufeff", "empty"),
-    ("ab", "shorter than 3"),
-    ("a" * 101, "longer than 100"),
-    ("a\u0301", "shorter than 3"),  # NFC 'á' is one code point
-    ("john doe", "not allowed"),
-    ("john.doe", "not allowed"),
-    ("john+doe", "not allowed"),
-    ("john'doe", "not allowed"),
-    ("john?doe", "not allowed"),
-    ("john#doe", "not allowed"),
-    ("john:doe", "not allowed"),
-    ("john\u2013doe", "not allowed"),  # en dash is not '-'
-    ("john\x00doe", "not allowed"),
-    ("john\x1bdoe", "not allowed"),
-    ("joh²", "not allowed"),  # superscript two is No, not Nd
-    ("john%", "'%'"),
-    ("john%zz", "'%'"),
-    ("john%4", "'%'"),
-    ("%C3%28abc", "not valid UTF-8"),
-    ("%FFabc", "not valid UTF-8"),
-    ("jo%2Fhn", "not allowed"),  # %2F decodes to '/' inside the segment
-    ("abc\ud800", "surrogate"),
+    ("", "is empty"),
+    ("   ", "is empty"),
+    ("\u200b\ufeff", "is empty"),
+    ("ab", "is shorter than 3 characters"),
+    ("a" * 101, "is longer than 100 characters"),
+    ("a\u0301", "is shorter than 3 characters"),  # NFC 'á' is one code point
+    ("john doe", "contains a character that is not allowed: U+0020 SPACE"),
+    ("john.doe", "contains a character that is not allowed: '.' U+002E FULL STOP"),
+    ("john+doe", "contains a character that is not allowed: '+' U+002B PLUS SIGN"),
+    ("john'doe", "contains a character that is not allowed: ''' U+0027 APOSTROPHE"),
+    ("john?doe", "contains a character that is not allowed: '?' U+003F QUESTION MARK"),
+    ("john#doe", "contains a character that is not allowed: '#' U+0023 NUMBER SIGN"),
+    ("john:doe", "contains a character that is not allowed: ':' U+003A COLON"),
+    # en dash is not '-'
+    ("john\u2013doe", "contains a character that is not allowed: '–' U+2013 EN DASH"),
+    ("john\x00doe", "contains a character that is not allowed: U+0000"),
+    ("john\x1bdoe", "contains a character that is not allowed: U+001B"),
+    # superscript two is No, not Nd
+    ("joh²", "contains a character that is not allowed: '²' U+00B2 SUPERSCRIPT TWO"),
+    ("john%", "has a '%' that is not followed by two hex digits"),
+    ("john%zz", "has a '%' that is not followed by two hex digits"),
+    ("john%4", "has a '%' that is not followed by two hex digits"),
+    ("%C3%28abc", "percent-encoding is not valid UTF-8"),
+    ("%FFabc", "percent-encoding is not valid UTF-8"),
+    # %2F decodes to '/' inside the segment
+    ("jo%2Fhn", "contains a character that is not allowed: '/' U+002F SOLIDUS"),
+    ("abc\ud800", "contains an unpaired surrogate (not valid Unicode)"),
     # Bare values shaped like paths, handles or URNs.
-    ("in/john-doe", "path"),
-    ("/in/john-doe", "path"),
-    ("@john-doe", "handle"),
-    ("urn:li:person:123", "URN"),
+    ("in/john-doe", "looks like a path; send a full linkedin.com/in/… URL or the bare identifier"),
+    ("/in/john-doe", "looks like a path; send a full linkedin.com/in/… URL or the bare identifier"),
+    ("@john-doe", "is a handle; send the bare public identifier without '@'"),
+    ("urn:li:person:123", "is a LinkedIn URN, not a public identifier"),
     # URL schemes and hosts.
-    ("ftp://www.linkedin.com/in/john-doe", "scheme"),
-    ("javascript://linkedin.com/in/john", "scheme"),
-    ("mailto:john@linkedin.com", "scheme"),
-    ("https:/www.linkedin.com/in/john-doe", "scheme"),
-    ("https://evil.com/in/john-doe", "not a LinkedIn URL"),
-    ("https://linkedin.com.evil.com/in/john-doe", "not a LinkedIn URL"),
-    ("https://evillinkedin.com/in/john-doe", "not a LinkedIn URL"),
-    ("https://www.linkedin.com@evil.com/in/john-doe", "not a LinkedIn URL"),
-    ("https://xn--linkedn-0ya.com/in/john-doe", "not a LinkedIn URL"),
-    ("https://xn--80ak6aa92e.linkedin.com/in/john-doe", "not a LinkedIn URL"),
-    ("https://www.lіnkedin.com/in/john-doe", "not a LinkedIn URL"),  # Cyrillic і
-    ("https://www.linkedin.com./in/john-doe", "not a LinkedIn URL"),
-    ("https://[::1]/in/linkedin.com", "not a LinkedIn URL"),
-    ("https://www.linkedin.com:abc/in/john-doe", "port"),
-    ("https:///in/john-doe", "no host"),
-    ("https://www.linkedin.com/in/john\x00doe", "control"),
-    ("https://www.linkedin.com/in/john\tdoe", "control"),
+    ("ftp://www.linkedin.com/in/john-doe", "URL scheme 'ftp' is not http or https"),
+    ("javascript://linkedin.com/in/john", "URL scheme 'javascript' is not http or https"),
+    ("mailto:john@linkedin.com", "URL scheme 'mailto' is not http or https"),
+    ("https:/www.linkedin.com/in/john-doe", "URL scheme must be followed by //"),
+    ("https://evil.com/in/john-doe", "not a LinkedIn URL (host is not linkedin.com)"),
+    ("https://linkedin.com.evil.com/in/john-doe", "not a LinkedIn URL (host is not linkedin.com)"),
+    ("https://evillinkedin.com/in/john-doe", "not a LinkedIn URL (host is not linkedin.com)"),
+    (
+        "https://www.linkedin.com@evil.com/in/john-doe",
+        "not a LinkedIn URL (host is not linkedin.com)",
+    ),
+    ("https://xn--linkedn-0ya.com/in/john-doe", "not a LinkedIn URL (host is not linkedin.com)"),
+    (
+        "https://xn--80ak6aa92e.linkedin.com/in/john-doe",
+        "not a LinkedIn URL (host is not linkedin.com)",
+    ),
+    # Cyrillic і
+    ("https://www.lіnkedin.com/in/john-doe", "not a LinkedIn URL (host is not linkedin.com)"),
+    ("https://www.linkedin.com./in/john-doe", "not a LinkedIn URL (host is not linkedin.com)"),
+    ("https://[::1]/in/linkedin.com", "not a LinkedIn URL (host is an IP address)"),
+    ("https://www.linkedin.com:abc/in/john-doe", "URL port is not a number"),
+    ("https:///in/john-doe", "URL has no host"),
+    ("https://www.linkedin.com/in/john\x00doe", "URL contains control characters"),
+    ("https://www.linkedin.com/in/john\tdoe", "URL contains control characters"),
     # Paths that are not a person's public identifier.
-    ("https://www.linkedin.com/in/", "no public identifier"),
-    ("https://www.linkedin.com/in", "no public identifier"),
-    ("https://www.linkedin.com/in//john", "no public identifier"),
-    ("https://www.linkedin.com/mwlite/in/", "no public identifier"),
-    ("https://www.linkedin.com/company/acme", "company page"),
-    ("https://www.linkedin.com/school/mit", "school page"),
-    ("https://www.linkedin.com/showcase/acme-cloud", "showcase page"),
-    ("https://www.linkedin.com/pub/john-doe/1/2/3", "legacy /pub/"),
-    ("https://www.linkedin.com/profile/view?id=123", "legacy /profile/view"),
-    ("https://www.linkedin.com/sales/lead/ACwAA,NAME", "Sales Navigator"),
-    ("https://www.linkedin.com/talent/profile/AEMAA", "Recruiter"),
-    ("https://www.linkedin.com/feed/", "not a LinkedIn profile URL"),
-    ("https://www.linkedin.com", "not a LinkedIn profile URL"),
-    ("https://example.com/in/john-doe", "not a LinkedIn URL"),
+    ("https://www.linkedin.com/in/", "profile URL has no public identifier after /in/"),
+    ("https://www.linkedin.com/in", "profile URL has no public identifier after /in/"),
+    ("https://www.linkedin.com/in//john", "profile URL has no public identifier after /in/"),
+    ("https://www.linkedin.com/mwlite/in/", "profile URL has no public identifier after /in/"),
+    ("https://www.linkedin.com/company/acme", "a company page is not a person's profile"),
+    ("https://www.linkedin.com/school/mit", "a school page is not a person's profile"),
+    ("https://www.linkedin.com/showcase/acme-cloud", "a showcase page is not a person's profile"),
+    (
+        "https://www.linkedin.com/pub/john-doe/1/2/3",
+        "legacy /pub/ URL carries no public identifier",
+    ),
+    (
+        "https://www.linkedin.com/profile/view?id=123",
+        "legacy /profile/view URL carries no public identifier",
+    ),
+    (
+        "https://www.linkedin.com/sales/lead/ACwAA,NAME",
+        "Sales Navigator URL carries no public identifier",
+    ),
+    ("https://www.linkedin.com/talent/profile/AEMAA", "Recruiter URL carries no public identifier"),
+    (
+        "https://www.linkedin.com/feed/",
+        "not a LinkedIn profile URL (expected linkedin.com/in/<identifier>)",
+    ),
+    (
+        "https://www.linkedin.com",
+        "not a LinkedIn profile URL (expected linkedin.com/in/<identifier>)",
+    ),
+    ("https://example.com/in/john-doe", "not a LinkedIn URL (host is not linkedin.com)"),
 ]
 
 
@@ -149,8 +173,9 @@ def test_canonical_form(value: str, expected: str | None) -> None:
 
 @pytest.mark.parametrize(("value", "why"), INVALID)
 def test_invalid_identifier_says_which_rule(value: str, why: str) -> None:
-    with pytest.raises(InvalidIdentifier, match=re.escape(why)):
+    with pytest.raises(InvalidIdentifier) as raised:
         canonicalise_identifier(value)
+    assert str(raised.value) == why
 
 
 def test_every_shape_of_one_lead_is_the_same_lead() -> None:
@@ -161,7 +186,7 @@ def test_every_shape_of_one_lead_is_the_same_lead() -> None:
         "linkedin.com/in/john-doe/details/experience/",
         "%4Aohn-Doe",
     ]
-    assert {canonicalise_identifier(shape) for shape in shapes} == {"john-doe"}
+    assert [canonicalise_identifier(shape) for shape in shapes] == ["john-doe"] * len(shapes)
 
 
 identifier_text = st.text(

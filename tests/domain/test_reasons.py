@@ -31,20 +31,21 @@ def test_normalise_reason(reason: str | None, expected: str | None) -> None:
 @pytest.mark.parametrize(
     ("reason", "why"),
     [
-        ("x" * 501, "longer than 500"),
-        ("x" * 1_000_000, "longer than 500"),
-        ("x" + "\n" * 498 + "\x00", "U+0000"),
-        ("nul\x00byte", "U+0000"),
-        ("carriage\rreturn", "U+000D"),
-        ("escape\x1b[31m", "U+001B"),
-        ("delete\x7f", "U+007F"),
-        ("c1\x85control", "U+0085"),
-        ("bad\ud800", "surrogate"),
+        ("x" * 501, "reason is longer than 500 characters"),
+        ("x" * 1_000_000, "reason is longer than 500 characters"),
+        ("x" + "\n" * 498 + "\x00", "reason contains a control character (U+0000)"),
+        ("nul\x00byte", "reason contains a control character (U+0000)"),
+        ("carriage\rreturn", "reason contains a control character (U+000D)"),
+        ("escape\x1b[31m", "reason contains a control character (U+001B)"),
+        ("delete\x7f", "reason contains a control character (U+007F)"),
+        ("c1\x85control", "reason contains a control character (U+0085)"),
+        ("bad\ud800", "reason contains an unpaired surrogate (not valid Unicode)"),
     ],
 )
 def test_invalid_reason(reason: str, why: str) -> None:
-    with pytest.raises(InvalidReason, match=re.escape(why)):
+    with pytest.raises(InvalidReason) as raised:
         normalise_reason(reason)
+    assert str(raised.value) == why
 
 
 # Contact e-mail addresses (domain/contacts.py): the same loose check as the regex

@@ -102,7 +102,11 @@ def test_the_descriptor_limit_is_raised_to_the_hard_limit(server: Server) -> Non
     limits = Path(f"/proc/{server.process.pid}/limits").read_text()
     line = next(x for x in limits.splitlines() if x.startswith("Max open files"))
     soft, hard = line.split()[3:5]
-    assert soft == hard
+    # The hard limit is inherited from this process (only the soft one was lowered for the
+    # start); the server raised its soft limit to it.
+    ours = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    expected = "unlimited" if ours == resource.RLIM_INFINITY else str(ours)
+    assert (soft, hard) == (expected, expected)
 
 
 @pytest.mark.parametrize(
@@ -118,7 +122,9 @@ def test_a_connection_whose_headers_never_finish_is_closed(server: Server, sent:
             sent = sent.removeprefix(COMPLETE)
         sock.sendall(sent)
         received = received_before_close(sock, within=HEADER_TIMEOUT_S + 2)
-    assert received == b"" or received.startswith(b"HTTP/1.1 408")
+    # Closed without a word: a client that has not finished its headers has no request to
+    # answer (web/connections.py).
+    assert received == b""
 
 
 def test_headers_that_arrive_in_pieces_within_the_timeout_are_served(server: Server) -> None:
@@ -176,6 +182,8 @@ def test_thousands_of_stalled_connections_do_not_stop_normal_clients(tmp_path: P
                 assert server.process.poll() is None, f"server exited after batch {batch}"
         finally:
             done.set()
+        # How many requests the two clients got through is up to the machine; every one of
+        # them was served. Descriptors were sampled between batches: a bound, the cap's.
         statuses = [status for client in clients for status in client.result()]
         assert statuses
         assert set(statuses) == {200}
@@ -213,11 +221,12 @@ def test_a_cap_held_by_requests_in_progress_answers_a_json_503(tmp_path: Path) -
             assert response.headers["content-type"] == "application/json"
             assert response.headers["retry-after"] == "1"
             assert response.headers["connection"] == "close"
-            body = response.json()
-            assert body["success"] is False
-            assert body["code"] == "unavailable"
-            assert body["message"]
-            assert body["errors"] == []
+            assert response.json() == {
+                "success": False,
+                "code": "unavailable",
+                "message": "The server has too many open connections; retry in a second.",
+                "errors": [],
+            }
         # Once they are gone, there is room again (the server may take a moment to see it).
         deadline = time.monotonic() + 10
         while (status := httpx.get(f"{server.url}/openapi.json").status_code) != 200:

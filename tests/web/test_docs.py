@@ -28,12 +28,20 @@ ROOT = Path(__file__).parents[2]
 ASSET = re.compile(r'(?:src|href)="([^"]*)"')
 VENDORED_DIGEST = re.compile(r"^\| `([^`]+)` \| `([0-9a-f]{64})` \|$", re.MULTILINE)
 MAKEFILE_DIGEST = re.compile(r"^\t([0-9a-f]{64})  (\S+)", re.MULTILINE)
+# The type of a static file comes from Python's `mimetypes`, which reads the system's
+# mime.types: which of the two names `.js` gets depends on the machine, not on leadblock.
 CONTENT_TYPES = {
     ".js": {"text/javascript", "application/javascript"},
     ".css": {"text/css"},
     ".png": {"image/png"},
 }
 ROUTE = "/widgets/{widget_id}"
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+# Files in the package that are leadblock's own, not vendored.
+OWN_FILES = {"docs-init.js", "VENDORED.md"}
 
 
 def tiny_app() -> FastAPI:
@@ -65,10 +73,11 @@ def base_url() -> Iterator[str]:
 
 
 def recorded_digests() -> dict[str, str]:
-    """File name → SHA-256 as VENDORED.md records it, which must be what the Makefile pins."""
+    """File name → SHA-256 as VENDORED.md records it, which must be what the Makefile pins:
+    one for every file of the package's docs_static/ but leadblock's own."""
     vendored = dict(VENDORED_DIGEST.findall((STATIC / "VENDORED.md").read_text()))
     makefile = {name: digest for digest, name in MAKEFILE_DIGEST.findall(_makefile())}
-    assert {"swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"} <= vendored.keys()
+    assert set(vendored) == {path.name for path in STATIC.iterdir()} - OWN_FILES
     assert vendored == makefile
     return vendored
 
@@ -81,30 +90,32 @@ def test_docs_page_references_only_same_origin_assets(base_url: str) -> None:
     with httpx.Client(base_url=base_url, timeout=30) as client:
         page = client.get("/docs")
         assert page.status_code == 200
-        assert page.headers["content-type"].startswith("text/html")
-        assert "script-src 'self';" in page.headers["content-security-policy"]
+        assert page.headers["content-type"] == "text/html; charset=utf-8"
+        assert page.headers["content-security-policy"] == CSP
         html = page.text
         assert "http://" not in html
         assert "https://" not in html
         assert "//" not in html  # nor a scheme-relative URL
         assert "<script>" not in html  # no inline script: every <script> has a src
         assets = ASSET.findall(html)
-        assert {
-            "/docs/static/swagger-ui-bundle.js",
+        assert assets == [
             "/docs/static/swagger-ui.css",
+            "/docs/static/favicon-32x32.png",
+            "/docs/static/swagger-ui-bundle.js",
             "/docs/static/docs-init.js",
-        } <= set(assets)
+        ]
         for path in assets:
-            assert path.startswith("/docs/static/"), path
             answer = client.get(path)
             assert answer.status_code == 200, path
             content_type = answer.headers["content-type"].split(";")[0]
             assert content_type in CONTENT_TYPES[Path(path).suffix], (path, content_type)
-            assert (
-                answer.headers["content-security-policy"] == page.headers["content-security-policy"]
-            )
+            assert answer.headers["content-security-policy"] == CSP
             assert answer.headers["x-content-type-options"] == "nosniff"
-        assert "/docs" not in client.get("/openapi.json").json()["paths"]
+            assert answer.headers["referrer-policy"] == "same-origin"
+        assert page.headers["x-content-type-options"] == "nosniff"
+        assert page.headers["referrer-policy"] == "same-origin"
+        # /docs and its assets are not operations of the API.
+        assert list(client.get("/openapi.json").json()["paths"]) == [ROUTE]
 
 
 def test_served_assets_match_the_pinned_digests(base_url: str) -> None:
@@ -116,7 +127,14 @@ def test_served_assets_match_the_pinned_digests(base_url: str) -> None:
             assert hashlib.sha256(answer.content).hexdigest() == digest, name
     version = re.search(r"^SWAGGER_UI_VERSION := (\S+)$", _makefile(), re.MULTILINE)
     assert version
-    assert version.group(1) in (STATIC / "VENDORED.md").read_text()
+    # Every row of VENDORED.md's first table (file | from | version | licence) names it.
+    rows = [
+        line.split(" | ")
+        for line in (STATIC / "VENDORED.md").read_text().splitlines()
+        if line.startswith("| `") and line.count(" | ") == 3
+    ]
+    assert len(rows) == 5
+    assert {row[2] for row in rows} == {version.group(1)}
 
 
 @pytest.mark.slow
@@ -167,11 +185,18 @@ def test_docs_render_in_chromium_with_no_other_host(chromium: Browser, base_url:
         violations = page.evaluate("window.violations")
     finally:
         context.close()
-    assert f"{base_url}/docs/static/swagger-ui-bundle.js" in requested
-    assert f"{base_url}/openapi.json" in requested
-    assert f"{base_url}/widgets/7" in requested
-    foreign = [url for url in requested if not url.startswith((f"{base_url}/", "data:"))]
     assert not elsewhere, f"/docs reached for another host: {elsewhere}"
-    assert not foreign, f"/docs reached for another host: {foreign}"
+    # Every request the page made (inline data: images aside), and nothing else. A set: the
+    # favicon is asked for twice (the page's link, then the browser's own), when the browser
+    # sees fit.
+    assert {url for url in requested if not url.startswith("data:")} == {
+        f"{base_url}/docs",
+        f"{base_url}/docs/static/swagger-ui.css",
+        f"{base_url}/docs/static/swagger-ui-bundle.js",
+        f"{base_url}/docs/static/docs-init.js",
+        f"{base_url}/docs/static/favicon-32x32.png",
+        f"{base_url}/openapi.json",
+        f"{base_url}/widgets/7",
+    }
     assert not violations, f"Content-Security-Policy violations: {violations}"
     assert not errors, f"errors in the page: {errors}"

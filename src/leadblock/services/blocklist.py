@@ -92,7 +92,8 @@ def reason_of_request(reason: str | None) -> str | None:
     try:
         return normalise_reason(reason)
     except InvalidReason as error:
-        raise InvalidInput(str(error).capitalize() + ".") from None
+        why = str(error)
+        raise InvalidInput(why[:1].upper() + why[1:] + ".") from None
 
 
 def canonicalise_identifiers(raw: Sequence[str]) -> list[str]:

@@ -48,6 +48,9 @@ PROTOCOL = "leadblock.web.connections:GuardedHttpToolsProtocol"
 # own, and a connection accepted at the cap until the oldest stalled one is closed.
 RESERVE_DESCRIPTORS = 64
 REFUSAL_WARNING_INTERVAL_S = 60.0
+# The request line and headers of one request: beyond this a 431 and the connection closed
+# (httptools would buffer any size; nginx's default limit is 4 x 8 KiB).
+MAX_HEADER_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -131,24 +134,24 @@ def process_registry() -> ConnectionRegistry:
 
 
 def unavailable_response(default_headers: list[tuple[bytes, bytes]]) -> bytes:
-    body = json.dumps(
-        {
-            "success": False,
-            "code": "unavailable",
-            "message": "The server has too many open connections; retry in a second.",
-            "errors": [],
-        }
-    ).encode()
+    return refusal(
+        b"503 Service Unavailable",
+        "unavailable",
+        "The server has too many open connections; retry in a second.",
+        [*default_headers, (b"retry-after", b"1")],
+    )
+
+
+def refusal(status: bytes, code: str, message: str, headers: list[tuple[bytes, bytes]]) -> bytes:
+    """A whole HTTP answer in the error envelope, written before any request was parsed."""
+    body = json.dumps({"success": False, "code": code, "message": message, "errors": []}).encode()
     headers = [
-        *default_headers,
+        *headers,
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
-        (b"retry-after", b"1"),
         (b"connection", b"close"),
     ]
-    lines = [b"HTTP/1.1 503 Service Unavailable"] + [
-        name + b": " + value for name, value in headers
-    ]
+    lines = [b"HTTP/1.1 " + status] + [name + b": " + value for name, value in headers]
     return b"\r\n".join(lines) + b"\r\n\r\n" + body
 
 
@@ -163,6 +166,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self.header_timeout_s = process_limits().header_timeout_s
         self.registry = process_registry()
         self.header_deadline: asyncio.TimerHandle | None = None
+        self.header_bytes = 0
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -175,6 +179,22 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._headers_done()
         self.registry.forget(self.transport)
         super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.header_deadline is not None and not self.transport.is_closing():
+            self.header_bytes += len(data)  # headers still incomplete: all of it is theirs
+            if self.header_bytes > MAX_HEADER_BYTES:
+                self._headers_done()
+                self.transport.write(
+                    refusal(
+                        b"431 Request Header Fields Too Large",
+                        "payload_too_large",
+                        f"The request's headers are larger than {MAX_HEADER_BYTES:,} bytes.",
+                        self.server_state.default_headers,
+                    )
+                )
+                self.transport.close()
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
@@ -191,6 +211,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().handle_websocket_upgrade()
 
     def _await_headers(self) -> None:
+        self.header_bytes = 0
         self.header_deadline = self.loop.call_later(self.header_timeout_s, self._headers_late)
 
     def _headers_done(self) -> None:

@@ -204,14 +204,20 @@ def _describe(problem: Any) -> errors.ItemError:
         message = "The request body is required."
     elif source == "query":
         where = where.removeprefix("query.")
-        message = f"Query parameter {where}: {problem['msg'].lower()}."
+        message = f"Query parameter {where}: {_sentence_part(problem['msg'])}."
     elif source in ("path", "header"):
         where = where.removeprefix(f"{source}.")
-        message = f"{source.capitalize()} parameter {where}: {problem['msg'].lower()}."
+        message = f"{source.capitalize()} parameter {where}: {_sentence_part(problem['msg'])}."
     else:
-        message = f"{where or 'body'}: {problem['msg'].lower()}."
+        message = f"{where or 'body'}: {_sentence_part(problem['msg'])}."
     value = problem.get("input") if index >= 0 else None
     return errors.ItemError(index, value, message)
+
+
+def _sentence_part(message: str) -> str:
+    """pydantic's "Input should be 'ASC'" as the middle of a sentence: only its first letter
+    lowered, so quoted values and patterns keep their case."""
+    return message[:1].lower() + message[1:]
 
 
 def echo(value: Any) -> Any:
