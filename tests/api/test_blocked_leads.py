@@ -138,8 +138,8 @@ def test_wrong_types_are_400_with_index(tenant: TenantFixture) -> None:
         "invalid_input",
         "2 invalid fields in the request.",
         item(1, 42, "leads.publicIdentifier: input should be a valid string."),
-        # The offending entry is echoed as text (web/errors.py `echo`: Python's repr).
-        item(2, "{'reason': 'x'}", "leads.publicIdentifier: field required."),
+        # The offending entry is echoed as JSON text (web/errors.py `echo`).
+        item(2, '{"reason": "x"}', "leads.publicIdentifier: field required."),
     )
     assert tenant.client.get("/blocked-leads").json() == []
 
@@ -375,8 +375,8 @@ def test_bulk_delete_by_ids_and_identifiers(tenant: TenantFixture) -> None:
     assert wrong_type.json() == error(
         "invalid_input",
         "2 invalid fields in the request.",
-        item(-1, None, "list[str]: input should be a valid list."),
-        item(0, 1, "UnblockRequest.ids: input should be a valid string."),
+        item(-1, None, "body: input should be a valid list."),
+        item(0, 1, "ids: input should be a valid string."),
     )
     assert tenant.client.get("/blocked-leads").json() == [leads[3]]
 

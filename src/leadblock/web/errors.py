@@ -8,6 +8,7 @@ exception becomes a 500 with no detail, logged with its stack on the server only
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from typing import Any
@@ -196,7 +197,7 @@ def _describe(problem: Any) -> errors.ItemError:
     `loc` looks like ("body", "leads", 3, "publicIdentifier"): the first number is the index of
     the offending entry; without one (a query parameter, a missing body) the index is -1.
     """
-    location = [part for part in problem["loc"] if part != "body"]
+    location = [part for part in problem["loc"] if part != "body" and not _union_member(part)]
     index = next((part for part in location if isinstance(part, int)), -1)
     where = ".".join(str(part) for part in location if not isinstance(part, int))
     source = problem["loc"][0] if problem["loc"] else "body"
@@ -214,6 +215,12 @@ def _describe(problem: Any) -> errors.ItemError:
     return errors.ItemError(index, value, message)
 
 
+def _union_member(part: Any) -> bool:
+    """pydantic names the member of a union it tried (`list[str]`, `UnblockRequest`) in `loc`;
+    that is its inside, not a field of the request (fields are camelCase)."""
+    return isinstance(part, str) and (part[:1].isupper() or "[" in part)
+
+
 def _sentence_part(message: str) -> str:
     """pydantic's "Input should be 'ASC'" as the middle of a sentence: only its first letter
     lowered, so quoted values and patterns keep their case."""
@@ -229,7 +236,7 @@ def echo(value: Any) -> Any:
         if -(2**63) <= value < 2**63:
             return value
         return str(value) if value.bit_length() < 600 else "(an integer too large to show)"
-    text = value if isinstance(value, str) else repr(value)
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
     if len(text) > ECHO_LIMIT:
         text = text[:ECHO_LIMIT] + "…"
     # A lone surrogate cannot be written as JSON: show it as U+FFFD.
