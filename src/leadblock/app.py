@@ -39,7 +39,6 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = database or Database(settings)
-    app.state.database.checkpoint_in_background()
     app.state.rate_limiter = RateLimiter(
         limit=settings.rate_limit,
         auth_failure_limit=settings.auth_failure_rate_limit,

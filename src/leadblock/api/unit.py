@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -62,11 +63,16 @@ Work = Callable[[Transaction, Caller], Any]
 
 
 class WriteGate:
-    """SQLite's one writer at a time, queued on the event loop for at most the busy timeout."""
+    """SQLite's one writer at a time, queued on the event loop for at most the busy timeout.
+
+    First come, first served: a release hands the gate to the oldest waiter still waiting. An
+    uncontended acquire costs no task and no future (single-lead writes pass here).
+    """
 
     def __init__(self, timeout_s: float) -> None:
         self.timeout_s = timeout_s
-        self._lock = asyncio.Lock()
+        self._held = False
+        self._waiters: deque[asyncio.Future[bool]] = deque()
 
     @asynccontextmanager
     async def held(self) -> AsyncIterator[float]:
@@ -77,19 +83,38 @@ class WriteGate:
         try:
             yield max(0.0, self.timeout_s - (time.monotonic() - started))
         finally:
-            self._lock.release()
+            self._release()
 
     async def _acquire(self) -> bool:
-        # Not asyncio.wait_for(lock.acquire()): on 3.11 a timeout racing the grant can lose the
-        # grant and leave the lock held for ever. A cancelled acquire never holds the lock.
-        acquiring = asyncio.ensure_future(self._lock.acquire())
+        if not self._held:
+            self._held = True
+            return True
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[bool] = loop.create_future()
+        self._waiters.append(waiter)
+        expiry = loop.call_later(self.timeout_s, _settle, waiter, False)
         try:
-            await asyncio.wait({acquiring}, timeout=self.timeout_s)
+            return await waiter  # True: handed over by a release; False: timed out
         except BaseException:
-            if not acquiring.cancel():
-                self._lock.release()
+            # Cancelled (the client went away): a gate handed over meanwhile goes on.
+            if waiter.done() and not waiter.cancelled() and waiter.result():
+                self._release()
             raise
-        return not acquiring.cancel()
+        finally:
+            expiry.cancel()
+
+    def _release(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(True)  # the gate stays held, by the waiter now
+                return
+        self._held = False
+
+
+def _settle(waiter: asyncio.Future[bool], granted: bool) -> None:
+    if not waiter.done():
+        waiter.set_result(granted)
 
 
 class RequestUnit:

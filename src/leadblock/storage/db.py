@@ -15,7 +15,7 @@ import sqlite3
 import threading
 import time
 from collections import namedtuple
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -120,8 +120,7 @@ class Database:
         self.url = settings.database_url
         # SQLAlchemy keeps the pool (sizes, timeouts, pre-ping) and runs Alembic; requests
         # talk to the pooled driver connections directly.
-        self._checkpoints: threading.Event | None = None
-        self.engine = _create_engine(settings, lambda: self._checkpoints is not None)
+        self.engine = _create_engine(settings)
         self.dialect = self.engine.dialect.name
         self.queries = load_queries(self.dialect)
         self._sqlite_write_lock = threading.Lock()
@@ -247,34 +246,7 @@ class Database:
                 except (sqlite3.Error, psycopg.Error) as error:
                     raise RuntimeError(f"query {name!r} does not prepare: {error}") from error
 
-    def checkpoint_in_background(self, interval_s: float = 0.5) -> None:
-        """SQLite: copy the write-ahead log into the database file from a thread of its own.
-
-        Otherwise the commit that crosses the WAL's auto-checkpoint size copies it, inside the
-        request that made it: after a 400,000-row import that commit took 5 s, on the event loop,
-        and every other request waited behind it. A PASSIVE checkpoint never waits for or
-        blocks readers and writers. Call before the first connection is opened.
-        """
-        if self.dialect != "sqlite" or self._checkpoints is not None:
-            return
-        self._checkpoints = threading.Event()
-        stop = self._checkpoints
-
-        def run() -> None:
-            while not stop.wait(interval_s):
-                try:
-                    with self._transaction(write=False) as tx:
-                        tx.cursor.execute("COMMIT")  # a checkpoint runs outside transactions
-                        tx.cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                        tx.cursor.execute("BEGIN")
-                except Exception as error:  # the next round retries
-                    logger.warning("WAL checkpoint failed: %s", error)
-
-        threading.Thread(target=run, name="leadblock-checkpoint", daemon=True).start()
-
     def dispose(self) -> None:
-        if self._checkpoints is not None:
-            self._checkpoints.set()
         self.engine.dispose()
 
 
@@ -290,7 +262,7 @@ def _roll_back(connection: Any) -> None:
         connection.invalidate()
 
 
-def _create_engine(settings: Settings, background_checkpoints: Callable[[], bool]) -> Engine:
+def _create_engine(settings: Settings) -> Engine:
     url = settings.database_url
     if url.startswith("sqlite"):
         engine = create_engine(
@@ -307,7 +279,7 @@ def _create_engine(settings: Settings, background_checkpoints: Callable[[], bool
             # time, and keep finding its page cache warm.
             pool_use_lifo=True,
         )
-        _configure_sqlite(engine, background_checkpoints)
+        _configure_sqlite(engine)
         return engine
     # postgresql://… names the psycopg 3 driver for SQLAlchemy.
     driver_url = url.replace("postgresql://", "postgresql+psycopg://", 1)
@@ -344,7 +316,7 @@ def _configure_postgresql(engine: Engine) -> None:
         dbapi_connection.prepared_max = 512
 
 
-def _configure_sqlite(engine: Engine, background_checkpoints: Callable[[], bool]) -> None:
+def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let us issue BEGIN ourselves (the driver's implicit transactions defer it).
@@ -353,8 +325,6 @@ def _configure_sqlite(engine: Engine, background_checkpoints: Callable[[], bool]
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        if background_checkpoints():
-            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
 
