@@ -28,10 +28,10 @@ READERS = 8
 @pytest.mark.xfail(
     strict=True,
     reason=(
-        "issue #12, open: after the import commits, the next small write (run on the event "
-        "loop) performs SQLite's automatic checkpoint of the import's 100+ MB log, and every "
-        "request waits ~3-4 s behind it. Moving checkpoints to a background thread fixed this "
-        "but let the log grow without bound under steady writes (300 MB in 13 s); reverted"
+        "issue #12, open: during and after a 400,000-row import, writers of another workspace "
+        "still answer 2-4 s late. Suspected: SQLite's automatic checkpoint of the import's log "
+        "run by a small write on the event loop; moving checkpoints off the loop helped only "
+        "partly (docs/decisions.md, Hardening II)"
     ),
 )
 def test_other_workspaces_answer_within_the_busy_timeout_during_a_large_import(
