@@ -75,7 +75,7 @@ CURSOR_FORMAT = "page-cursor"
 CSV_FORMAT = "blocklist-csv"
 IDENTIFIER_RULES = (
     "A LinkedIn public identifier (`john-doe`) or profile URL "
-    "(`https://www.linkedin.com/in/john-doe/`), canonicalised as the SPEC says: trimmed; a URL "
+    "(`https://www.linkedin.com/in/john-doe/`), canonicalised: trimmed; a URL "
     "must be on linkedin.com or a subdomain of it, its path `/in/<id>` (or `/mwlite/in/<id>`, "
     "`/mwlite/profile/in/<id>`); the identifier is percent-decoded once, NFC, lower-cased, "
     "3–100 characters, each a letter, combining mark, digit, `-`, `_` or emoji. At most "
