@@ -22,7 +22,7 @@ from leadblock.domain.contacts import MAX_EMAIL_LENGTH
 from leadblock.domain.contacts import MAX_NAME_LENGTH as MAX_CONTACT_NAME_LENGTH
 from leadblock.domain.identifiers import MAX_INPUT_LENGTH as MAX_IDENTIFIER_INPUT
 from leadblock.domain.labels import MAX_LABEL_LENGTH as MAX_NAME_LENGTH
-from leadblock.domain.reasons import MAX_REASON_LENGTH
+from leadblock.domain.reasons import CONTROL_BUT_LF_TAB, MAX_REASON_LENGTH
 from leadblock.domain.records import BlockedLead, Campaign, CampaignBlock, Event
 from leadblock.domain.timestamps import iso
 from leadblock.services.blocklist import MAX_LEADS_PER_REQUEST, CheckResult
@@ -35,7 +35,6 @@ from leadblock.web.errors import CODES
 # in ECMA-262, Python's `re` and Rust's `regex` (what validators, Hypothesis and pydantic use).
 SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 CONTROL = r"\x00-\x1f\x7f-\x9f"  # Unicode Cc
-CONTROL_BUT_LF_TAB = r"\x00-\x08\x0b-\x1f\x7f-\x9f"
 # Neither whitespace nor a control character: not in SPACE, not in CONTROL.
 VISIBLE = r"[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 

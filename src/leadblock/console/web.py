@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import unquote_to_bytes
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -35,6 +34,7 @@ from leadblock.storage.db import Database
 from leadblock.web.access_log import note_caller
 from leadblock.web.database import DatabaseDep as DatabaseDep
 from leadblock.web.errors import answer_of
+from leadblock.web.guard import undecodable_field
 from leadblock.web.paths import CONSOLE_PREFIX
 from leadblock.web.ratelimit import RateLimiter, client_address
 
@@ -219,12 +219,8 @@ async def _require_utf8_form(request: Request) -> None:
         "application/x-www-form-urlencoded"
     ):
         return
-    for pair in (await request.body()).split(b"&"):
-        for part in pair.split(b"=", 1):
-            try:
-                unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
-            except UnicodeDecodeError:
-                raise errors.InvalidInput("The form is not valid UTF-8.") from None
+    if undecodable_field(await request.body()) is not None:
+        raise errors.InvalidInput("The form is not valid UTF-8.")
 
 
 def error_page(scope: Scope, status: int, message: str) -> Response:

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import re
 
+from leadblock.domain.reasons import CONTROL_BUT_LF_TAB
+
 MAX_LABEL_LENGTH = 200
-_FORBIDDEN_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_FORBIDDEN_CONTROL = re.compile(f"[{CONTROL_BUT_LF_TAB}\ud800-\udfff]")
 
 
 class InvalidLabel(ValueError):

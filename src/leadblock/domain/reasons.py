@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 MAX_REASON_LENGTH = 500
-# Control characters (Cc) other than line feed and tab: NUL, CR, ESC, DEL, C1 controls.
-_FORBIDDEN_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Control characters (Cc) other than line feed and tab: NUL, CR, ESC, DEL, C1 controls. A regex
+# character class, shared with names (domain/labels.py) and the OpenAPI patterns.
+CONTROL_BUT_LF_TAB = r"\x00-\x08\x0b-\x1f\x7f-\x9f"
+_FORBIDDEN_CONTROL = re.compile(f"[{CONTROL_BUT_LF_TAB}]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 

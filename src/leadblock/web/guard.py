@@ -92,12 +92,22 @@ def _refusal(scope: Scope, limit: int, too_large: str) -> tuple[int, str] | None
         return 400, f"Send one x-api-key header, not {keys}."
     if _decoded(scope.get("raw_path") or b"") is None:
         return 400, "The path is not valid UTF-8 once percent-decoded."
-    for position, pair in enumerate(scope["query_string"].split(b"&"), 1):
+    field = undecodable_field(scope["query_string"])
+    if field is not None:
+        return 400, f"Query parameter {field} is not valid UTF-8 once percent-decoded."
+    return None
+
+
+def undecodable_field(encoded: bytes) -> str | None:
+    """The first field of a query string or form body (`name=value&…`) that does not
+    percent-decode to UTF-8, by name (or `number N` when the name itself does not), else None."""
+    for position, pair in enumerate(encoded.split(b"&"), 1):
         name, _, value = pair.partition(b"=")
         decoded_name = _decoded(name)
-        shown = decoded_name if decoded_name is not None else f"number {position}"
-        if decoded_name is None or _decoded(value) is None:
-            return 400, f"Query parameter {shown[:100]} is not valid UTF-8 once percent-decoded."
+        if decoded_name is None:
+            return f"number {position}"
+        if _decoded(value) is None:
+            return decoded_name[:100]
     return None
 
 
