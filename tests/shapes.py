@@ -48,6 +48,20 @@ def blocked_lead(
     }
 
 
+def block_answer(
+    leads: list[dict[str, Any]], *, blocked: int, already: int = 0, duplicates: int = 0
+) -> dict[str, Any]:
+    """The answer of `POST /blocked-leads`, whole: its counts and its records, in order."""
+    return {
+        "success": True,
+        "message": f"{blocked} lead(s) blocked.",
+        "blocked": blocked,
+        "alreadyBlocked": already,
+        "duplicates": duplicates,
+        "leads": leads,
+    }
+
+
 def check_answer(*results: dict[str, Any]) -> dict[str, Any]:
     """The answer of `/blocked-leads/check`, whole."""
     return {"success": True, "results": list(results)}

@@ -11,7 +11,7 @@ import httpx
 
 from tests.postgres import postgres_cluster
 from tests.server import running_server
-from tests.shapes import error
+from tests.shapes import block_answer, error
 from tests.test_cli import run
 
 UNAVAILABLE = error(
@@ -58,12 +58,5 @@ def test_database_outage_is_503_and_recovers_without_restart(tmp_path: Path) -> 
                 after = client.post("/blocked-leads", json=during)
                 assert after.status_code == 200
                 stored = client.get("/blocked-leads", params={"search": "during"}).json()
-                assert after.json() == {
-                    "success": True,
-                    "message": "1 lead(s) blocked.",
-                    "blocked": 1,
-                    "alreadyBlocked": 0,
-                    "duplicates": 0,
-                    "leads": stored,
-                }
+                assert after.json() == block_answer(stored, blocked=1)
                 assert [lead["publicIdentifier"] for lead in stored] == ["during-outage"]

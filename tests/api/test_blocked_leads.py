@@ -17,6 +17,7 @@ from tests.shapes import (
     CURSOR,
     RECORD_ID,
     TIMESTAMP,
+    block_answer,
     blocked_lead,
     error,
     item,
@@ -62,14 +63,9 @@ def test_readme_seed_request_is_answered_in_walead_shape(
     after = time.time_ns() // 1_000_000
     body = httpx.Response(200, content=output).json()
     [lead] = body["leads"]
-    assert body == {
-        "success": True,
-        "message": "1 lead(s) blocked.",
-        "blocked": 1,
-        "alreadyBlocked": 0,
-        "duplicates": 0,
-        "leads": [record(tenant, lead, "john-doe", "Asked not to be contacted")],
-    }
+    assert body == block_answer(
+        [record(tenant, lead, "john-doe", "Asked not to be contacted")], blocked=1
+    )
     assert before <= ms_of(lead["createdAt"]) <= after  # the time of this request, in UTC
 
 
@@ -86,18 +82,16 @@ def test_block_is_idempotent_and_counts_duplicates(tenant: TenantFixture) -> Non
             ]
         },
     ).json()
-    assert second == {
-        "success": True,
-        "message": "1 lead(s) blocked.",
-        "blocked": 1,
-        "alreadyBlocked": 1,
-        "duplicates": 1,
+    assert second == block_answer(
         # The original record, reason included; the first occurrence of a duplicate wins.
-        "leads": [
+        [
             record(tenant, john, "john-doe", "first"),
             record(tenant, second["leads"][1], "jane-roe"),
         ],
-    }
+        blocked=1,
+        already=1,
+        duplicates=1,
+    )
 
 
 def test_write_is_all_or_nothing_and_lists_every_bad_entry(tenant: TenantFixture) -> None:
@@ -651,14 +645,7 @@ def test_error_envelope_for_framework_errors(server: Server, tenant: TenantFixtu
     )
     assert form_encoded.status_code == 200
     [lead] = form_encoded.json()["leads"]
-    assert form_encoded.json() == {
-        "success": True,
-        "message": "1 lead(s) blocked.",
-        "blocked": 1,
-        "alreadyBlocked": 0,
-        "duplicates": 0,
-        "leads": [record(tenant, lead, "curl-default")],
-    }
+    assert form_encoded.json() == block_answer([record(tenant, lead, "curl-default")], blocked=1)
     no_body = tenant.client.post("/blocked-leads")
     assert no_body.status_code == 400
     assert no_body.json() == request_error("The request body is required.")
@@ -743,28 +730,20 @@ def test_total_count_follows_every_change(tenant: TenantFixture) -> None:
         return len(tenant.client.get("/blocked-leads", params={"limit": 1000}).json())
 
     created = block(tenant, "count-a", "count-b", "count-c", "count-a")
-    assert created == {
-        "success": True,
-        "message": "3 lead(s) blocked.",
-        "blocked": 3,
-        "alreadyBlocked": 0,
-        "duplicates": 1,
-        "leads": [
+    assert created == block_answer(
+        [
             record(tenant, created["leads"][0], "count-a"),
             record(tenant, created["leads"][1], "count-b"),
             record(tenant, created["leads"][2], "count-c"),
         ],
-    }
+        blocked=3,
+        duplicates=1,
+    )
     assert total() == rows() == 3
     again = block(tenant, "count-a", "count-d")
-    assert again == {
-        "success": True,
-        "message": "1 lead(s) blocked.",
-        "blocked": 1,
-        "alreadyBlocked": 1,
-        "duplicates": 0,
-        "leads": [created["leads"][0], record(tenant, again["leads"][1], "count-d")],
-    }
+    assert again == block_answer(
+        [created["leads"][0], record(tenant, again["leads"][1], "count-d")], blocked=1, already=1
+    )
     assert total() == rows() == 4
     bad = tenant.client.post(
         "/blocked-leads",

@@ -7,7 +7,7 @@ import httpx
 
 from tests.conftest import TenantFixture
 from tests.server import Server
-from tests.shapes import blocked_lead, check_answer, error, free
+from tests.shapes import block_answer, blocked_lead, check_answer, error, free
 
 LEAD_NOT_FOUND = error("not_found", "Blocked lead not found.")
 CAMPAIGN_NOT_FOUND = error("not_found", "Campaign not found.")
@@ -91,14 +91,9 @@ def test_foreign_key_sees_and_changes_nothing(
         "/blocked-leads", json={"leads": [{"publicIdentifier": "secret-lead", "reason": "mine"}]}
     ).json()
     [own] = mine["leads"]
-    assert mine == {
-        "success": True,
-        "message": "1 lead(s) blocked.",
-        "blocked": 1,
-        "alreadyBlocked": 0,
-        "duplicates": 0,
-        "leads": [blocked_lead(own, "secret-lead", "mine", other_tenant.workspace_id)],
-    }
+    assert mine == block_answer(
+        [blocked_lead(own, "secret-lead", "mine", other_tenant.workspace_id)], blocked=1
+    )
     assert own["id"] != lead_id
     imported = intruder.post(
         "/blocked-leads/import", content=b"publicIdentifier,reason\nsecret-lead,x\n"

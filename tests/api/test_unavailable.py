@@ -11,7 +11,7 @@ import httpx
 
 from tests.fresh import fresh_sqlite_workspace
 from tests.server import running_server
-from tests.shapes import blocked_by, blocked_lead, check_answer, error, free
+from tests.shapes import block_answer, blocked_by, blocked_lead, check_answer, error, free
 
 
 def test_locked_database_is_503_then_recovers(tmp_path: Path) -> None:
@@ -36,16 +36,10 @@ def test_locked_database_is_503_then_recovers(tmp_path: Path) -> None:
             assert client.get("/blocked-leads").json() == []
             accepted = client.post("/blocked-leads", json=body)
             assert accepted.status_code == 200
-            assert accepted.json() == {
-                "success": True,
-                "message": "1 lead(s) blocked.",
-                "blocked": 1,
-                "alreadyBlocked": 0,
-                "duplicates": 0,
-                "leads": [
-                    blocked_lead(accepted.json()["leads"][0], "waiting-lead", None, workspace.id)
-                ],
-            }
+            assert accepted.json() == block_answer(
+                [blocked_lead(accepted.json()["leads"][0], "waiting-lead", None, workspace.id)],
+                blocked=1,
+            )
             assert client.get("/blocked-leads").json() == accepted.json()["leads"]
 
 
