@@ -31,9 +31,9 @@ READERS = 8
     strict=False,
     reason=(
         "issue #12, open: during and after a 400,000-row import, writers of another workspace "
-        "usually still answer 2-4 s late. Suspected: SQLite's automatic checkpoint of the import's log "
-        "run by a small write on the event loop; moving checkpoints off the loop helped only "
-        "partly (docs/decisions.md, Hardening II)"
+        "usually still answer 2-4 s late. Suspected: SQLite's automatic checkpoint of the "
+        "import's log run by a small write on the event loop; moving checkpoints off the loop "
+        "helped only partly (docs/decisions.md, Hardening II)"
     ),
 )
 def test_other_workspaces_answer_within_the_busy_timeout_during_a_large_import(
