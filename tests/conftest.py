@@ -23,12 +23,13 @@ from tests.server import Server, running_server
 @dataclass(frozen=True)
 class TenantFixture:
     workspace_id: str
+    workspace: int  # the workspace's number, the key of its rows
     api_key: str
     client: httpx.Client
 
     @property
     def caller(self) -> Caller:
-        return Caller(workspace_id=self.workspace_id, key_id=None)
+        return Caller(workspace_id=self.workspace_id, workspace=self.workspace, key_id=None)
 
 
 # Every storage, API and CLI test runs on each backend. LEADBLOCK_TEST_BACKENDS=sqlite narrows
@@ -69,7 +70,7 @@ def new_tenant(database: Database, server: Server) -> TenantFixture:
     with database.transaction(write=True) as tx:
         workspace, _key, plain = workspaces.create_workspace(tx, "test")
     client = httpx.Client(base_url=server.api, headers={"x-api-key": plain}, timeout=60)
-    return TenantFixture(workspace.id, plain, client)
+    return TenantFixture(workspace.id, workspace.number, plain, client)
 
 
 @pytest.fixture

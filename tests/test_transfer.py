@@ -16,7 +16,7 @@ def test_import_reports_both_phases(database: Database) -> None:
     seen: list[tuple[str, int, int]] = []
     outcome = transfer.import_csv(
         database,
-        Caller(workspace.id, None),
+        Caller(workspace.id, workspace.number, None),
         io.BytesIO(content),
         lambda phase, done, total: seen.append((phase, done, total)),
     )

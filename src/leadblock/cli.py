@@ -228,8 +228,7 @@ def import_command(
 ) -> None:
     """Block every row of a CSV file (publicIdentifier[,reason]); all or nothing."""
     with _database() as database:
-        _require_workspace(database, workspace)
-        caller = Caller(workspace_id=workspace, key_id=None)
+        caller = _operator(database, workspace)
         with file.open("rb") as source, _progress() as report:
             outcome = transfer.import_csv(database, caller, source, report)
     typer.echo(
@@ -247,16 +246,17 @@ def export_command(
 ) -> None:
     """Write the workspace blocklist as CSV."""
     with _database() as database:
-        _require_workspace(database, workspace)
-        caller = Caller(workspace_id=workspace, key_id=None)
+        caller = _operator(database, workspace)
         with output.open("w", encoding="utf-8", newline="") if output else _stdout() as sink:
             for chunk in transfer.export_csv(database, caller):
                 sink.write(chunk)
 
 
-def _require_workspace(database: Database, workspace_id: str) -> None:
+def _operator(database: Database, workspace_id: str) -> Caller:
+    """The operator acting on a workspace (no key); `NotFound` if it does not exist."""
     with database.transaction() as tx:
-        workspaces.get_workspace(tx, workspace_id)
+        workspace = workspaces.get_workspace(tx, workspace_id)
+    return Caller(workspace_id=workspace.id, workspace=workspace.number, key_id=None)
 
 
 @contextmanager

@@ -7,7 +7,7 @@ from leadblock.domain.records import BlockedLead, CampaignBlock, Scope
 
 
 def workspace_block(ident: str, reason: str, at: int) -> BlockedLead:
-    return BlockedLead("id-" + ident, "w", ident, reason, at)
+    return BlockedLead("id-" + ident, ident, reason, at)
 
 
 def campaign_block(ident: str, reason: str, at: int) -> CampaignBlock:

@@ -307,13 +307,13 @@ class ErrorResponse(WireModel):
     )
 
 
-def blocked_lead_json(lead: BlockedLead) -> dict[str, Any]:
+def blocked_lead_json(lead: BlockedLead, workspace_id: str) -> dict[str, Any]:
     return {
         "id": lead.id,
         "publicIdentifier": lead.public_identifier,
         "reason": lead.reason,
         "createdAt": iso(lead.created_at),
-        "workspaceId": lead.workspace_id,
+        "workspaceId": workspace_id,
     }
 
 

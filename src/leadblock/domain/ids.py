@@ -29,6 +29,11 @@ def new_id(at_ms: int) -> str:
     return new_ids(1, at_ms)[0]
 
 
+def first_id_at(at_ms: int) -> str:
+    """The smallest id issued at or after `at_ms`: where a walk in id order reaches that time."""
+    return f"{at_ms << _RANDOM_BITS:032x}"
+
+
 _RECORD_ID = re.compile(r"^[0-9a-f]{32}$")
 
 

@@ -28,6 +28,8 @@ class EventType(StrEnum):
 @dataclass(frozen=True, slots=True)
 class Workspace:
     id: str
+    # The compact key that leads every tenant table's rows and indexes; never shown.
+    number: int
     name: str
     created_at: int
 
@@ -48,13 +50,13 @@ class Caller:
     """Who is making a request: the workspace is the scope of everything it may see."""
 
     workspace_id: str
+    workspace: int  # Workspace.number: what the tenant tables are keyed by
     key_id: str | None  # None for the operator's CLI
     read_only: bool = False
 
 
 class BlockedLead(NamedTuple):
     id: str
-    workspace_id: str
     public_identifier: str
     reason: str | None
     created_at: int
@@ -62,7 +64,6 @@ class BlockedLead(NamedTuple):
 
 class Event(NamedTuple):
     id: str
-    workspace_id: str
     type: EventType
     at: int
     key_id: str | None
@@ -87,7 +88,6 @@ class LeadStatus(StrEnum):
 @dataclass(frozen=True, slots=True)
 class Campaign:
     id: str
-    workspace_id: str
     name: str
     created_at: int
 

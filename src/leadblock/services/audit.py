@@ -51,7 +51,7 @@ def list_events(
     after = position_from_cursor(cursor, True, offset)
     rows = store.page(
         tx,
-        caller.workspace_id,
+        caller.workspace,
         event_type=event_type,
         public_identifier=public_identifier,
         limit=limit + 1,
@@ -59,7 +59,7 @@ def list_events(
         after=after,
     )
     items, next_cursor = cut_page(rows, limit, True, lambda event: (event.at, event.id))
-    total = store.count(tx, caller.workspace_id, event_type, public_identifier)
+    total = store.count(tx, caller.workspace, event_type, public_identifier)
     return EventPage(items, total, next_cursor)
 
 
@@ -68,7 +68,7 @@ def daily_activity(tx: Transaction, caller: Caller, days: int = 90) -> list[DayA
     today, oldest first, days without any included."""
     today = now_ms() // DAY_MS
     first = today - days + 1
-    counts = store.per_day(tx, caller.workspace_id, first * DAY_MS)
+    counts = store.per_day(tx, caller.workspace, first * DAY_MS)
     epoch = date(1970, 1, 1)
     return [
         DayActivity(

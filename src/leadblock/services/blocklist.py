@@ -131,18 +131,16 @@ def insert_leads(
     rows = [
         (id_, lead.public_identifier, lead.reason) for id_, lead in zip(ids, leads, strict=True)
     ]
-    inserted = store.insert_missing(tx, caller.workspace_id, rows, at)
+    inserted = store.insert_missing(tx, caller.workspace, rows, at)
     existing = store.find_by_identifiers(
         tx,
-        caller.workspace_id,
+        caller.workspace,
         [lead.public_identifier for lead in leads if lead.public_identifier not in inserted],
     )
     records: list[BlockedLead] = []
     for id_, lead in zip(ids, leads, strict=True):
         if lead.public_identifier in inserted:
-            records.append(
-                BlockedLead(id_, caller.workspace_id, lead.public_identifier, lead.reason, at)
-            )
+            records.append(BlockedLead(id_, lead.public_identifier, lead.reason, at))
         elif lead.public_identifier in existing:
             records.append(existing[lead.public_identifier])
     events.record(
@@ -165,7 +163,7 @@ def insert_leads(
 
 
 def get_blocked_lead(tx: Transaction, caller: Caller, lead_id: str) -> BlockedLead:
-    lead = store.find(tx, caller.workspace_id, lead_id) if is_record_id(lead_id) else None
+    lead = store.find(tx, caller.workspace, lead_id) if is_record_id(lead_id) else None
     if lead is None:
         raise NotFound("Blocked lead not found.")
     return lead
@@ -186,7 +184,7 @@ def list_blocked_leads(
     pattern = like_pattern(search)
     rows = store.page(
         tx,
-        caller.workspace_id,
+        caller.workspace,
         descending=descending,
         pattern=pattern,
         limit=limit + 1,
@@ -194,7 +192,7 @@ def list_blocked_leads(
         after=after,
     )
     items, next_cursor = cut_page(rows, limit, descending, _position)
-    return Page(items, store.count(tx, caller.workspace_id, pattern), next_cursor)
+    return Page(items, store.count(tx, caller.workspace, pattern), next_cursor)
 
 
 def update_reason(tx: Transaction, caller: Caller, lead_id: str, reason: str | None) -> BlockedLead:
@@ -203,13 +201,11 @@ def update_reason(tx: Transaction, caller: Caller, lead_id: str, reason: str | N
     normalised = reason_of_request(reason)
     if normalised == lead.reason:
         return lead
-    store.update_reason(tx, caller.workspace_id, lead_id, normalised)
+    store.update_reason(tx, caller.workspace, lead_id, normalised)
     events.record(
         tx, caller, EventType.REASON_CHANGED, now_ms(), [(lead.public_identifier, normalised)]
     )
-    return BlockedLead(
-        lead.id, lead.workspace_id, lead.public_identifier, normalised, lead.created_at
-    )
+    return lead._replace(reason=normalised)
 
 
 def unblock(
@@ -222,11 +218,11 @@ def unblock(
     canonical = canonicalise_identifiers(identifiers)
     unique_ids = list(dict.fromkeys(ids))
     plausible = [id_ for id_ in unique_ids if is_record_id(id_)]
-    removed = store.delete_by_ids(tx, caller.workspace_id, plausible) if plausible else []
+    removed = store.delete_by_ids(tx, caller.workspace, plausible) if plausible else []
     removed_ids = {lead.id for lead in removed}
     not_found = [id_ for id_ in unique_ids if id_ not in removed_ids]
     if canonical:
-        by_identifier = store.delete_by_identifiers(tx, caller.workspace_id, canonical)
+        by_identifier = store.delete_by_identifiers(tx, caller.workspace, canonical)
         removed_identifiers = {lead.public_identifier for lead in by_identifier}
         removed_identifiers.update(lead.public_identifier for lead in removed)
         not_found += [ident for ident in canonical if ident not in removed_identifiers]
@@ -255,7 +251,7 @@ def check(
         raise InvalidInput(f"At most {MAX_LEADS_PER_REQUEST:,} identifiers per request.")
     if campaign_id is not None and (
         not is_record_id(campaign_id)
-        or not campaigns.find_campaign(tx, caller.workspace_id, campaign_id)
+        or not campaigns.find_campaign(tx, caller.workspace, campaign_id)
     ):
         raise NotFound("Campaign not found.")
     canonical: list[str | InvalidIdentifier] = []
@@ -265,7 +261,7 @@ def check(
         except InvalidIdentifier as error:
             canonical.append(error)
     blocks = active_blocks(
-        tx, caller.workspace_id, campaign_id, [c for c in canonical if isinstance(c, str)]
+        tx, caller.workspace, campaign_id, [c for c in canonical if isinstance(c, str)]
     )
     # Positional tuples in a tight loop: 10,000 results are on the hot path of every campaign.
     results: list[CheckResult] = []
@@ -281,15 +277,13 @@ def check(
 
 
 def active_blocks(
-    tx: Transaction, workspace_id: str, campaign_id: str | None, identifiers: Sequence[str]
+    tx: Transaction, workspace: int, campaign_id: str | None, identifiers: Sequence[str]
 ) -> dict[str, ActiveBlock]:
     """The block in force for each blocked identifier, workspace over campaign."""
     unique = list(dict.fromkeys(identifiers))
-    workspace = store.find_by_identifiers(tx, workspace_id, unique)
-    in_campaign = (
-        campaigns.find_blocks(tx, workspace_id, campaign_id, unique) if campaign_id else {}
-    )
-    return effective_blocks(workspace, in_campaign)
+    in_workspace = store.find_by_identifiers(tx, workspace, unique)
+    in_campaign = campaigns.find_blocks(tx, workspace, campaign_id, unique) if campaign_id else {}
+    return effective_blocks(in_workspace, in_campaign)
 
 
 def _position(lead: BlockedLead) -> tuple[int, str]:

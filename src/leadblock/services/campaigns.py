@@ -108,14 +108,14 @@ def create_campaign(tx: Transaction, caller: Caller, name: str) -> Campaign:
     except InvalidLabel as error:
         raise InvalidInput(f"{error}.", [ItemError(-1, name, f"name: {error}.")]) from None
     at = now_ms()
-    campaign = Campaign(new_id(at), caller.workspace_id, name, at)
-    store.insert_campaign(tx, campaign)
+    campaign = Campaign(new_id(at), name, at)
+    store.insert_campaign(tx, caller.workspace, campaign)
     return campaign
 
 
 def get_campaign(tx: Transaction, caller: Caller, campaign_id: str) -> Campaign:
     campaign = (
-        store.find_campaign(tx, caller.workspace_id, campaign_id)
+        store.find_campaign(tx, caller.workspace, campaign_id)
         if is_record_id(campaign_id)
         else None
     )
@@ -128,18 +128,16 @@ def list_campaigns(
     tx: Transaction, caller: Caller, *, limit: int = 100, offset: int = 0, cursor: str | None = None
 ) -> CampaignPage:
     after = position_from_cursor(cursor, True, offset)
-    rows = store.campaigns_page(
-        tx, caller.workspace_id, limit=limit + 1, offset=offset, after=after
-    )
+    rows = store.campaigns_page(tx, caller.workspace, limit=limit + 1, offset=offset, after=after)
     items, next_cursor = cut_page(rows, limit, True, lambda c: (c.created_at, c.id))
-    return CampaignPage(items, store.count_campaigns(tx, caller.workspace_id), next_cursor)
+    return CampaignPage(items, store.count_campaigns(tx, caller.workspace), next_cursor)
 
 
 def delete_campaign(tx: Transaction, caller: Caller, campaign_id: str) -> None:
     """Delete a campaign, its leads and its blocks; the audit trail keeps their history."""
     require_writer(caller)
     get_campaign(tx, caller, campaign_id)
-    removed = store.delete_campaign(tx, caller.workspace_id, campaign_id)
+    removed = store.delete_campaign(tx, caller.workspace, campaign_id)
     _record(tx, caller, EventType.UNBLOCKED, removed, campaign_id)
 
 
@@ -157,7 +155,7 @@ def block_in_campaign(
         raise InvalidInput("Send at least one public identifier.")
     normalised = reason_of_request(reason)
     inserted = store.insert_blocks(
-        tx, caller.workspace_id, campaign_id, canonical, normalised, now_ms()
+        tx, caller.workspace, campaign_id, canonical, normalised, now_ms()
     )
     _record(
         tx,
@@ -178,8 +176,8 @@ def list_campaign_blocks(
 ) -> tuple[list[CampaignBlock], int]:
     """A page by skip/take (WaLead's shape), newest first, and the total."""
     get_campaign(tx, caller, campaign_id)
-    items = store.blocks_page(tx, caller.workspace_id, campaign_id, limit=take, offset=skip)
-    return items, store.count_blocks(tx, caller.workspace_id, campaign_id)
+    items = store.blocks_page(tx, caller.workspace, campaign_id, limit=take, offset=skip)
+    return items, store.count_blocks(tx, caller.workspace, campaign_id)
 
 
 def page_campaign_blocks(
@@ -188,9 +186,9 @@ def page_campaign_blocks(
     """A page by keyset cursor, newest first, as the other lists page."""
     get_campaign(tx, caller, campaign_id)
     after = position_from_cursor(cursor, True, 0, IDENTIFIER_KEY)
-    rows = store.blocks_page(tx, caller.workspace_id, campaign_id, limit=limit + 1, after=after)
+    rows = store.blocks_page(tx, caller.workspace, campaign_id, limit=limit + 1, after=after)
     items, next_cursor = cut_page(rows, limit, True, lambda b: (b.created_at, b.public_identifier))
-    return BlockPage(items, store.count_blocks(tx, caller.workspace_id, campaign_id), next_cursor)
+    return BlockPage(items, store.count_blocks(tx, caller.workspace, campaign_id), next_cursor)
 
 
 def unblock_in_campaign(
@@ -200,9 +198,7 @@ def unblock_in_campaign(
     require_writer(caller)
     get_campaign(tx, caller, campaign_id)
     canonical = canonicalise_identifiers(identifiers)
-    removed = (
-        store.delete_blocks(tx, caller.workspace_id, campaign_id, canonical) if canonical else []
-    )
+    removed = store.delete_blocks(tx, caller.workspace, campaign_id, canonical) if canonical else []
     _record(tx, caller, EventType.UNBLOCKED, removed, campaign_id)
     removed_identifiers = {ident for ident, _reason in removed}
     return CampaignUnblockOutcome(
@@ -226,8 +222,8 @@ def enrol_leads(
         (id_, ident, contact)
         for id_, (ident, contact) in zip(new_ids(len(leads), at), leads.items(), strict=True)
     ]
-    added = store.insert_leads(tx, caller.workspace_id, campaign_id, rows, at)
-    blocks = active_blocks(tx, caller.workspace_id, campaign_id, list(leads))
+    added = store.insert_leads(tx, caller.workspace, campaign_id, rows, at)
+    blocks = active_blocks(tx, caller.workspace, campaign_id, list(leads))
     return EnrolOutcome(
         added=len(added),
         already_in_campaign=len(leads) - len(added),
@@ -248,15 +244,15 @@ def list_leads(
     get_campaign(tx, caller, campaign_id)
     after = position_from_cursor(cursor, False, offset)
     rows = store.leads_page(
-        tx, caller.workspace_id, campaign_id, limit=limit + 1, offset=offset, after=after
+        tx, caller.workspace, campaign_id, limit=limit + 1, offset=offset, after=after
     )
     items, next_cursor = cut_page(rows, limit, False, lambda lead: (lead.created_at, lead.id))
     blocks = active_blocks(
-        tx, caller.workspace_id, campaign_id, [lead.public_identifier for lead in items]
+        tx, caller.workspace, campaign_id, [lead.public_identifier for lead in items]
     )
     return LeadPage(
         [LeadView(lead, blocks.get(lead.public_identifier)) for lead in items],
-        store.count_leads(tx, caller.workspace_id, campaign_id),
+        store.count_leads(tx, caller.workspace, campaign_id),
         next_cursor,
     )
 
@@ -267,7 +263,7 @@ def dispatch(tx: Transaction, caller: Caller, campaign_id: str, limit: int) -> l
     if not 1 <= limit <= MAX_DISPATCH:
         raise InvalidInput(f"limit must be between 1 and {MAX_DISPATCH}.")
     get_campaign(tx, caller, campaign_id)
-    claimed = store.claim_pending(tx, caller.workspace_id, campaign_id, limit, now_ms())
+    claimed = store.claim_pending(tx, caller.workspace, campaign_id, limit, now_ms())
     return [LeadView(lead, None) for lead in claimed]
 
 

@@ -110,7 +110,12 @@ def authenticate(database: Database, plain: str | None) -> Caller:
     now = now_ms()
     if row.last_used_at is None or now - row.last_used_at > _LAST_USED_RESOLUTION_MS:
         _record_last_use(database, row.id, now)
-    return Caller(workspace_id=row.workspace_id, key_id=row.id, read_only=bool(row.read_only))
+    return Caller(
+        workspace_id=row.workspace_id,
+        workspace=row.workspace,
+        key_id=row.id,
+        read_only=bool(row.read_only),
+    )
 
 
 def _record_last_use(database: Database, key_id: str, at: int) -> None:

@@ -34,7 +34,7 @@ def session_caller(tx: Transaction, key_id: str, nonce: str) -> tuple[Caller, Wo
     workspace = workspaces.find_workspace(tx, key.workspace_id)
     if workspace is None:
         raise NotAuthenticated("The workspace of this session was deleted.")
-    return Caller(key.workspace_id, key.id, key.read_only), workspace
+    return Caller(workspace.id, workspace.number, key.id, key.read_only), workspace
 
 
 def sign_out(tx: Transaction, nonce: str, expires_at: int) -> None:

@@ -59,7 +59,7 @@ def export_csv(database: Database, caller: Caller) -> Iterator[str]:
     after: tuple[int, str] = (-1, "")
     while True:
         with database.transaction() as tx:
-            rows = store.export_page(tx, caller.workspace_id, after, _EXPORT_CHUNK)
+            rows = store.export_page(tx, caller.workspace, after, _EXPORT_CHUNK)
         writer.writerows(
             (_neutralise(identifier), _neutralise(reason or ""), iso(created_at), id_)
             for identifier, reason, created_at, id_ in rows

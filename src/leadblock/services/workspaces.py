@@ -17,8 +17,7 @@ def create_workspace(tx: Transaction, name: str) -> tuple[Workspace, ApiKey, str
     if not name or len(name) > MAX_NAME_LENGTH:
         raise InvalidInput(f"Workspace name must be 1–{MAX_NAME_LENGTH} characters.")
     at = now_ms()
-    workspace = Workspace(id=new_id(at), name=name, created_at=at)
-    store.insert_workspace(tx, workspace)
+    workspace = store.insert_workspace(tx, new_id(at), name, at)
     key, plain = create_key(tx, workspace.id, name="first key")
     return workspace, key, plain
 
@@ -47,5 +46,4 @@ def delete_workspace(tx: Transaction, workspace_id: str) -> dict[str, int]:
 
     Irreversible; returns the number of rows removed per kind. Its keys stop working at once.
     """
-    get_workspace(tx, workspace_id)
-    return store.delete_workspace(tx, workspace_id)
+    return store.delete_workspace(tx, get_workspace(tx, workspace_id))

@@ -36,56 +36,55 @@ LIST_CAMPAIGN_LEADS_AFTER = query("list-campaign-leads-after")
 DISPATCH_CAMPAIGN_LEADS = query("dispatch-campaign-leads")
 
 
-def insert_campaign(tx: Transaction, campaign: Campaign) -> None:
+def insert_campaign(tx: Transaction, workspace: int, campaign: Campaign) -> None:
     tx.execute(
         INSERT_CAMPAIGN,
-        workspace_id=campaign.workspace_id,
+        workspace=workspace,
         id=campaign.id,
         name=campaign.name,
         created_at=campaign.created_at,
     )
 
 
-def find_campaign(tx: Transaction, workspace_id: str, campaign_id: str) -> Campaign | None:
-    row = tx.one(SELECT_CAMPAIGN, workspace_id=workspace_id, id=campaign_id)
-    return Campaign(row.id, workspace_id, row.name, row.created_at) if row else None
+def find_campaign(tx: Transaction, workspace: int, campaign_id: str) -> Campaign | None:
+    row = tx.one(SELECT_CAMPAIGN, workspace=workspace, id=campaign_id)
+    return Campaign(row.id, row.name, row.created_at) if row else None
 
 
-def count_campaigns(tx: Transaction, workspace_id: str) -> int:
-    return int(tx.scalar(COUNT_CAMPAIGNS, workspace_id=workspace_id))
+def count_campaigns(tx: Transaction, workspace: int) -> int:
+    return int(tx.scalar(COUNT_CAMPAIGNS, workspace=workspace))
 
 
 def campaigns_page(
-    tx: Transaction, workspace_id: str, *, limit: int, offset: int, after: tuple[int, str] | None
+    tx: Transaction, workspace: int, *, limit: int, offset: int, after: tuple[int, str] | None
 ) -> list[Campaign]:
     if after is None:
-        rows = tx.rows(LIST_CAMPAIGNS, workspace_id=workspace_id, limit=limit, offset=offset)
+        rows = tx.rows(LIST_CAMPAIGNS, workspace=workspace, limit=limit, offset=offset)
     else:
         rows = tx.rows(
             LIST_CAMPAIGNS_AFTER,
-            workspace_id=workspace_id,
+            workspace=workspace,
             limit=limit,
-            after_at=after[0],
             after_id=after[1],
         )
-    return [Campaign(row.id, workspace_id, row.name, row.created_at) for row in rows]
+    return [Campaign(row.id, row.name, row.created_at) for row in rows]
 
 
 def delete_campaign(
-    tx: Transaction, workspace_id: str, campaign_id: str
+    tx: Transaction, workspace: int, campaign_id: str
 ) -> list[tuple[str, str | None]]:
     """Delete a campaign with its leads and blocks; return the (identifier, reason) of its
     blocks, for the audit trail."""
-    params = {"workspace_id": workspace_id, "campaign_id": campaign_id}
+    params = {"workspace": workspace, "campaign_id": campaign_id}
     removed = tx.rows(DELETE_ALL_CAMPAIGN_BLOCKED_LEADS, **params)
     tx.execute(DELETE_ALL_CAMPAIGN_LEADS, **params)
-    tx.execute(DELETE_CAMPAIGN, workspace_id=workspace_id, id=campaign_id)
+    tx.execute(DELETE_CAMPAIGN, workspace=workspace, id=campaign_id)
     return [(row.public_identifier, row.reason) for row in removed]
 
 
 def insert_blocks(
     tx: Transaction,
-    workspace_id: str,
+    workspace: int,
     campaign_id: str,
     identifiers: Sequence[str],
     reason: str | None,
@@ -94,7 +93,7 @@ def insert_blocks(
     """Block identifiers for one campaign; return those that were not blocked before."""
     rows = tx.rows(
         INSERT_CAMPAIGN_BLOCKED_LEADS,
-        workspace_id=workspace_id,
+        workspace=workspace,
         campaign_id=campaign_id,
         identifiers=tx.table(sorted(identifiers)),
         reason=reason,
@@ -104,13 +103,13 @@ def insert_blocks(
 
 
 def find_blocks(
-    tx: Transaction, workspace_id: str, campaign_id: str, identifiers: Sequence[str]
+    tx: Transaction, workspace: int, campaign_id: str, identifiers: Sequence[str]
 ) -> dict[str, CampaignBlock]:
     if not identifiers:
         return {}
     rows = tx.rows(
         SELECT_CAMPAIGN_BLOCKED_LEADS_BY_IDENTIFIERS,
-        workspace_id=workspace_id,
+        workspace=workspace,
         campaign_id=campaign_id,
         identifiers=tx.table(sorted(identifiers)),
     )
@@ -118,26 +117,26 @@ def find_blocks(
 
 
 def delete_blocks(
-    tx: Transaction, workspace_id: str, campaign_id: str, identifiers: Sequence[str]
+    tx: Transaction, workspace: int, campaign_id: str, identifiers: Sequence[str]
 ) -> list[tuple[str, str | None]]:
     rows = tx.rows(
         DELETE_CAMPAIGN_BLOCKED_LEADS_BY_IDENTIFIERS,
-        workspace_id=workspace_id,
+        workspace=workspace,
         campaign_id=campaign_id,
         identifiers=tx.table(identifiers),
     )
     return [(row.public_identifier, row.reason) for row in rows]
 
 
-def count_blocks(tx: Transaction, workspace_id: str, campaign_id: str) -> int:
+def count_blocks(tx: Transaction, workspace: int, campaign_id: str) -> int:
     return int(
-        tx.scalar(COUNT_CAMPAIGN_BLOCKED_LEADS, workspace_id=workspace_id, campaign_id=campaign_id)
+        tx.scalar(COUNT_CAMPAIGN_BLOCKED_LEADS, workspace=workspace, campaign_id=campaign_id)
     )
 
 
 def blocks_page(
     tx: Transaction,
-    workspace_id: str,
+    workspace: int,
     campaign_id: str,
     *,
     limit: int,
@@ -145,7 +144,7 @@ def blocks_page(
     after: tuple[int, str] | None = None,
 ) -> list[CampaignBlock]:
     """Newest first, from `offset` or after the (created_at, identifier) position `after`."""
-    keys = {"workspace_id": workspace_id, "campaign_id": campaign_id, "limit": limit}
+    keys = {"workspace": workspace, "campaign_id": campaign_id, "limit": limit}
     if after is None:
         rows = tx.rows(LIST_CAMPAIGN_BLOCKED_LEADS, offset=offset, **keys)
     else:
@@ -160,7 +159,7 @@ def blocks_page(
 
 def insert_leads(
     tx: Transaction,
-    workspace_id: str,
+    workspace: int,
     campaign_id: str,
     rows: Sequence[tuple[str, str, Contact]],
     created_at: int,
@@ -172,7 +171,7 @@ def insert_leads(
     ]
     inserted = tx.rows(
         INSERT_CAMPAIGN_LEADS,
-        workspace_id=workspace_id,
+        workspace=workspace,
         campaign_id=campaign_id,
         rows=tx.table(table),
         created_at=created_at,
@@ -180,13 +179,13 @@ def insert_leads(
     return {row.public_identifier for row in inserted}
 
 
-def count_leads(tx: Transaction, workspace_id: str, campaign_id: str) -> int:
-    return int(tx.scalar(COUNT_CAMPAIGN_LEADS, workspace_id=workspace_id, campaign_id=campaign_id))
+def count_leads(tx: Transaction, workspace: int, campaign_id: str) -> int:
+    return int(tx.scalar(COUNT_CAMPAIGN_LEADS, workspace=workspace, campaign_id=campaign_id))
 
 
 def leads_page(
     tx: Transaction,
-    workspace_id: str,
+    workspace: int,
     campaign_id: str,
     *,
     limit: int,
@@ -194,24 +193,24 @@ def leads_page(
     after: tuple[int, str] | None,
 ) -> list[CampaignLead]:
     params: dict[str, Any] = {
-        "workspace_id": workspace_id,
+        "workspace": workspace,
         "campaign_id": campaign_id,
         "limit": limit,
     }
     if after is None:
         rows = tx.rows(LIST_CAMPAIGN_LEADS, offset=offset, **params)
     else:
-        rows = tx.rows(LIST_CAMPAIGN_LEADS_AFTER, after_at=after[0], after_id=after[1], **params)
+        rows = tx.rows(LIST_CAMPAIGN_LEADS_AFTER, after_id=after[1], **params)
     return [_lead(campaign_id, row) for row in rows]
 
 
 def claim_pending(
-    tx: Transaction, workspace_id: str, campaign_id: str, limit: int, now: int
+    tx: Transaction, workspace: int, campaign_id: str, limit: int, now: int
 ) -> list[CampaignLead]:
     """Mark up to `limit` eligible pending leads dispatched and return them in enrolment order."""
     rows = tx.rows(
         DISPATCH_CAMPAIGN_LEADS,
-        workspace_id=workspace_id,
+        workspace=workspace,
         campaign_id=campaign_id,
         limit=limit,
         now=now,

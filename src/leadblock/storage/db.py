@@ -243,6 +243,7 @@ class Database:
                         tx.cursor.execute("DEALLOCATE leadblock_check")
                     else:
                         tx.cursor.execute(f"EXPLAIN {query.sql}", dict.fromkeys(query.parameters))
+                        tx.cursor.fetchall()  # an unfinished statement would block the commit
                 except (sqlite3.Error, psycopg.Error) as error:
                     raise RuntimeError(f"query {name!r} does not prepare: {error}") from error
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from leadblock.domain.ids import new_ids
+from leadblock.domain.ids import first_id_at, new_ids
 from leadblock.domain.records import Caller, Event, EventType, Scope
 from leadblock.storage.db import Transaction
 from leadblock.storage.queries import query
@@ -33,7 +33,7 @@ def record(
     ids = new_ids(len(leads), at)
     tx.execute(
         INSERT_EVENTS,
-        workspace_id=caller.workspace_id,
+        workspace=caller.workspace,
         type=event_type.value,
         at=at,
         key_id=caller.key_id,
@@ -46,12 +46,12 @@ def record(
 
 
 def count(
-    tx: Transaction, workspace_id: str, event_type: str | None, public_identifier: str | None
+    tx: Transaction, workspace: int, event_type: str | None, public_identifier: str | None
 ) -> int:
     return int(
         tx.scalar(
             COUNT_EVENTS,
-            workspace_id=workspace_id,
+            workspace=workspace,
             type=event_type,
             public_identifier=public_identifier,
         )
@@ -60,7 +60,7 @@ def count(
 
 def page(
     tx: Transaction,
-    workspace_id: str,
+    workspace: int,
     *,
     event_type: str | None,
     public_identifier: str | None,
@@ -69,7 +69,7 @@ def page(
     after: tuple[int, str] | None,
 ) -> list[Event]:
     params: dict[str, Any] = {
-        "workspace_id": workspace_id,
+        "workspace": workspace,
         "type": event_type,
         "public_identifier": public_identifier,
         "limit": limit,
@@ -77,11 +77,10 @@ def page(
     if after is None:
         rows = tx.rows(LIST_EVENTS, offset=offset, **params)
     else:
-        rows = tx.rows(LIST_EVENTS_AFTER, after_at=after[0], after_id=after[1], **params)
+        rows = tx.rows(LIST_EVENTS_AFTER, after_id=after[1], **params)
     return [
         Event(
             id=row.id,
-            workspace_id=workspace_id,
             type=EventType(row.type),
             at=row.at,
             key_id=row.key_id,
@@ -94,7 +93,7 @@ def page(
     ]
 
 
-def per_day(tx: Transaction, workspace_id: str, since: int) -> dict[tuple[int, EventType], int]:
+def per_day(tx: Transaction, workspace: int, since: int) -> dict[tuple[int, EventType], int]:
     """Blocks and unblocks per (UTC day number, type) since `since` (milliseconds)."""
-    rows = tx.rows(COUNT_EVENTS_PER_DAY, workspace_id=workspace_id, since=since)
+    rows = tx.rows(COUNT_EVENTS_PER_DAY, workspace=workspace, since_id=first_id_at(since))
     return {(int(row.day), EventType(row.type)): int(row.events) for row in rows}

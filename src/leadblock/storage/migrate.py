@@ -12,7 +12,8 @@ from leadblock.storage.db import Database
 _MIGRATION_LOCK = 7_240_113  # any constant shared by every leadblock process
 
 
-def migrate(database: Database) -> None:
+def migrate(database: Database, revision: str = "head") -> None:
+    """Bring the schema to `revision` (tests build older schemas to upgrade them)."""
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     with database.engine.begin() as connection:
@@ -20,4 +21,4 @@ def migrate(database: Database) -> None:
             # Servers started together migrate one after the other (SQLite: BEGIN serialises).
             connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)

@@ -23,41 +23,42 @@ TOUCH_API_KEY = query("touch-api-key")
 SELECT_SERVER_SECRET = query("select-server-secret")
 
 
-def insert_workspace(tx: Transaction, workspace: Workspace) -> None:
-    tx.execute(
-        INSERT_WORKSPACE, id=workspace.id, name=workspace.name, created_at=workspace.created_at
-    )
+def insert_workspace(tx: Transaction, workspace_id: str, name: str, created_at: int) -> Workspace:
+    [(number,)] = tx.tuples(INSERT_WORKSPACE, id=workspace_id, name=name, created_at=created_at)
+    return Workspace(workspace_id, int(number), name, created_at)
 
 
 def all_workspaces(tx: Transaction) -> list[Workspace]:
-    return [Workspace(row.id, row.name, row.created_at) for row in tx.rows(SELECT_WORKSPACES)]
+    return [Workspace(*row) for row in tx.tuples(SELECT_WORKSPACES)]
 
 
 def find_workspace(tx: Transaction, workspace_id: str) -> Workspace | None:
-    row = tx.one(SELECT_WORKSPACE, id=workspace_id)
-    return Workspace(row.id, row.name, row.created_at) if row else None
+    row = next(iter(tx.tuples(SELECT_WORKSPACE, id=workspace_id)), None)
+    return Workspace(*row) if row else None
 
 
-# What a workspace holds, in the order it is deleted (children first).
-WORKSPACE_TABLES = (
+# What a workspace holds, in the order it is deleted (children first): the tenant tables,
+# keyed by the workspace's number, then its API keys, which name it by id.
+TENANT_TABLES = (
     "events",
     "campaign-leads",
     "campaign-blocks",
     "campaigns",
     "blocked-leads",
     "blocked-lead-counts",
-    "api-keys",
 )
-DELETE_FROM_WORKSPACE = {table: query(f"delete-workspace-{table}") for table in WORKSPACE_TABLES}
+DELETE_FROM_WORKSPACE = {table: query(f"delete-workspace-{table}") for table in TENANT_TABLES}
+DELETE_WORKSPACE_API_KEYS = query("delete-workspace-api-keys")
 
 
-def delete_workspace(tx: Transaction, workspace_id: str) -> dict[str, int]:
+def delete_workspace(tx: Transaction, workspace: Workspace) -> dict[str, int]:
     """Delete every row of the workspace; return how many rows of each kind went."""
     counts = {
-        table: tx.execute(DELETE_FROM_WORKSPACE[table], workspace_id=workspace_id)
-        for table in WORKSPACE_TABLES
+        table: tx.execute(DELETE_FROM_WORKSPACE[table], workspace=workspace.number)
+        for table in TENANT_TABLES
     }
-    counts["workspace"] = tx.execute(DELETE_WORKSPACE, workspace_id=workspace_id)
+    counts["api-keys"] = tx.execute(DELETE_WORKSPACE_API_KEYS, workspace_id=workspace.id)
+    counts["workspace"] = tx.execute(DELETE_WORKSPACE, workspace_id=workspace.id)
     return counts
 
 

@@ -87,7 +87,7 @@ async def block_leads(body: BlockRequest, unit: Unit) -> Response:
             "blocked": outcome.blocked,
             "alreadyBlocked": outcome.already_blocked,
             "duplicates": outcome.duplicates,
-            "leads": [blocked_lead_json(lead) for lead in outcome.leads],
+            "leads": [blocked_lead_json(lead, caller.workspace_id) for lead in outcome.leads],
         }
 
     return await unit.write(work, items=len(raw))
@@ -125,7 +125,10 @@ async def list_blocked_leads(
             tx, caller, sort=sort, offset=offset, limit=limit, search=search, cursor=cursor
         )
         return paged(
-            [blocked_lead_json(lead) for lead in page.items], page.total, page.next_cursor, request
+            [blocked_lead_json(lead, caller.workspace_id) for lead in page.items],
+            page.total,
+            page.next_cursor,
+            request,
         )
 
     # A page read by index (cursor or first page) is as small as its rows; a search or an
@@ -308,7 +311,9 @@ async def unblock_leads(
 async def get_blocked_lead(lead_id: str, unit: Unit) -> Response:
     """One blocked lead by record id."""
     return await unit.read(
-        lambda tx, caller: blocked_lead_json(blocklist.get_blocked_lead(tx, caller, lead_id))
+        lambda tx, caller: blocked_lead_json(
+            blocklist.get_blocked_lead(tx, caller, lead_id), caller.workspace_id
+        )
     )
 
 
@@ -317,7 +322,7 @@ async def update_blocked_lead(lead_id: str, body: ReasonUpdate, unit: Unit) -> R
     """Change the reason of a block (null or empty clears it)."""
     return await unit.write(
         lambda tx, caller: blocked_lead_json(
-            blocklist.update_reason(tx, caller, lead_id, body.reason)
+            blocklist.update_reason(tx, caller, lead_id, body.reason), caller.workspace_id
         )
     )
 

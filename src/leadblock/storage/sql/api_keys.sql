@@ -3,8 +3,10 @@ INSERT INTO api_keys (id, workspace_id, name, secret_hash, read_only, created_at
 VALUES (:id, :workspace_id, :name, :secret_hash, :read_only, :created_at)
 
 -- name: select-api-key-for-auth
-SELECT id, workspace_id, secret_hash, read_only, revoked_at, last_used_at
-FROM api_keys WHERE id = :id
+SELECT api_keys.id, workspace_id, workspaces.number AS workspace, secret_hash, read_only,
+       revoked_at, last_used_at
+FROM api_keys JOIN workspaces ON workspaces.id = api_keys.workspace_id
+WHERE api_keys.id = :id
 
 -- name: select-api-keys
 SELECT id, workspace_id, name, read_only, created_at, revoked_at, last_used_at

@@ -1,71 +1,72 @@
 -- name: select-blocked-lead
 SELECT id, public_identifier, reason, created_at FROM blocked_leads
-WHERE workspace_id = :workspace_id AND id = :id
+WHERE workspace = :workspace AND id = :id
 
 -- name: count-blocked-leads
 SELECT count(*) FROM blocked_leads
-WHERE workspace_id = :workspace_id
+WHERE workspace = :workspace
   AND (CAST(:pattern AS TEXT) IS NULL
        OR public_identifier LIKE :pattern ESCAPE '\'
        OR reason_lower LIKE :pattern ESCAPE '\')
 
--- The four list queries are one keyset walk of (created_at, id), in both directions, from the
--- start or after a cursor; kept apart so each one seeks the blocked_leads_created index.
+-- The four list queries are one keyset walk of the primary key, in both directions, from the
+-- start or after a cursor; kept apart so each one seeks it. An id starts with its creation
+-- time, so id order is (created_at, id) order.
 -- name: list-blocked-leads-asc
 SELECT id, public_identifier, reason, created_at FROM blocked_leads
-WHERE workspace_id = :workspace_id
+WHERE workspace = :workspace
   AND (CAST(:pattern AS TEXT) IS NULL
        OR public_identifier LIKE :pattern ESCAPE '\'
        OR reason_lower LIKE :pattern ESCAPE '\')
-ORDER BY created_at, id
+ORDER BY id
 LIMIT :limit OFFSET :offset
 
 -- name: list-blocked-leads-desc
 SELECT id, public_identifier, reason, created_at FROM blocked_leads
-WHERE workspace_id = :workspace_id
+WHERE workspace = :workspace
   AND (CAST(:pattern AS TEXT) IS NULL
        OR public_identifier LIKE :pattern ESCAPE '\'
        OR reason_lower LIKE :pattern ESCAPE '\')
-ORDER BY created_at DESC, id DESC
+ORDER BY id DESC
 LIMIT :limit OFFSET :offset
 
 -- name: list-blocked-leads-asc-after
 SELECT id, public_identifier, reason, created_at FROM blocked_leads
-WHERE workspace_id = :workspace_id
-  AND (created_at, id) > (:after_at, :after_id)
+WHERE workspace = :workspace
+  AND id > :after_id
   AND (CAST(:pattern AS TEXT) IS NULL
        OR public_identifier LIKE :pattern ESCAPE '\'
        OR reason_lower LIKE :pattern ESCAPE '\')
-ORDER BY created_at, id
+ORDER BY id
 LIMIT :limit
 
 -- name: list-blocked-leads-desc-after
 SELECT id, public_identifier, reason, created_at FROM blocked_leads
-WHERE workspace_id = :workspace_id
-  AND (created_at, id) < (:after_at, :after_id)
+WHERE workspace = :workspace
+  AND id < :after_id
   AND (CAST(:pattern AS TEXT) IS NULL
        OR public_identifier LIKE :pattern ESCAPE '\'
        OR reason_lower LIKE :pattern ESCAPE '\')
-ORDER BY created_at DESC, id DESC
+ORDER BY id DESC
 LIMIT :limit
 
 -- name: update-blocked-lead-reason
 UPDATE blocked_leads SET reason = :reason, reason_lower = :reason_lower
-WHERE workspace_id = :workspace_id AND id = :id
+WHERE workspace = :workspace AND id = :id
 
 -- The running count kept by every statement that adds or removes blocked leads, spread over
 -- slot rows so concurrent writers of one workspace rarely wait for each other (0004).
 -- name: add-to-blocked-leads-count
-INSERT INTO blocked_lead_counts (workspace_id, slot, count) VALUES (:workspace_id, :slot, :delta)
-ON CONFLICT (workspace_id, slot) DO UPDATE SET count = blocked_lead_counts.count + :delta
+INSERT INTO blocked_lead_counts (workspace, slot, count) VALUES (:workspace, :slot, :delta)
+ON CONFLICT (workspace, slot) DO UPDATE SET count = blocked_lead_counts.count + :delta
 
 -- name: select-blocked-leads-count
-SELECT coalesce(sum(count), 0) FROM blocked_lead_counts WHERE workspace_id = :workspace_id
+SELECT coalesce(sum(count), 0) FROM blocked_lead_counts WHERE workspace = :workspace
 
 -- name: export-blocked-leads
 -- Export order (oldest first) by keyset; the columns in the CSV's order. Start with
--- after_at = -1.
+-- after_id = ''.
 SELECT public_identifier, reason, created_at, id FROM blocked_leads
-WHERE workspace_id = :workspace_id AND (created_at, id) > (:after_at, :after_id)
-ORDER BY created_at, id
+WHERE workspace = :workspace AND id > :after_id
+ORDER BY id
 LIMIT :limit

@@ -1,68 +1,68 @@
 -- name: insert-campaign
-INSERT INTO campaigns (workspace_id, id, name, created_at)
-VALUES (:workspace_id, :id, :name, :created_at)
+INSERT INTO campaigns (workspace, id, name, created_at)
+VALUES (:workspace, :id, :name, :created_at)
 
 -- name: select-campaign
-SELECT id, name, created_at FROM campaigns WHERE workspace_id = :workspace_id AND id = :id
+SELECT id, name, created_at FROM campaigns WHERE workspace = :workspace AND id = :id
 
 -- name: count-campaigns
-SELECT count(*) FROM campaigns WHERE workspace_id = :workspace_id
+SELECT count(*) FROM campaigns WHERE workspace = :workspace
 
 -- name: list-campaigns
 SELECT id, name, created_at FROM campaigns
-WHERE workspace_id = :workspace_id
-ORDER BY created_at DESC, id DESC
+WHERE workspace = :workspace
+ORDER BY id DESC
 LIMIT :limit OFFSET :offset
 
 -- name: list-campaigns-after
 SELECT id, name, created_at FROM campaigns
-WHERE workspace_id = :workspace_id AND (created_at, id) < (:after_at, :after_id)
-ORDER BY created_at DESC, id DESC
+WHERE workspace = :workspace AND id < :after_id
+ORDER BY id DESC
 LIMIT :limit
 
 -- name: delete-campaign
-DELETE FROM campaigns WHERE workspace_id = :workspace_id AND id = :id
+DELETE FROM campaigns WHERE workspace = :workspace AND id = :id
 
 -- name: delete-all-campaign-blocked-leads
-DELETE FROM campaign_blocked_leads WHERE workspace_id = :workspace_id AND campaign_id = :campaign_id
+DELETE FROM campaign_blocked_leads WHERE workspace = :workspace AND campaign_id = :campaign_id
 RETURNING public_identifier, reason
 
 -- name: delete-all-campaign-leads
-DELETE FROM campaign_leads WHERE workspace_id = :workspace_id AND campaign_id = :campaign_id
+DELETE FROM campaign_leads WHERE workspace = :workspace AND campaign_id = :campaign_id
 
 -- name: count-campaign-blocked-leads
 SELECT count(*) FROM campaign_blocked_leads
-WHERE workspace_id = :workspace_id AND campaign_id = :campaign_id
+WHERE workspace = :workspace AND campaign_id = :campaign_id
 
 -- name: list-campaign-blocked-leads
 SELECT public_identifier, reason, created_at FROM campaign_blocked_leads
-WHERE workspace_id = :workspace_id AND campaign_id = :campaign_id
+WHERE workspace = :workspace AND campaign_id = :campaign_id
 ORDER BY created_at DESC, public_identifier DESC
 LIMIT :limit OFFSET :offset
 
 -- name: list-campaign-blocked-leads-after
 SELECT public_identifier, reason, created_at FROM campaign_blocked_leads
-WHERE workspace_id = :workspace_id AND campaign_id = :campaign_id
+WHERE workspace = :workspace AND campaign_id = :campaign_id
   AND (created_at, public_identifier) < (:after_at, :after_identifier)
 ORDER BY created_at DESC, public_identifier DESC
 LIMIT :limit
 
 -- name: count-campaign-leads
 SELECT count(*) FROM campaign_leads
-WHERE workspace_id = :workspace_id AND campaign_id = :campaign_id
+WHERE workspace = :workspace AND campaign_id = :campaign_id
 
 -- Campaign leads are listed in enrolment order, the order dispatch hands them out.
 -- name: list-campaign-leads
 SELECT id, public_identifier, first_name, last_name, company_name, email, status, created_at
 FROM campaign_leads
-WHERE workspace_id = :workspace_id AND campaign_id = :campaign_id
-ORDER BY created_at, id
+WHERE workspace = :workspace AND campaign_id = :campaign_id
+ORDER BY id
 LIMIT :limit OFFSET :offset
 
 -- name: list-campaign-leads-after
 SELECT id, public_identifier, first_name, last_name, company_name, email, status, created_at
 FROM campaign_leads
-WHERE workspace_id = :workspace_id AND campaign_id = :campaign_id
-  AND (created_at, id) > (:after_at, :after_id)
-ORDER BY created_at, id
+WHERE workspace = :workspace AND campaign_id = :campaign_id
+  AND id > :after_id
+ORDER BY id
 LIMIT :limit

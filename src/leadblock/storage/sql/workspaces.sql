@@ -1,11 +1,8 @@
--- name: insert-workspace
-INSERT INTO workspaces (id, name, created_at) VALUES (:id, :name, :created_at)
-
 -- name: select-workspaces
-SELECT id, name, created_at FROM workspaces ORDER BY created_at, id
+SELECT id, number, name, created_at FROM workspaces ORDER BY created_at, id
 
 -- name: select-workspace
-SELECT id, name, created_at FROM workspaces WHERE id = :id
+SELECT id, number, name, created_at FROM workspaces WHERE id = :id
 
 -- name: count-workspaces
 SELECT count(*) FROM workspaces
@@ -13,22 +10,22 @@ SELECT count(*) FROM workspaces
 -- Deleting a workspace: children first, each statement counted. (Foreign keys cascade too;
 -- explicit statements give the counts a data-subject answer needs.)
 -- name: delete-workspace-events
-DELETE FROM events WHERE workspace_id = :workspace_id
+DELETE FROM events WHERE workspace = :workspace
 
 -- name: delete-workspace-campaign-leads
-DELETE FROM campaign_leads WHERE workspace_id = :workspace_id
+DELETE FROM campaign_leads WHERE workspace = :workspace
 
 -- name: delete-workspace-campaign-blocks
-DELETE FROM campaign_blocked_leads WHERE workspace_id = :workspace_id
+DELETE FROM campaign_blocked_leads WHERE workspace = :workspace
 
 -- name: delete-workspace-campaigns
-DELETE FROM campaigns WHERE workspace_id = :workspace_id
+DELETE FROM campaigns WHERE workspace = :workspace
 
 -- name: delete-workspace-blocked-lead-counts
-DELETE FROM blocked_lead_counts WHERE workspace_id = :workspace_id
+DELETE FROM blocked_lead_counts WHERE workspace = :workspace
 
 -- name: delete-workspace-blocked-leads
-DELETE FROM blocked_leads WHERE workspace_id = :workspace_id
+DELETE FROM blocked_leads WHERE workspace = :workspace
 
 -- name: delete-workspace-api-keys
 DELETE FROM api_keys WHERE workspace_id = :workspace_id

@@ -3,33 +3,33 @@
 
 -- name: insert-blocked-leads
 -- rows: [[id, public_identifier, reason, reason_lower], ...]
-INSERT INTO blocked_leads (workspace_id, id, public_identifier, reason, reason_lower, created_at)
-SELECT :workspace_id, value ->> 0, value ->> 1, value ->> 2, value ->> 3, :created_at
+INSERT INTO blocked_leads (workspace, id, public_identifier, reason, reason_lower, created_at)
+SELECT :workspace, value ->> 0, value ->> 1, value ->> 2, value ->> 3, :created_at
 FROM jsonb_array_elements(CAST(:rows AS jsonb))
-ON CONFLICT (workspace_id, public_identifier) DO NOTHING
+ON CONFLICT (workspace, public_identifier) DO NOTHING
 RETURNING public_identifier
 
 -- name: select-blocked-leads-by-identifiers
 SELECT id, public_identifier, reason, created_at FROM blocked_leads
-WHERE workspace_id = :workspace_id
+WHERE workspace = :workspace
   AND public_identifier IN (SELECT jsonb_array_elements_text(CAST(:identifiers AS jsonb)))
 
 -- name: delete-blocked-leads-by-ids
 DELETE FROM blocked_leads
-WHERE workspace_id = :workspace_id
+WHERE workspace = :workspace
   AND id IN (SELECT jsonb_array_elements_text(CAST(:ids AS jsonb)))
 RETURNING id, public_identifier, reason, created_at
 
 -- name: delete-blocked-leads-by-identifiers
 DELETE FROM blocked_leads
-WHERE workspace_id = :workspace_id
+WHERE workspace = :workspace
   AND public_identifier IN (SELECT jsonb_array_elements_text(CAST(:identifiers AS jsonb)))
 RETURNING id, public_identifier, reason, created_at
 
 -- name: insert-events
 -- rows: [[id, public_identifier, reason], ...]
-INSERT INTO events (workspace_id, id, type, at, key_id, public_identifier, reason, scope,
+INSERT INTO events (workspace, id, type, at, key_id, public_identifier, reason, scope,
                     campaign_id)
-SELECT :workspace_id, value ->> 0, :type, :at, :key_id, value ->> 1, value ->> 2, :scope,
+SELECT :workspace, value ->> 0, :type, :at, :key_id, value ->> 1, value ->> 2, :scope,
        :campaign_id
 FROM jsonb_array_elements(CAST(:rows AS jsonb))
