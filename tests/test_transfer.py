@@ -25,9 +25,9 @@ def test_import_reports_both_phases(database: Database) -> None:
     )
     size = len(content)
     # Validating, in bytes of the upload: every 1,000 rows, then once all are read; then
-    # blocking, in leads: before each batch of 10,000, then once all are in.
+    # blocking, in leads: once before the one write transaction, once after it.
     validating, blocking = seen[:26], seen[26:]
-    assert blocking == [("blocking", done, 25_000) for done in (0, 10_000, 20_000, 25_000)]
+    assert blocking == [("blocking", 0, 25_000), ("blocking", 25_000, 25_000)]
     assert validating[-1] == ("validating", size, size)
     assert [(phase, total) for phase, _, total in validating] == [("validating", size)] * 26
     # How far the reader has got when the 1,000th, 2,000th… row is parsed: at least to the end

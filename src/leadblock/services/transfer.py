@@ -6,29 +6,36 @@ formula (starting with = + - @ tab or CR) is written with a leading `'`; so is a
 starts with `'` itself, which is how import knows to remove exactly one again and makes
 export → import round-trip.
 
-Import runs in two phases: the upload is parsed and validated row by row into a temporary file
-(no transaction open, nothing written); only when every row is valid is one write transaction
-opened and the rows inserted in batches of 10,000 — all or nothing, as for JSON writes.
+Import runs in two phases on one connection (`Database.pinned`). The upload is parsed and
+validated row by row into a temporary table of that connection (`staged_leads`), which takes no
+lock on the database and de-duplicates and sorts as it fills; memory stays flat whatever the
+file's size. Only when every row is valid is one write transaction opened, and two statements
+publish the staged leads, in identifier order, with their audit events — all or nothing, as for
+JSON writes, and the write lock is held for those two statements only.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import pickle
-import tempfile
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO
 
 from leadblock.domain.identifiers import InvalidIdentifier, canonicalise_identifier
+from leadblock.domain.ids import now_ms
 from leadblock.domain.reasons import InvalidReason, normalise_reason
-from leadblock.domain.records import Caller, LeadInput
+from leadblock.domain.records import Caller
 from leadblock.domain.timestamps import iso
-from leadblock.errors import InvalidInput, ItemError
-from leadblock.services.blocklist import MAX_LEADS_PER_REQUEST, insert_leads, require_writer
+from leadblock.errors import InvalidInput, ItemError, LeadblockError
+from leadblock.services.blocklist import require_writer
 from leadblock.storage import blocked_leads as store
+from leadblock.storage import staged_leads
 from leadblock.storage.db import Database
+from leadblock.storage.staged_leads import StagedLead
+
+logger = logging.getLogger("leadblock")
 
 EXPORT_COLUMNS = ("publicIdentifier", "reason", "createdAt", "id")
 MAX_IMPORT_ROWS = 1_000_000
@@ -37,6 +44,7 @@ MAX_REPORTED_ERRORS = 1000
 # small file, rarely enough to cost nothing.
 PROGRESS_EVERY_ROWS = 1000
 _EXPORT_CHUNK = 20_000
+_STAGE_CHUNK = 10_000
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
 
 # (phase, done, total): "validating" in bytes of the upload, then "blocking" in leads.
@@ -78,38 +86,54 @@ def import_csv(
     """Block every row of a CSV file (header row, `publicIdentifier` and optional `reason`)."""
     require_writer(caller)
     report = progress or _no_progress
-    with tempfile.TemporaryFile() as spool:
-        rows, distinct, duplicates = _parse_into(source, spool, report)
-        spool.seek(0)
-        blocked = 0
-        with database.transaction(write=True) as tx:
-            for done in range(0, distinct, MAX_LEADS_PER_REQUEST):
-                report("blocking", done, distinct)
-                batch: list[LeadInput] = pickle.load(spool)  # noqa: S301 - our own temp file
-                blocked += insert_leads(tx, caller, batch).blocked
-        report("blocking", distinct, distinct)
+    with database.pinned():
+        with database.transaction() as tx:
+            staged_leads.create(tx)
+        try:
+            rows = _stage(database, source, report)
+            with database.transaction() as tx:
+                distinct = staged_leads.sort(tx)
+            report("blocking", 0, distinct)
+            with database.transaction(write=True) as tx:
+                blocked = store.insert_staged(tx, caller, now_ms())
+            report("blocking", distinct, distinct)
+        finally:
+            _drop_staged(database)
     return ImportOutcome(
-        rows=rows, blocked=blocked, already_blocked=distinct - blocked, duplicates=duplicates
+        rows=rows, blocked=blocked, already_blocked=distinct - blocked, duplicates=rows - distinct
     )
+
+
+def _drop_staged(database: Database) -> None:
+    try:
+        with database.transaction() as tx:
+            staged_leads.drop(tx)
+    except LeadblockError:
+        # The connection failed; the next import on it drops the table before starting.
+        logger.warning("could not drop an import's staging table", exc_info=True)
 
 
 def _no_progress(_phase: str, _done: int, _total: int) -> None:
     pass
 
 
-def _parse_into(source: IO[bytes], spool: IO[bytes], report: Progress) -> tuple[int, int, int]:
-    """Validate every row; pickle canonical leads to `spool` in batches.
-
-    Returns (data rows, distinct leads, duplicates). Raises `InvalidInput` listing bad rows.
-    """
+def _stage(database: Database, source: IO[bytes], report: Progress) -> int:
+    """Validate every row and stage the valid ones, a chunk per short transaction (no write
+    lock: the staging table is the connection's own). Returns the number of data rows; raises
+    `InvalidInput` listing bad rows."""
     size = source.seek(0, io.SEEK_END)
     source.seek(0)
     text = io.TextIOWrapper(source, encoding="utf-8-sig", newline="")
     reader = csv.reader(text, strict=True)
-    seen: set[str] = set()
-    batch: list[LeadInput] = []
+    chunk: list[StagedLead] = []
     errors: list[ItemError] = []
     error_count = rows = 0
+
+    def stage() -> None:
+        with database.transaction() as tx:
+            staged_leads.add(tx, chunk)
+        chunk.clear()
+
     try:
         identifier_column, reason_column = _columns(next(reader, None))
         for row in reader:
@@ -124,7 +148,7 @@ def _parse_into(source: IO[bytes], spool: IO[bytes], report: Progress) -> tuple[
                 else None
             )
             try:
-                lead = LeadInput(canonicalise_identifier(value), normalise_reason(reason))
+                identifier, normalised = canonicalise_identifier(value), normalise_reason(reason)
             except (InvalidIdentifier, InvalidReason) as error:
                 error_count += 1
                 if len(errors) < MAX_REPORTED_ERRORS:
@@ -133,16 +157,13 @@ def _parse_into(source: IO[bytes], spool: IO[bytes], report: Progress) -> tuple[
                     errors.append(ItemError(rows, value, message))
                 rows += 1
                 continue
+            if not error_count:  # after a bad row, only the remaining errors are of interest
+                chunk.append((identifier, rows, normalised, normalised and normalised.lower()))
+                if len(chunk) == _STAGE_CHUNK:
+                    stage()
             rows += 1
             if rows % PROGRESS_EVERY_ROWS == 0:
                 report("validating", source.tell(), size)
-            if lead.public_identifier in seen:
-                continue
-            seen.add(lead.public_identifier)
-            batch.append(lead)
-            if len(batch) == MAX_LEADS_PER_REQUEST:
-                pickle.dump(batch, spool)
-                batch = []
     except UnicodeDecodeError:
         raise InvalidInput(
             f"The CSV file is not valid UTF-8 (near line {reader.line_num + 1})."
@@ -163,10 +184,10 @@ def _parse_into(source: IO[bytes], spool: IO[bytes], report: Progress) -> tuple[
         )
     if not rows:
         raise InvalidInput("The CSV file has no data rows.")
-    if batch:
-        pickle.dump(batch, spool)
+    if chunk:
+        stage()
     report("validating", size, size)
-    return rows, len(seen), rows - len(seen)
+    return rows
 
 
 def _columns(header: list[str] | None) -> tuple[int, int | None]:

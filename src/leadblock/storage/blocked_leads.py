@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from leadblock.domain.records import BlockedLead
+from leadblock.domain.ids import id_series
+from leadblock.domain.records import BlockedLead, Caller
 from leadblock.storage.db import Transaction
 from leadblock.storage.queries import query
 
 INSERT_BLOCKED_LEADS = query("insert-blocked-leads")
+INSERT_STAGED_BLOCKED_LEADS = query("insert-staged-blocked-leads")
+# Written with the staged blocks they record (`insert_staged`), in the same statement order.
+INSERT_STAGED_EVENTS = query("insert-staged-events")
 SELECT_BLOCKED_LEADS_BY_IDENTIFIERS = query("select-blocked-leads-by-identifiers")
 SELECT_BLOCKED_LEAD = query("select-blocked-lead")
 SELECT_BLOCKED_LEADS_COUNT = query("select-blocked-leads-count")
@@ -48,6 +52,35 @@ def insert_missing(
     )
     _add_to_count(tx, workspace, len(inserted))
     return {row.public_identifier for row in inserted}
+
+
+def insert_staged(tx: Transaction, caller: Caller, at: int) -> int:
+    """Block every lead of `sorted_leads` (`staged_leads.sort`) not blocked yet, with its
+    `blocked` event; return how many were blocked. Ids are numbered in identifier order, so
+    every index is written in its own order."""
+    blocks, events = id_series(at), id_series(at)
+    params = {
+        "workspace": caller.workspace,
+        "id_high": blocks.high,
+        "id_low": blocks.low,
+        "created_at": at,
+        "event_high": events.high,
+        "event_low": events.low,
+        "at": at,
+        "key_id": caller.key_id,
+    }
+    if tx.dialect == "sqlite":
+        # One writer at a time: "not blocked yet" is the same set before and after the insert,
+        # so the events go first and probe the index once per lead (0.95 vs 1.7 s a million).
+        tx.execute(INSERT_STAGED_EVENTS, **params)
+        inserted = tx.execute(INSERT_STAGED_BLOCKED_LEADS, **params)
+    else:
+        # Other transactions may block the same leads meanwhile: the events follow the rows
+        # that carry this import's ids.
+        inserted = tx.execute(INSERT_STAGED_BLOCKED_LEADS, **params)
+        tx.execute(INSERT_STAGED_EVENTS, **params)
+    _add_to_count(tx, caller.workspace, inserted)
+    return inserted
 
 
 def find_by_identifiers(

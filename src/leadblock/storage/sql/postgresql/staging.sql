@@ -1,0 +1,60 @@
+-- An import is staged in temporary tables of its connection (`Database.pinned`): rows are
+-- copied in as they are validated, then de-duplicated (the first occurrence wins) and sorted
+-- by identifier into `sorted_leads`. One write transaction then publishes them with two
+-- statements.
+
+-- name: create-staged-leads
+CREATE TEMP TABLE staged_leads (
+    public_identifier text NOT NULL,
+    position bigint NOT NULL,
+    reason text,
+    reason_lower text
+)
+
+-- name: stage-leads
+COPY staged_leads (public_identifier, position, reason, reason_lower) FROM STDIN
+
+-- rank: 1, 2, … in identifier order.
+-- name: sort-staged-leads
+CREATE TEMP TABLE sorted_leads AS
+SELECT row_number() OVER (ORDER BY public_identifier) AS rank, public_identifier, reason,
+       reason_lower
+FROM (SELECT DISTINCT ON (public_identifier) public_identifier, reason, reason_lower
+      FROM staged_leads ORDER BY public_identifier, position) AS first
+ORDER BY public_identifier
+
+-- name: drop-staged-leads
+DROP TABLE IF EXISTS pg_temp.staged_leads
+
+-- name: drop-sorted-leads
+DROP TABLE IF EXISTS pg_temp.sorted_leads
+
+-- name: count-sorted-leads
+SELECT count(*) FROM sorted_leads
+
+-- One `blocked` event per lead the insert below has just inserted (run after it): those whose
+-- block has the import's id. Exact whatever other transactions block meanwhile.
+-- name: insert-staged-events
+INSERT INTO events (workspace, id, type, at, key_id, public_identifier, reason, scope,
+                    campaign_id)
+SELECT block.workspace,
+       lpad(to_hex(CAST(:event_high AS bigint)), 16, '0')
+           || lpad(to_hex(CAST(:event_low AS bigint) + staged.rank), 16, '0'),
+       'blocked', CAST(:at AS bigint), CAST(:key_id AS text), staged.public_identifier,
+       staged.reason, 'workspace', NULL
+FROM sorted_leads AS staged
+JOIN blocked_leads AS block
+  ON block.workspace = :workspace AND block.public_identifier = staged.public_identifier
+WHERE block.id = lpad(to_hex(CAST(:id_high AS bigint)), 16, '0')
+                 || lpad(to_hex(CAST(:id_low AS bigint) + staged.rank), 16, '0')
+ORDER BY staged.rank
+
+-- name: insert-staged-blocked-leads
+INSERT INTO blocked_leads (workspace, id, public_identifier, reason, reason_lower, created_at)
+SELECT CAST(:workspace AS integer),
+       lpad(to_hex(CAST(:id_high AS bigint)), 16, '0')
+           || lpad(to_hex(CAST(:id_low AS bigint) + rank), 16, '0'),
+       public_identifier, reason, reason_lower, CAST(:created_at AS bigint)
+FROM sorted_leads
+ORDER BY rank
+ON CONFLICT (workspace, public_identifier) DO NOTHING

@@ -1,0 +1,41 @@
+"""Table gateway of `staged_leads` and `sorted_leads`: the rows of one import, in temporary
+tables of the connection that `Database.pinned` keeps for the import (created, filled, sorted,
+published by `blocked_leads.insert_staged`, dropped)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from leadblock.storage.db import Transaction
+from leadblock.storage.queries import query
+
+CREATE_STAGED_LEADS = query("create-staged-leads")
+STAGE_LEADS = query("stage-leads")
+SORT_STAGED_LEADS = query("sort-staged-leads")
+COUNT_SORTED_LEADS = query("count-sorted-leads")
+DROP_STAGED_LEADS = query("drop-staged-leads")
+DROP_SORTED_LEADS = query("drop-sorted-leads")
+
+# (public_identifier, position in the file, reason, reason.lower())
+StagedLead = tuple[str, int, str | None, str | None]
+
+
+def create(tx: Transaction) -> None:
+    drop(tx)  # left over by an import whose connection failed mid-way
+    tx.execute(CREATE_STAGED_LEADS)
+
+
+def add(tx: Transaction, rows: Sequence[StagedLead]) -> None:
+    tx.load(STAGE_LEADS, rows)
+
+
+def sort(tx: Transaction) -> int:
+    """De-duplicate (the first occurrence wins) and sort what was staged into `sorted_leads`,
+    which `blocked_leads.insert_staged` publishes; return the number of distinct leads."""
+    tx.execute(SORT_STAGED_LEADS)
+    return int(tx.scalar(COUNT_SORTED_LEADS))
+
+
+def drop(tx: Transaction) -> None:
+    tx.execute(DROP_STAGED_LEADS)
+    tx.execute(DROP_SORTED_LEADS)
