@@ -1,22 +1,29 @@
-"""`make bench`: every hot path of issue #5 against a real server on 127.0.0.1.
+"""`make bench`: leadblock's hot paths against independent references, on 127.0.0.1.
 
 For each backend (`--backends`, default SQLite then a throwaway PostgreSQL 15 cluster) and each
-of `--runs` runs, on a fresh database and one fresh `leadblock serve` process with the reference
-routes on (`LEADBLOCK_REFERENCE_ROUTES`):
-- references: hello-world GET and a no-database POST validating 2 leads, 64 connections;
-- single: 1-lead `POST /blocked-leads` and `GET /blocked-leads/check`, 64 connections;
+of `--runs` runs, on a fresh database and one fresh `leadblock serve` process:
+- single: 1-lead `POST /blocked-leads` and `GET /blocked-leads/check`, 64 connections, each
+  right after the same load on the bare app (`bench/bare_app.py`: FastAPI without middleware in
+  its own uvicorn process, started and stopped by the bench) and on leadblock's in-server
+  reference routes (`LEADBLOCK_REFERENCE_ROUTES`: its middleware, no database);
 - bulk: 10,000-lead `POST /blocked-leads` until the workspace holds `--bulk-total`
-  (leads/s per 100,000, server peak RSS);
+  (leads/s per 100,000, server peak RSS), then the raw bulk reference to as many rows;
 - check: `POST /blocked-leads/check` with 10,000 identifiers, half blocked (median of 20);
 - list: first page and a page reached by cursor at the end of the list (median of 20 each);
 - dispatch: claim 100 of a `--dispatch-size` campaign with as many workspace blocks, 10% of
   them leads of the campaign (median of 30);
 - import / export: a CSV of `--transfer-rows` rows into an empty workspace, then exported
-  (rows/s; RSS growth of the server during the export).
-Every figure is the median over runs; ratio rows compare with references of the same run.
-It prints a table, writes docs/benchmarks.md and plots bulk throughput to docs/bulk.png.
-Latencies are measured by the client and include HTTP and JSON on both sides. Everything is
-bounded in count and time and stops by itself.
+  (rows/s; RSS growth of the server during the export), then the raw import reference.
+The raw references share nothing with leadblock (bench/references.py): on SQLite the `sqlite3`
+module on fresh files in the run's folder, on PostgreSQL psycopg COPY on its own connection to
+its own database of the run's cluster. Every figure is the median over runs; ratio rows divide
+leadblock's figure by the reference's of the same run. It prints a table, writes
+docs/benchmarks.md and plots bulk throughput, leadblock's and the raw reference's, to
+docs/bulk.png. Latencies are measured by the client and include HTTP and JSON on both sides.
+Everything is bounded in count and time and stops by itself.
+
+The scale run: `python -m bench --bulk-total 5000000` (bulk phase and its raw reference to
+5,000,000).
 """
 
 from __future__ import annotations
@@ -44,7 +51,9 @@ import orjson
 from tests.postgres import postgres_cluster
 from tests.server import Server, running_server
 
+from bench import references
 from bench.load import http_request, run_load
+from bench.references import Segments, overall_rate
 from bench.report import write_report
 from leadblock.config import Settings
 from leadblock.services import workspaces
@@ -53,37 +62,37 @@ from leadblock.storage.migrate import migrate
 
 BATCH = 10_000
 WORKSPACES = ("bulk", "dispatch", "single", "transfer")
+ECHO_BODY = (
+    b'{"leads":[{"publicIdentifier":"echo-1","reason":"bench"},'
+    b'{"publicIdentifier":"echo-2","reason":"bench"}]}'
+)
 
 
 @dataclass
 class Run:
     """The figures of one run on one backend; None: not measured (its phase failed)."""
 
+    bare_hello_get: float | None = None
+    bare_echo_post: float | None = None
+    # leadblock's in-server reference routes: its app and middleware, no database.
     hello_get: float | None = None
     echo_post: float | None = None
     single_post: float | None = None
     single_check: float | None = None
     single_post_p99: float | None = None
     single_check_p99: float | None = None
-    bulk_segments: list[tuple[int, float]] = field(default_factory=list)
+    bulk_segments: Segments = field(default_factory=list)
+    raw_bulk_segments: Segments = field(default_factory=list)
     bulk_rss_mb: float | None = None
     check_ms: float | None = None
     first_page_ms: float | None = None
     deep_page_ms: float | None = None
     dispatch_ms: float | None = None
     import_rows_s: float | None = None
+    raw_import_rows_s: float | None = None
     export_rows_s: float | None = None
     export_rss_growth_mb: float | None = None
     failures: list[str] = field(default_factory=list)
-
-    @property
-    def bulk_overall(self) -> float:
-        total = self.bulk_segments[-1][0]
-        seconds, previous = 0.0, 0
-        for done, rate in self.bulk_segments:
-            seconds += (done - previous) / rate
-            previous = done
-        return total / seconds
 
 
 def rss_mb(pid: int) -> float:
@@ -140,27 +149,24 @@ def median_latency(runs: int, request: Callable[[], httpx.Response]) -> float:
     return statistics.median(latencies)
 
 
-def load(server: Server, make: Callable[[int], bytes], requests: int) -> tuple[float, float]:
+def load(port: int, make: Callable[[int], bytes], requests: int) -> tuple[float, float]:
     """Requests/s and p99 ms at 64 connections; every answer must be a 200."""
-    port = int(server.url.rsplit(":", 1)[1])
     result = run_load("127.0.0.1", port, make, connections=64, total=requests, max_seconds=60)
     assert set(result.statuses) == {200}, result.statuses
     return result.per_second, result.percentile(0.99)
 
 
-def single_paths(server: Server, api_key: str, run: Run, requests: int) -> None:
-    """The two single-lead paths, each right after its reference, on the same server."""
+def single_paths(server: Server, api_key: str, run: Run, requests: int, log: Path) -> None:
+    """The two single-lead paths, each right after the same load on the bare app and on the
+    in-server reference route."""
     prefix = secrets.token_hex(4).encode()
-    echo_body = (
-        b'{"leads":[{"publicIdentifier":"echo-1","reason":"bench"},'
-        b'{"publicIdentifier":"echo-2","reason":"bench"}]}'
-    )
+    leadblock = int(server.url.rsplit(":", 1)[1])
 
-    def hello(_: int) -> bytes:
-        return http_request("GET", "/reference/hello", api_key)
+    def get(path: str) -> Callable[[int], bytes]:
+        return lambda _: http_request("GET", path, api_key)
 
-    def echo(_: int) -> bytes:
-        return http_request("POST", "/reference/echo", api_key, echo_body)
+    def echo(path: str) -> Callable[[int], bytes]:
+        return lambda _: http_request("POST", path, api_key, ECHO_BODY)
 
     def block(number: int) -> bytes:
         body = b'{"leads":[{"publicIdentifier":"s-%s-%d","reason":"bench"}]}' % (prefix, number)
@@ -172,13 +178,17 @@ def single_paths(server: Server, api_key: str, run: Run, requests: int) -> None:
         )
         return http_request("GET", path, api_key)
 
-    run.echo_post, _ = load(server, echo, requests)
-    run.single_post, run.single_post_p99 = load(server, block, requests)
-    run.hello_get, _ = load(server, hello, 2 * requests)
-    run.single_check, run.single_check_p99 = load(server, check, 2 * requests)
+    with references.bare_app(log) as bare:
+        run.bare_echo_post, _ = load(bare, echo("/echo"), requests)
+        run.echo_post, _ = load(leadblock, echo("/reference/echo"), requests)
+        run.single_post, run.single_post_p99 = load(leadblock, block, requests)
+        run.bare_hello_get, _ = load(bare, get("/hello"), 2 * requests)
+        run.hello_get, _ = load(leadblock, get("/reference/hello"), 2 * requests)
+        run.single_check, run.single_check_p99 = load(leadblock, check, 2 * requests)
     print(
-        f"  single: POST {run.single_post:,.0f} req/s vs echo {run.echo_post:,.0f}; "
-        f"check GET {run.single_check:,.0f} vs hello {run.hello_get:,.0f}",
+        f"  single: POST {run.single_post:,.0f} req/s vs bare echo {run.bare_echo_post:,.0f} "
+        f"(in-server {run.echo_post:,.0f}); check GET {run.single_check:,.0f} vs bare hello "
+        f"{run.bare_hello_get:,.0f} (in-server {run.hello_get:,.0f})",
         flush=True,
     )
 
@@ -202,6 +212,20 @@ def bulk(http: httpx.Client, pid: int, total: int, run: Run) -> list[str]:
                 segment_started, segment_leads = time.perf_counter(), 0
     run.bulk_rss_mb = rss.peak
     return sample
+
+
+def raw_bulk(databases: Databases, total: int, run: Run) -> None:
+    """The raw bulk reference: as many rows as the bulk phase, 10,000 per transaction."""
+    if databases.raw_reference_url is None:
+        run.raw_bulk_segments = references.sqlite_bulk(databases.folder / "raw-bulk.db", total)
+    else:
+        run.raw_bulk_segments = references.copy_bulk(databases.raw_reference_url, total)
+    segments = run.raw_bulk_segments
+    print(
+        f"  raw bulk reference: {overall_rate(segments):,.0f} rows/s "
+        f"(first 100k {segments[0][1]:,.0f}, last {segments[-1][1]:,.0f})",
+        flush=True,
+    )
 
 
 def check_and_list(http: httpx.Client, blocked_sample: list[str], run: Run) -> None:
@@ -280,64 +304,118 @@ def transfer(http: httpx.Client, pid: int, rows: int, run: Run) -> None:
     )
 
 
+def raw_import(databases: Databases, rows: int, run: Run) -> None:
+    """The raw import reference: as many rows as the import, in one transaction."""
+    if databases.raw_reference_url is None:
+        rate = references.sqlite_import(databases.folder / "raw-import.db", rows)
+    else:
+        rate = references.copy_import(databases.raw_reference_url, rows)
+    run.raw_import_rows_s = rate
+    print(f"  raw import reference: {rate:,.0f} rows/s", flush=True)
+
+
+@dataclass(frozen=True)
+class Databases:
+    folder: Path
+    leadblock_url: str
+    # PostgreSQL only: SQLite's raw references make their own files in `folder`.
+    raw_reference_url: str | None
+
+
 @contextmanager
-def database_url(backend: str, folder: str) -> Iterator[str]:
+def backend_databases(backend: str, folder: Path) -> Iterator[Databases]:
     if backend == "sqlite":
-        yield f"sqlite:///{folder}/bench.db"
+        yield Databases(folder, f"sqlite:///{folder}/bench.db", None)
         return
     with postgres_cluster() as cluster:
-        yield cluster.create_database("leadblock_bench")
+        leadblock_url = cluster.create_database("leadblock_bench")
+        yield Databases(folder, leadblock_url, cluster.create_database("raw_reference"))
+
+
+@contextmanager
+def database_url(backend: str, folder: str) -> Iterator[str]:
+    """leadblock's database alone (`bench.soak`)."""
+    with backend_databases(backend, Path(folder)) as databases:
+        yield databases.leadblock_url
+
+
+def create_workspaces(url: str) -> dict[str, str]:
+    """A fresh workspace per phase; its API key by name."""
+    database = Database(Settings(database_url=url))
+    migrate(database)
+    with database.transaction(write=True) as tx:
+        keys = {name: workspaces.create_workspace(tx, name)[2] for name in WORKSPACES}
+    database.dispose()
+    return keys
+
+
+def in_workspace(
+    server: Server, api_key: str, measure: Callable[[httpx.Client], object]
+) -> Callable[[], object]:
+    def phase() -> object:
+        with client(server.api, api_key) as http:
+            return measure(http)
+
+    return phase
+
+
+Phase = tuple[str, Callable[[], object]]
+
+
+def phases(
+    server: Server, keys: dict[str, str], databases: Databases, args: argparse.Namespace, run: Run
+) -> list[Phase]:
+    pid = server.process.pid
+
+    def single() -> None:
+        bare_log = databases.folder / "bare-app.log"
+        single_paths(server, keys["single"], run, args.single_requests, bare_log)
+
+    def bulk_check_and_list(http: httpx.Client) -> None:
+        check_and_list(http, bulk(http, pid, args.bulk_total, run), run)
+
+    def dispatch_100(http: httpx.Client) -> None:
+        dispatch(http, args.dispatch_size, run)
+
+    def import_export(http: httpx.Client) -> None:
+        transfer(http, pid, args.transfer_rows, run)
+
+    return [
+        ("single", single),
+        ("bulk, check and list", in_workspace(server, keys["bulk"], bulk_check_and_list)),
+        ("raw bulk reference", lambda: raw_bulk(databases, args.bulk_total, run)),
+        ("dispatch", in_workspace(server, keys["dispatch"], dispatch_100)),
+        ("import/export", in_workspace(server, keys["transfer"], import_export)),
+        ("raw import reference", lambda: raw_import(databases, args.transfer_rows, run)),
+    ]
+
+
+def run_phases(phases: list[Phase], server: Server, run: Run) -> None:
+    for phase, measure in phases:
+        # A failing phase is reported in the table (with the server's log on stderr); the other
+        # phases still run.
+        try:
+            measure()
+        except Exception as error:
+            run.failures.append(f"{phase}: {str(error)[:200]}")
+            print(f"  FAILED {phase}: {error}", flush=True)
+            print(server.log.read_text()[-3000:], file=sys.stderr)
 
 
 def one_run(backend: str, args: argparse.Namespace) -> Run:
     run = Run()
-    with tempfile.TemporaryDirectory() as folder, database_url(backend, folder) as url:
-        database = Database(Settings(database_url=url))
-        migrate(database)
-        with database.transaction(write=True) as tx:
-            keys = dict(
-                zip(
-                    WORKSPACES,
-                    (workspaces.create_workspace(tx, name)[2] for name in WORKSPACES),
-                    strict=True,
-                )
-            )
-        database.dispose()
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        backend_databases(backend, Path(folder)) as databases,
+    ):
+        keys = create_workspaces(databases.leadblock_url)
         with running_server(
-            url,
-            Path(folder) / "server.log",
+            databases.leadblock_url,
+            databases.folder / "server.log",
             LEADBLOCK_LOG_LEVEL="warning",
             LEADBLOCK_REFERENCE_ROUTES="true",
         ) as server:
-            pid = server.process.pid
-            phases: list[tuple[str, str, Callable[[httpx.Client], object]]] = [
-                (
-                    "single",
-                    "single",
-                    lambda _: single_paths(server, keys["single"], run, args.single_requests),
-                ),
-                (
-                    "bulk, check and list",
-                    "bulk",
-                    lambda http: check_and_list(http, bulk(http, pid, args.bulk_total, run), run),
-                ),
-                ("dispatch", "dispatch", lambda http: dispatch(http, args.dispatch_size, run)),
-                (
-                    "import/export",
-                    "transfer",
-                    lambda http: transfer(http, pid, args.transfer_rows, run),
-                ),
-            ]
-            for phase, workspace, measure in phases:
-                # A failing phase is reported in the table (with the server's log on stderr);
-                # the other phases still run.
-                try:
-                    with client(server.api, keys[workspace]) as http:
-                        measure(http)
-                except Exception as error:
-                    run.failures.append(f"{phase}: {str(error)[:200]}")
-                    print(f"  FAILED {phase}: {error}", flush=True)
-                    print(server.log.read_text()[-3000:], file=sys.stderr)
+            run_phases(phases(server, keys, databases, args, run), server, run)
     return run
 
 

@@ -1,122 +1,211 @@
-"""The table of `make bench`: medians over runs against the targets of issue #5, printed, written
-to docs/benchmarks.md and plotted (bulk throughput against workspace size) to docs/bulk.png."""
+"""The table of `make bench`: medians over runs against the goals of storage v2 (issue #13),
+most of them relative to independent references measured in the same run; printed, written to
+docs/benchmarks.md and plotted (bulk throughput against workspace size, leadblock's and the raw
+reference's) to docs/bulk.png."""
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import operator
 import statistics
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
+
+from bench.references import Segments, overall_rate
 
 if TYPE_CHECKING:
     from bench.__main__ import Run
 
+# A figure of one run; None: not measured (its phase failed).
+Figure = Callable[["Run"], float | None]
 
-class Row(NamedTuple):
-    path: str
+
+def overall(segments: Callable[[Run], Segments]) -> Figure:
+    return lambda run: overall_rate(segments(run)) if segments(run) else None
+
+
+def first(segments: Callable[[Run], Segments]) -> Figure:
+    return lambda run: segments(run)[0][1] if segments(run) else None
+
+
+def last(segments: Callable[[Run], Segments]) -> Figure:
+    return lambda run: segments(run)[-1][1] if segments(run) else None
+
+
+def ratio(part: Figure, whole: Figure, scale: float = 1) -> Figure:
+    def figure(run: Run) -> float | None:
+        numerator, denominator = part(run), whole(run)
+        if numerator is None or not denominator:
+            return None
+        return scale * numerator / denominator
+
+    return figure
+
+
+def lead_bulk(run: Run) -> Segments:
+    return run.bulk_segments
+
+
+def raw_bulk(run: Run) -> Segments:
+    return run.raw_bulk_segments
+
+
+def flatness(segments: Callable[[Run], Segments]) -> Figure:
+    """Throughput over the last 100,000 rows as a multiple of the first 100,000's."""
+    return ratio(last(segments), first(segments))
+
+
+@dataclass(frozen=True)
+class Goal:
+    name: str
     target: str
-    figure: Callable[[Run], float]
+    figure: Figure
     unit: str
-    met: Callable[[float, str], bool]
+    limits: dict[str, float]  # by backend
+    meets: Callable[[float, float], bool] = operator.ge
+    # When set, the goal is on figure ÷ reference of each run, not on the figure itself.
+    reference: Figure | None = None
+    reference_name: str = ""
+    # Shown beside the figure as evidence, not judged.
+    beside: Figure | None = None
+    beside_name: str = ""
 
 
-def _ratio(part: Callable[[Run], float], whole: Callable[[Run], float]) -> Callable[[Run], float]:
-    return lambda run: 100 * part(run) / whole(run)
+def both(limit: float) -> dict[str, float]:
+    return {"sqlite": limit, "postgresql": limit}
 
 
-ROWS = (
-    Row(
+def each(sqlite: float, postgresql: float) -> dict[str, float]:
+    return {"sqlite": sqlite, "postgresql": postgresql}
+
+
+GOALS = (
+    Goal(
         "bulk block, 10,000-lead requests to the full workspace",
-        "≥ 150,000 (SQLite) / ≥ 100,000 (PostgreSQL) leads/s",
-        lambda run: run.bulk_overall,
+        "≥ 0.8× raw sqlite3 bulk / ≥ 0.8× raw COPY bulk",
+        overall(lead_bulk),
         "leads/s",
-        lambda value, backend: value >= (150_000 if backend == "sqlite" else 100_000),
+        both(0.8),
+        reference=overall(raw_bulk),
+        reference_name="raw",
     ),
-    Row(
-        "single-lead POST /blocked-leads, 64 connections, % of no-database POST",
-        "≥ 60%",
-        _ratio(lambda run: run.single_post, lambda run: run.echo_post),
-        "%",
-        lambda value, _: value >= 60,
+    Goal(
+        "bulk flatness: leads/s over the last 100,000 ÷ the first 100,000",
+        "≥ 0.8× / ≥ 0.8×",
+        flatness(lead_bulk),
+        "×",
+        both(0.8),
+        beside=flatness(raw_bulk),
+        beside_name="raw reference's own",
     ),
-    Row(
-        "single-id GET /blocked-leads/check, 64 connections, % of hello-world GET",
-        "≥ 70%",
-        _ratio(lambda run: run.single_check, lambda run: run.hello_get),
-        "%",
-        lambda value, _: value >= 70,
+    Goal(
+        "CSV import into an empty workspace",
+        "≥ 1.0× raw sqlite3 import / ≥ 0.8× raw COPY import",
+        lambda run: run.import_rows_s,
+        "rows/s",
+        each(1.0, 0.8),
+        reference=lambda run: run.raw_import_rows_s,
+        reference_name="raw",
     ),
-    Row(
+    Goal(
         "POST /blocked-leads/check, 10,000 ids against the full workspace",
-        "≤ 40 ms",
+        "≤ 25 ms / ≤ 40 ms",
         lambda run: run.check_ms,
         "ms",
-        lambda value, _: value <= 40,
+        each(25, 40),
+        operator.le,
     ),
-    Row(
+    Goal(
+        "single-id GET /blocked-leads/check, 64 connections",
+        "≥ 0.6× / ≥ 0.3× bare hello GET",
+        lambda run: run.single_check,
+        "req/s",
+        each(0.6, 0.3),
+        reference=lambda run: run.bare_hello_get,
+        reference_name="bare",
+    ),
+    Goal(
+        "single-lead POST /blocked-leads, 64 connections",
+        "≥ 0.5× / ≥ 0.25× bare no-database POST",
+        lambda run: run.single_post,
+        "req/s",
+        each(0.5, 0.25),
+        reference=lambda run: run.bare_echo_post,
+        reference_name="bare",
+    ),
+    Goal(
+        "dispatch 100 of a campaign, with as many workspace blocks",
+        "≤ 10 ms / ≤ 15 ms",
+        lambda run: run.dispatch_ms,
+        "ms",
+        each(10, 15),
+        operator.le,
+    ),
+    Goal(
+        "CSV export",
+        "≥ 250,000 rows/s",
+        lambda run: run.export_rows_s,
+        "rows/s",
+        both(250_000),
+    ),
+    Goal(
+        "CSV export: server RSS growth (flat)",
+        "< 20 MB",
+        lambda run: run.export_rss_growth_mb,
+        "MB",
+        both(20),
+        operator.lt,
+    ),
+    Goal(
         "list: deep page by cursor, % of the first page's time",
         "≤ 200%",
-        _ratio(lambda run: run.deep_page_ms, lambda run: run.first_page_ms),
+        ratio(lambda run: run.deep_page_ms, lambda run: run.first_page_ms, scale=100),
         "%",
-        lambda value, _: value <= 200,
+        both(200),
+        operator.le,
     ),
-    Row(
+    Goal(
         "list: deep page by cursor",
         "< 20 ms",
         lambda run: run.deep_page_ms,
         "ms",
-        lambda value, _: value < 20,
+        both(20),
+        operator.lt,
     ),
-    Row(
-        "dispatch 100 from the campaign",
-        "< 20 ms",
-        lambda run: run.dispatch_ms,
-        "ms",
-        lambda value, _: value < 20,
-    ),
-    Row(
-        "CSV import into an empty workspace",
-        "≥ 100,000 rows/s",
-        lambda run: run.import_rows_s,
-        "rows/s",
-        lambda value, _: value >= 100_000,
-    ),
-    Row(
-        "CSV export",
-        "≥ 200,000 rows/s",
-        lambda run: run.export_rows_s,
-        "rows/s",
-        lambda value, _: value >= 200_000,
-    ),
-    Row(
-        "server RSS growth during the export",
-        "< 20 MB",
-        lambda run: run.export_rss_growth_mb,
-        "MB",
-        lambda value, _: value < 20,
-    ),
-    Row(
+    Goal(
         "server peak RSS during the bulk run",
         "< 200 MB",
         lambda run: run.bulk_rss_mb,
         "MB",
-        lambda value, _: value < 200,
+        both(200),
+        operator.lt,
     ),
 )
 
-# Raw figures behind the ratios, for the record.
-DETAILS: tuple[tuple[str, Callable[[Run], float], str], ...] = (
-    ("hello-world GET (reference)", lambda run: run.hello_get, "req/s"),
-    ("single-id GET /blocked-leads/check", lambda run: run.single_check, "req/s"),
-    ("  its p99", lambda run: run.single_check_p99, "ms"),
-    ("no-database POST of 2 leads (reference)", lambda run: run.echo_post, "req/s"),
-    ("single-lead POST /blocked-leads", lambda run: run.single_post, "req/s"),
-    ("  its p99", lambda run: run.single_post_p99, "ms"),
+# Raw figures, for the record.
+DETAILS: tuple[tuple[str, Figure, str], ...] = (
+    (
+        "in-server hello GET (leadblock's app and middleware, no database)",
+        lambda run: run.hello_get,
+        "req/s",
+    ),
+    ("  ÷ bare hello GET", ratio(lambda run: run.hello_get, lambda run: run.bare_hello_get), "×"),
+    ("in-server no-database POST of 2 leads", lambda run: run.echo_post, "req/s"),
+    (
+        "  ÷ bare no-database POST",
+        ratio(lambda run: run.echo_post, lambda run: run.bare_echo_post),
+        "×",
+    ),
+    ("single-id GET /blocked-leads/check: p99", lambda run: run.single_check_p99, "ms"),
+    ("single-lead POST /blocked-leads: p99", lambda run: run.single_post_p99, "ms"),
     ("list: first page", lambda run: run.first_page_ms, "ms"),
-    ("bulk: first 100,000 leads", lambda run: run.bulk_segments[0][1], "leads/s"),
-    ("bulk: last 100,000 leads", lambda run: run.bulk_segments[-1][1], "leads/s"),
+    ("bulk: first 100,000 leads", first(lead_bulk), "leads/s"),
+    ("bulk: last 100,000 leads", last(lead_bulk), "leads/s"),
+    ("raw bulk reference: first 100,000 rows", first(raw_bulk), "rows/s"),
+    ("raw bulk reference: last 100,000 rows", last(raw_bulk), "rows/s"),
 )
 
 
@@ -125,38 +214,50 @@ def _format(value: float, unit: str) -> str:
         return f"{value:,.1f} {unit}"
     if unit == "%":
         return f"{value:.0f}%"
+    if unit == "×":
+        return f"{value:.2f}×"
     return f"{value:,.0f} {unit}"
 
 
-def _measured(run: Run, figure: Callable[[Run], float]) -> float | None:
-    """The figure, or None when its phase did not measure it (a growth of 0.0 is a value)."""
-    try:
-        return figure(run)
-    except (TypeError, ZeroDivisionError, IndexError):  # None in the arithmetic, no segments
-        return None
+def _values(runs: list[Run], figure: Figure) -> list[float]:
+    return [value for run in runs if (value := figure(run)) is not None]
 
 
-def _cell(runs: list[Run], figure: Callable[[Run], float], unit: str) -> tuple[float, str]:
-    values = [v for run in runs if (v := _measured(run, figure)) is not None]
+def _cell(runs: list[Run], figure: Figure, unit: str) -> tuple[float, str]:
+    """The median of the runs and its text: **median** (each run)."""
+    values = _values(runs, figure)
     if not values:
         return float("nan"), "failed"
-    each = ", ".join(_format(value, unit).split(" ")[0] for value in values)
+    each_run = ", ".join(_format(value, unit).split(" ")[0] for value in values)
     median = statistics.median(values)
-    return median, f"**{_format(median, unit)}** ({each})"
+    return median, f"**{_format(median, unit)}** ({each_run})"
 
 
-def tables(results: dict[str, list[Run]]) -> str:
+def _goal_cell(goal: Goal, backend: str, runs: list[Run], joiner: str) -> str:
+    judged, text = _cell(runs, goal.figure, goal.unit)
+    compared = goal.reference is not None or goal.beside is not None
+    parts = [f"leadblock {text}" if compared else text]
+    if goal.reference is not None:
+        parts.append(f"{goal.reference_name} {_cell(runs, goal.reference, goal.unit)[1]}")
+        judged, text = _cell(runs, ratio(goal.figure, goal.reference), "×")
+        parts.append(f"ratio {text}")
+    if goal.beside is not None:
+        parts.append(f"{goal.beside_name} {_cell(runs, goal.beside, goal.unit)[1]}")
+    # A comparison with NaN (nothing measured) is False: not met.
+    parts.append("met" if goal.meets(judged, goal.limits[backend]) else "**not met**")
+    return joiner.join(parts)
+
+
+def tables(results: dict[str, list[Run]], joiner: str = "<br>") -> str:
+    """The goals, then the raw figures, as markdown; `joiner` separates the parts of a cell."""
     backends = list(results)
     lines = [
-        "| path | target | " + " | ".join(backends) + " |",
+        "| goal | target (SQLite / PostgreSQL) | " + " | ".join(backends) + " |",
         "|---|---|" + "---|" * len(backends),
     ]
-    for row in ROWS:
-        cells = []
-        for backend in backends:
-            median, text = _cell(results[backend], row.figure, row.unit)
-            cells.append(f"{text} {'met' if row.met(median, backend) else '**not met**'}")
-        lines.append(f"| {row.path} | {row.target} | " + " | ".join(cells) + " |")
+    for goal in GOALS:
+        cells = [_goal_cell(goal, backend, results[backend], joiner) for backend in backends]
+        lines.append(f"| {goal.name} | {goal.target} | " + " | ".join(cells) + " |")
     lines += ["", "| raw figure | " + " | ".join(backends) + " |", "|---|" + "---|" * len(backends)]
     for name, figure, unit in DETAILS:
         cells = [_cell(results[backend], figure, unit)[1] for backend in backends]
@@ -168,26 +269,53 @@ def tables(results: dict[str, list[Run]]) -> str:
     return "\n".join(lines)
 
 
+def median_curve(curves: list[Segments]) -> Segments:
+    """(workspace size, median rate over the curves) of each 100,000 they all measured."""
+    length = min((len(curve) for curve in curves), default=0)
+    return [
+        (curves[0][index][0], statistics.median(curve[index][1] for curve in curves))
+        for index in range(length)
+    ]
+
+
+REFERENCE_NAMES = {"sqlite": "raw sqlite3", "postgresql": "raw psycopg COPY"}
+
+
 def plot(results: dict[str, list[Run]], path: Path) -> None:
-    import matplotlib
+    import matplotlib  # type: ignore[import-not-found,unused-ignore]
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # type: ignore[import-not-found,unused-ignore]
+    from matplotlib.ticker import StrMethodFormatter  # type: ignore[import-not-found,unused-ignore]
 
-    figure, axes = plt.subplots(figsize=(8, 4.5), dpi=100)
-    for backend, runs in results.items():
-        sizes = [done for done, _ in runs[0].bulk_segments]
-        medians = [
-            statistics.median(run.bulk_segments[index][1] for run in runs)
-            for index in range(len(sizes))
-        ]
-        axes.plot(sizes, medians, marker="o", label=f"{backend} (median of {len(runs)} runs)")
-    axes.set_xlabel("workspace size (blocked leads)")
-    axes.set_ylabel("leads/s over the last 100,000")
-    axes.set_title("Bulk block: 10,000-lead requests, one server process")
+    figure, axes = plt.subplots(figsize=(8, 5.5), dpi=100)
+    for number, (backend, runs) in enumerate(results.items()):
+        color = f"C{number}"
+        curves = (
+            (f"{backend}: leadblock", lead_bulk, "-", "o"),
+            (f"{backend}: {REFERENCE_NAMES.get(backend, 'raw')} reference", raw_bulk, "--", "s"),
+        )
+        for label, segments, style, marker in curves:
+            measured = [segments(run) for run in runs if segments(run)]
+            if curve := median_curve(measured):
+                sizes, rates = zip(*curve, strict=True)
+                axes.plot(
+                    sizes,
+                    rates,
+                    linestyle=style,
+                    marker=marker,
+                    color=color,
+                    label=f"{label} (median of {len(measured)} runs)",
+                )
+    axes.set_xlabel("workspace size (rows)")
+    axes.set_ylabel("rows/s over the last 100,000")
+    axes.set_title("Bulk: 10,000 rows per request (leadblock) or per transaction (raw)")
     axes.set_ylim(bottom=0)
+    axes.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    axes.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     axes.grid(alpha=0.3)
-    axes.legend()
+    # Below the axes: the curves fill the plot.
+    axes.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)
     figure.tight_layout()
     figure.savefig(path)
     plt.close(figure)
@@ -200,13 +328,13 @@ def write_report(
     command: str,
     folder: Path | None,
 ) -> None:
-    text = tables(results)
-    print("\n" + text)
+    print("\n" + tables(results, joiner=" · "))
     if folder is None:
         return
+    folder.mkdir(parents=True, exist_ok=True)
     plot(results, folder / "bulk.png")
     today = datetime.date.today().isoformat()
-    section = f"""## Hot paths (issue #5)
+    section = f"""## Storage v2 (issue #13)
 
 Written by `make bench`; how the figures came about, the profiles behind them and what was
 tried is in [performance.md](performance.md).
@@ -218,12 +346,30 @@ tried is in [performance.md](performance.md).
   import/export of {args.transfer_rows:,} rows, {args.single_requests:,} requests per
   single-lead load)
 - One `leadblock serve` process (uvicorn, one worker); the load generator runs on the same
-  machine and shares its cores. Ratio rows compare with the reference routes of the same server
-  in the same run. Each cell: **median of the runs** (each run).
+  machine and shares its cores.
+- References, measured in every run next to the path they judge, in their own process or
+  connection with nothing of leadblock's (no leadblock code, settings, middleware, process or
+  database):
+  - **bare**: [bench/bare_app.py](../bench/bare_app.py), FastAPI without middleware in its own
+    uvicorn process (one worker): `GET /hello`, and `POST /echo` validating the body shape of
+    `POST /blocked-leads` (2 leads) with pydantic, no database; same load, 64 connections;
+  - **raw sqlite3** (SQLite): the `sqlite3` module in the bench process on a fresh file (WAL,
+    `synchronous=FULL`), one table with only a unique index on the identifier; bulk of as many
+    random identifiers as the bulk phase, 10,000 rows per transaction
+    (`executemany` of `INSERT … ON CONFLICT DO NOTHING`), and import of as many rows as the CSV
+    in one transaction;
+  - **raw psycopg COPY** (PostgreSQL): psycopg on its own connection to its own database of the
+    run's cluster, the same table; per transaction, `COPY` into a temporary staging table then
+    `INSERT … SELECT … ON CONFLICT DO NOTHING`, 10,000 rows each (bulk) or all at once
+    (import).
+- leadblock's in-server reference routes (its app and middleware, no database) are raw figures
+  only: they show what its middleware costs next to the bare app.
+- Each cell: **median of the runs** (each run); leadblock's figure, the reference's, their
+  ratio (the median of the runs' ratios, which the goal judges), met or not.
 
-{text}
+{tables(results)}
 
-![Bulk throughput against workspace size](bulk.png)
+![Bulk throughput against workspace size, leadblock and the raw references](bulk.png)
 """
     replace_section(folder / "benchmarks.md", "bench", section)
     print(f"\nwrote {folder / 'benchmarks.md'} and {folder / 'bulk.png'}")

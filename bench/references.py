@@ -1,0 +1,238 @@
+"""The independent references of `make bench`, sharing nothing with leadblock: no leadblock code,
+settings, middleware, process or database.
+
+- the bare app (`bench/bare_app.py`) in its own uvicorn process;
+- raw sqlite3: the `sqlite3` module on a fresh file (WAL, synchronous=FULL), one table with
+  only a unique index on the identifier;
+- raw psycopg COPY: psycopg on its own connection to its own database, COPY into a temporary
+  staging table, then `INSERT … SELECT … ON CONFLICT DO NOTHING`.
+
+Bulk references insert 10,000 rows per transaction and time only the transactions (rows are
+made beforehand); imports insert every row in one transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import psycopg
+from psycopg import sql
+
+BATCH = 10_000
+SEGMENT = 100_000
+
+# (public_identifier, id, reason, created_at): the columns of a blocked lead.
+RawRow = tuple[str, str, str, int]
+Segments = list[tuple[int, float]]
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def new_rows(count: int, prefix: str) -> list[RawRow]:
+    """`count` rows with random identifiers like the bulk phase's, so in random index order, and
+    time-ordered 32-hex ids like leadblock's."""
+    now_ms = time.time_ns() // 1_000_000
+    base = (now_ms << 80) | secrets.randbits(48)
+    return [
+        (f"{prefix}{secrets.token_hex(6)}", f"{base + offset:032x}", "bench", now_ms)
+        for offset in range(count)
+    ]
+
+
+def timed_batches(insert: Callable[[list[RawRow]], None], total: int) -> Segments:
+    """Inserts `total` rows in transactions of 10,000; rows/s of each 100,000 (and of the rest)."""
+    segments: Segments = []
+    seconds, rows_in_segment = 0.0, 0
+    for done in range(BATCH, total + 1, BATCH):
+        rows = new_rows(BATCH, "lead-")
+        started = time.perf_counter()
+        insert(rows)
+        seconds += time.perf_counter() - started
+        rows_in_segment += BATCH
+        if done % SEGMENT == 0 or done == total:
+            segments.append((done, rows_in_segment / seconds))
+            seconds, rows_in_segment = 0.0, 0
+    return segments
+
+
+def overall_rate(segments: Segments) -> float:
+    """Rows/s over all the segments: every row over the sum of the segments' times."""
+    seconds, previous = 0.0, 0
+    for done, rate in segments:
+        seconds += (done - previous) / rate
+        previous = done
+    return previous / seconds
+
+
+def timed_once(insert: Callable[[list[RawRow]], None], total: int) -> float:
+    """Rows/s of inserting `total` rows in one transaction."""
+    rows = new_rows(total, "import-")
+    started = time.perf_counter()
+    insert(rows)
+    return total / (time.perf_counter() - started)
+
+
+# --- raw sqlite3 ---------------------------------------------------------------------------
+
+SQLITE_TABLE = """
+CREATE TABLE leads (
+    public_identifier TEXT NOT NULL UNIQUE,
+    id TEXT NOT NULL,
+    reason TEXT,
+    created_at INTEGER NOT NULL
+)"""
+SQLITE_INSERT = (
+    "INSERT INTO leads (public_identifier, id, reason, created_at) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT DO NOTHING"
+)
+
+
+@contextmanager
+def sqlite_leads(path: Path) -> Iterator[Callable[[list[RawRow]], None]]:
+    """A fresh database file with the table; yields: insert rows in one transaction."""
+    path.unlink(missing_ok=True)
+    # isolation_level=None: the module opens no transaction of its own, ours are explicit.
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=FULL")
+        connection.execute(SQLITE_TABLE)
+
+        def insert(rows: list[RawRow]) -> None:
+            connection.execute("BEGIN IMMEDIATE")
+            connection.executemany(SQLITE_INSERT, rows)
+            connection.execute("COMMIT")
+
+        yield insert
+    finally:
+        connection.close()
+
+
+def sqlite_bulk(path: Path, total: int) -> Segments:
+    with sqlite_leads(path) as insert:
+        return timed_batches(insert, total)
+
+
+def sqlite_import(path: Path, total: int) -> float:
+    with sqlite_leads(path) as insert:
+        return timed_once(insert, total)
+
+
+# --- raw psycopg COPY ----------------------------------------------------------------------
+
+POSTGRES_TABLE = """
+CREATE TABLE {} (
+    public_identifier text NOT NULL UNIQUE,
+    id text NOT NULL,
+    reason text,
+    created_at bigint NOT NULL
+)"""
+STAGING = """
+CREATE TEMP TABLE staging (
+    public_identifier text, id text, reason text, created_at bigint
+) ON COMMIT DELETE ROWS"""
+COPY_STAGING = "COPY staging (public_identifier, id, reason, created_at) FROM STDIN"
+FROM_STAGING = """
+INSERT INTO {} (public_identifier, id, reason, created_at)
+SELECT public_identifier, id, reason, created_at FROM staging
+ON CONFLICT DO NOTHING"""
+
+
+@contextmanager
+def copied_leads(url: str, table: str) -> Iterator[Callable[[list[RawRow]], None]]:
+    """A fresh table and a connection with its staging table; yields: insert rows in one
+    transaction."""
+    with psycopg.connect(url) as connection:
+        connection.execute(sql.SQL(POSTGRES_TABLE).format(sql.Identifier(table)))
+        connection.execute(STAGING)
+        connection.commit()
+        from_staging = sql.SQL(FROM_STAGING).format(sql.Identifier(table))
+
+        def insert(rows: list[RawRow]) -> None:
+            with connection.cursor() as cursor:
+                with cursor.copy(COPY_STAGING) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                cursor.execute(from_staging)
+            connection.commit()
+
+        yield insert
+
+
+def copy_bulk(url: str, total: int) -> Segments:
+    with copied_leads(url, "bulk_leads") as insert:
+        return timed_batches(insert, total)
+
+
+def copy_import(url: str, total: int) -> float:
+    with copied_leads(url, "imported_leads") as insert:
+        return timed_once(insert, total)
+
+
+# --- the bare app --------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def bare_app(log: Path, timeout: float = 30) -> Iterator[int]:
+    """`bench/bare_app.py` under uvicorn in its own process (one worker); yields its port and
+    stops it afterwards (SIGTERM, then SIGKILL)."""
+    port = free_port()
+    command = [
+        *(sys.executable, "-m", "uvicorn", "bench.bare_app:app"),
+        *("--host", "127.0.0.1", "--port", str(port)),
+        *("--log-level", "warning", "--no-access-log"),
+    ]
+    # Nothing of leadblock's configuration reaches the reference.
+    environment = {
+        name: value for name, value in os.environ.items() if not name.startswith("LEADBLOCK_")
+    }
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            command, cwd=PROJECT, env=environment, stdout=sink, stderr=subprocess.STDOUT
+        )
+    try:
+        wait_until_listening(process, port, log, timeout)
+        yield port
+    finally:
+        stop(process)
+
+
+def wait_until_listening(
+    process: subprocess.Popen[bytes], port: int, log: Path, timeout: float
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"bare app exited:\n{log.read_text()}")
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/hello", timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise RuntimeError(f"bare app did not start:\n{log.read_text()}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
