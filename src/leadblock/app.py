@@ -14,11 +14,11 @@ from starlette.types import Scope
 from leadblock import __version__
 from leadblock.api import openapi
 from leadblock.api.routes import blocked_leads, campaigns, reference
-from leadblock.api.unit import WriteGate
 from leadblock.config import Settings
 from leadblock.console import web as console
 from leadblock.console.session import SESSION_COOKIE
 from leadblock.storage.db import Database
+from leadblock.storage.group_commit import GroupCommit
 from leadblock.web.access_log import AccessLogMiddleware
 from leadblock.web.docs import install_docs
 from leadblock.web.errors import error_response, install_error_handlers
@@ -38,13 +38,19 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.database = database or Database(settings)
+    app.state.database = database = database or Database(settings)
     app.state.rate_limiter = RateLimiter(
         limit=settings.rate_limit,
         auth_failure_limit=settings.auth_failure_rate_limit,
         redis_url=settings.redis_url,
     )
-    app.state.write_gate = WriteGate(settings.db_busy_timeout_ms / 1000)
+    # SQLite writes of concurrent requests share one transaction and one fsync; PostgreSQL
+    # groups the commits of its connections itself.
+    app.state.group_commit = (
+        GroupCommit(database, settings.db_busy_timeout_ms / 1000)
+        if database.dialect == "sqlite"
+        else None
+    )
     api = APIRouter(
         prefix=API_PREFIX,
         responses=openapi.ERROR_RESPONSES,

@@ -25,17 +25,6 @@ READERS = 8
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    # Not strict: it fails most runs but passed once in a fresh-clone CI run, so the defect is
-    # intermittent and a strict mark would fail CI at random.
-    strict=False,
-    reason=(
-        "issue #12, open: during and after a 400,000-row import, writers of another workspace "
-        "usually still answer 2-4 s late. Suspected: SQLite's automatic checkpoint of the "
-        "import's log run by a small write on the event loop; moving checkpoints off the loop "
-        "helped only partly (docs/decisions.md, Hardening II)"
-    ),
-)
 def test_other_workspaces_answer_within_the_busy_timeout_during_a_large_import(
     tmp_path: Path,
 ) -> None:

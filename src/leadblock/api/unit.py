@@ -6,28 +6,20 @@
     open one transaction, run the handler's work, commit
     answer the work's JSON with the key's RateLimit-* headers
 
-Where it runs: on the event loop when the work is small and SQLite can answer at once, in the
-thread pool otherwise. On these machines a hop to the thread pool costs more than the whole
-database work of a single-lead request (a one-lead check: ~0.2 ms of work, ~1 ms for the hop
-under load, as threads wait for the GIL behind the event loop; docs/performance.md). SQLite in
-WAL mode answers reads without waiting, and a write waits only for another writer, so small work
-runs inline under `no_wait()`: if a writer holds the lock, `WouldBlock` is raised before anything
-is written and the same work is run again in the thread pool, where it may wait. PostgreSQL
-always goes through the thread pool, key check and work in one hop: a network round trip must not
-stall the event loop.
-
-SQLite writers of this process queue for the write lock on the event loop (`WriteGate`), not in
-worker threads: sixty writers waiting behind a large import hold no thread, so reads keep being
-served.
+Where it runs (SQLite): a read runs on the event loop when it is small, in the thread pool
+otherwise. On these machines a hop to the thread pool costs more than the whole database work of
+a single-lead read (~0.2 ms of work, ~1 ms for the hop under load, as threads wait for the GIL
+behind the event loop; docs/performance.md), and WAL reads never wait for a lock. Every write
+goes to the group commit (`storage/group_commit.py`): one writer thread runs the writes queued
+meanwhile in one transaction and answers them after its one fsync, so no commit ever waits for
+the disk on the event loop, and writers waiting behind a large import hold no thread.
+PostgreSQL always goes through the thread pool, key check and work in one hop: a network round
+trip must not stall the event loop.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections import deque
-from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
@@ -36,9 +28,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from leadblock.domain.records import Caller
-from leadblock.errors import NotAuthenticated, ServiceUnavailable
+from leadblock.errors import NotAuthenticated
 from leadblock.services import keys
 from leadblock.storage.db import Database, Transaction, WouldBlock, no_wait
+from leadblock.storage.group_commit import GroupCommit
 from leadblock.web.access_log import note_caller
 from leadblock.web.ratelimit import RateLimiter, client_address
 from leadblock.web.responses import OrjsonResponse
@@ -62,67 +55,12 @@ class Reply:
 Work = Callable[[Transaction, Caller], Any]
 
 
-class WriteGate:
-    """SQLite's one writer at a time, queued on the event loop for at most the busy timeout.
-
-    First come, first served: a release hands the gate to the oldest waiter still waiting. An
-    uncontended acquire costs no task and no future (single-lead writes pass here).
-    """
-
-    def __init__(self, timeout_s: float) -> None:
-        self.timeout_s = timeout_s
-        self._held = False
-        self._waiters: deque[asyncio.Future[bool]] = deque()
-
-    @asynccontextmanager
-    async def held(self) -> AsyncIterator[float]:
-        """Hold the gate; yields the seconds left of the busy timeout. 503 when it runs out."""
-        started = time.monotonic()
-        if not await self._acquire():
-            raise ServiceUnavailable("The database is busy; nothing was written. Retry shortly.")
-        try:
-            yield max(0.0, self.timeout_s - (time.monotonic() - started))
-        finally:
-            self._release()
-
-    async def _acquire(self) -> bool:
-        if not self._held:
-            self._held = True
-            return True
-        loop = asyncio.get_running_loop()
-        waiter: asyncio.Future[bool] = loop.create_future()
-        self._waiters.append(waiter)
-        expiry = loop.call_later(self.timeout_s, _settle, waiter, False)
-        try:
-            return await waiter  # True: handed over by a release; False: timed out
-        except BaseException:
-            # Cancelled (the client went away): a gate handed over meanwhile goes on.
-            if waiter.done() and not waiter.cancelled() and waiter.result():
-                self._release()
-            raise
-        finally:
-            expiry.cancel()
-
-    def _release(self) -> None:
-        while self._waiters:
-            waiter = self._waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(True)  # the gate stays held, by the waiter now
-                return
-        self._held = False
-
-
-def _settle(waiter: asyncio.Future[bool], granted: bool) -> None:
-    if not waiter.done():
-        waiter.set_result(granted)
-
-
 class RequestUnit:
     def __init__(self, request: Request, api_key: str | None) -> None:
         state = request.app.state
         self.database: Database = state.database
         self.limiter: RateLimiter = state.rate_limiter
-        self.gate: WriteGate = state.write_gate
+        self.group_commit: GroupCommit | None = state.group_commit
         self.address = client_address(request.scope)
         self.api_key = api_key
         self.rate_headers: dict[str, str] = {}
@@ -167,19 +105,13 @@ class RequestUnit:
                 lambda: self._transact(self.authenticate(), work, write=write)
             )
         caller = self.authenticate()  # a point read on the event loop: WAL reads never wait
-        if not write:
-            return await _run_database_work(
-                lambda: self._transact(caller, work, write=False), items
-            )
-        async with self.gate.held() as seconds_left:
-            return await _run_database_work(
-                lambda: self._transact(caller, work, write=True, wait_s=seconds_left), items
-            )
+        if write:
+            assert self.group_commit is not None
+            return await self.group_commit.write(lambda tx: work(tx, caller))
+        return await _run_database_work(lambda: self._transact(caller, work, write=False), items)
 
-    def _transact(
-        self, caller: Caller, work: Work, *, write: bool, wait_s: float | None = None
-    ) -> Any:
-        with self.database.transaction(write=write, wait_s=wait_s) as tx:
+    def _transact(self, caller: Caller, work: Work, *, write: bool) -> Any:
+        with self.database.transaction(write=write) as tx:
             return work(tx, caller)
 
     def _answer(self, reply: Any) -> Response:
@@ -189,7 +121,7 @@ class RequestUnit:
 
 
 async def _run_database_work(work: Callable[[], T], items: int) -> T:
-    """Run `work` inline if it is small and need not wait, else in a thread (SQLite only)."""
+    """Run `work` inline if it is small and need not wait, else in a thread (SQLite reads)."""
     if items <= INLINE_MAX_ITEMS:
         try:
             with no_wait():

@@ -1,0 +1,167 @@
+"""Group commit (SQLite): the writes of concurrent requests share one transaction and one fsync.
+
+SQLite has one writer at a time, and with `synchronous=FULL` each commit waits for the disk.
+Run on the event loop, that wait stalled every other request (a commit behind a large import's
+writes took over a second); run one request per thread, each commit paid its own fsync.
+
+Here one writer thread per process takes every write queued since its last commit, runs each
+in a savepoint of one shared transaction, commits once, and only then answers each request: a
+write is acknowledged only once it is durable, as before. A write that fails (bad input found in
+the transaction, not found) rolls back to its savepoint and fails alone; an unexpected failure
+rolls the whole transaction back and the others are run again without it. A write waits for the
+lock at most its own busy timeout, then fails with `ServiceUnavailable` (503).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from leadblock.errors import LeadblockError, ServiceUnavailable
+from leadblock.storage.db import Database, Transaction
+
+logger = logging.getLogger("leadblock")
+
+# Writes per shared transaction: enough for every connection of a loaded server, few enough that
+# the first of them is not kept long (the largest request is 10,000 leads).
+MAX_BATCH = 256
+
+_BUSY = "The database is busy; nothing was written. Retry shortly."
+
+
+@dataclass(eq=False)
+class _Write:
+    work: Callable[[Transaction], Any]
+    deadline: float  # time.monotonic() after which it gives up waiting for the lock
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[Any]
+    outcome: tuple[bool, Any] = field(default=(False, None))  # (succeeded, result or error)
+    settled: bool = False
+
+    def settle(self) -> None:
+        self.settled = True
+        self.loop.call_soon_threadsafe(_settle, self.future, *self.outcome)
+
+
+def _settle(future: asyncio.Future[Any], succeeded: bool, value: Any) -> None:
+    if future.done():  # the request went away
+        return
+    if succeeded:
+        future.set_result(value)
+    else:
+        future.set_exception(value)
+
+
+class GroupCommit:
+    def __init__(self, database: Database, busy_timeout_s: float) -> None:
+        self.database = database
+        self.busy_timeout_s = busy_timeout_s
+        self._queue: queue.SimpleQueue[_Write | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._starting = threading.Lock()
+
+    async def write(self, work: Callable[[Transaction], Any]) -> Any:
+        """Run `work` in the next shared write transaction; its result once that committed."""
+        self._start()
+        loop = asyncio.get_running_loop()
+        write = _Write(work, time.monotonic() + self.busy_timeout_s, loop, loop.create_future())
+        self._queue.put(write)
+        return await write.future
+
+    def stop(self) -> None:
+        """Finish the writes queued so far, then end the writer thread."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def _start(self) -> None:
+        if self._thread is None:
+            with self._starting:
+                if self._thread is None:
+                    self._thread = threading.Thread(
+                        target=self._run, name="leadblock-group-commit", daemon=True
+                    )
+                    self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < MAX_BATCH:
+                try:
+                    write = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if write is None:
+                    self._queue.put(None)  # stop after this batch
+                    break
+                batch.append(write)
+            try:
+                self._commit(batch)
+            except BaseException as error:  # never lose the thread, nor leave a request hanging
+                logger.exception("group commit failed")
+                self._fail([write for write in batch if not write.settled], error)
+
+    def _commit(self, batch: list[_Write]) -> None:
+        pending = batch
+        while pending:
+            now = time.monotonic()
+            expired = [write for write in pending if write.deadline <= now]
+            pending = [write for write in pending if write.deadline > now]
+            self._fail(expired, ServiceUnavailable(_BUSY))
+            if not pending:
+                return
+            wait_s = min(write.deadline for write in pending) - now
+            try:
+                failed = self._transaction(pending, wait_s)
+            except ServiceUnavailable as error:
+                if min(write.deadline for write in pending) <= time.monotonic():
+                    continue  # the oldest's wait for the lock ran out: it fails, others wait on
+                self._fail(pending, error)  # the database failed: nothing was written
+                return
+            if failed is None:
+                for write in pending:
+                    write.settle()
+                return
+            # An unexpected failure rolled everything back: it fails alone, the rest run again.
+            self._fail([failed], failed.outcome[1])
+            pending = [write for write in pending if write is not failed]
+
+    def _transaction(self, batch: list[_Write], wait_s: float) -> _Write | None:
+        """Run the batch in one write transaction; the write whose unexpected failure rolled it
+        back, or None once it committed."""
+        culprit: _Write | None = None
+        try:
+            with self.database.transaction(write=True, wait_s=wait_s) as tx:
+                cursor = tx.cursor
+                for write in batch:
+                    culprit = write
+                    cursor.execute("SAVEPOINT request")
+                    try:
+                        write.outcome = (True, write.work(tx))
+                    except LeadblockError as error:
+                        cursor.execute("ROLLBACK TO request")
+                        write.outcome = (False, error)
+                    cursor.execute("RELEASE request")
+                culprit = None
+        except Exception as error:
+            if culprit is None:
+                raise  # the lock wait or the commit: nothing of the batch was written
+            culprit.outcome = (False, error)
+            return culprit
+        return None
+
+    @staticmethod
+    def _fail(writes: list[_Write], error: BaseException) -> None:
+        for write in writes:
+            write.outcome = (False, error)
+            write.settle()
