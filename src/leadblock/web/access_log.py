@@ -9,10 +9,11 @@ the `X-Request-Id` header of every answer.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
+import secrets
 import time
-import uuid
 from contextvars import ContextVar
 from typing import Any
 
@@ -26,6 +27,10 @@ from leadblock.web.paths import API_PREFIX
 logger = logging.getLogger("leadblock.access")
 
 _REQUEST_ID = re.compile(rb"^[A-Za-z0-9._-]{1,64}$")
+# New request ids: 16 random hex digits per process, then a count. As unique as uuid4 for
+# finding a request in the logs, without a system call per request (uuid4 reads urandom).
+_ID_PREFIX = secrets.token_hex(8)
+_ID_COUNT = itertools.count(1)
 # The log record of the request being served. A dict, so that handlers running in a worker
 # thread (which get a copy of the context) still write into the same record.
 _current: ContextVar[dict[str, Any] | None] = ContextVar("leadblock_access", default=None)
@@ -84,4 +89,4 @@ def _request_id(scope: Scope) -> str:
     for name, value in scope["headers"]:
         if name == b"x-request-id" and _REQUEST_ID.match(value):
             return str(value.decode())
-    return uuid.uuid4().hex
+    return f"{_ID_PREFIX}{next(_ID_COUNT):016x}"
