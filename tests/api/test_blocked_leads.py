@@ -10,6 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
+from leadblock.domain.ids import now_ms
+from leadblock.services import keys
+from leadblock.storage.db import Database
 from leadblock.web.docs import PAGE
 from tests.conftest import TenantFixture
 from tests.server import Server
@@ -792,3 +795,18 @@ def test_total_count_follows_every_change(tenant: TenantFixture) -> None:
         "duplicates": 0,
     }
     assert total() == rows() == 4
+
+
+def test_a_keys_last_use_is_recorded(tenant: TenantFixture, database: Database) -> None:
+    started = now_ms()
+    assert tenant.client.get("/blocked-leads").status_code == 200
+    # Recorded after the answer (SQLite: queued to the group commit), within moments.
+    deadline = time.monotonic() + 10
+    while True:
+        with database.transaction() as tx:
+            [key] = keys.list_keys(tx, tenant.workspace_id)
+        if key.last_used_at is not None or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert key.last_used_at is not None
+    assert started <= key.last_used_at <= now_ms()

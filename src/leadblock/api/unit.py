@@ -88,7 +88,7 @@ class RequestUnit:
         """Verify the key, then charge its budget. Never waits for the write lock."""
         self.limiter.refuse_failing_address(self.address, self.api_key)
         try:
-            caller = keys.authenticate(self.database, self.api_key)
+            caller = keys.authenticate(self.database, self.api_key, self._record_use)
         except NotAuthenticated:
             self.limiter.charge_failure(self.address)
             raise
@@ -97,6 +97,15 @@ class RequestUnit:
         self.rate_headers = self.limiter.charge_key(caller.key_id)
         note_caller(caller)
         return caller
+
+    @property
+    def _record_use(self) -> keys.RecordUse | None:
+        """SQLite: a key's last use is written by the group commit, never on the event loop
+        (a commit there may wait for the disk). PostgreSQL: written where it is found."""
+        group = self.group_commit
+        if group is None:
+            return None
+        return lambda key_id, at: group.write_later(lambda tx: keys.touch(tx, key_id, at))
 
     async def _run(self, work: Work, *, write: bool, items: int) -> Any:
         database = self.database

@@ -11,7 +11,9 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 
 from leadblock.domain.ids import now_ms
 from leadblock.domain.labels import InvalidLabel, normalise_label
@@ -98,9 +100,16 @@ def require_key_shape(plain: str | None) -> str:
     return _parse_key(plain)[0]
 
 
-def authenticate(database: Database, plain: str | None) -> Caller:
+# Records a key's last use (key id, when); given, it replaces the write `authenticate` makes.
+RecordUse = Callable[[str, int], None]
+
+
+def authenticate(
+    database: Database, plain: str | None, record_use: RecordUse | None = None
+) -> Caller:
     """The caller a key stands for; every request checks the database, so a revocation
-    takes effect on the next request of every process."""
+    takes effect on the next request of every process. The key's last use is noted at most
+    once a minute, by `record_use` if given (the API queues it to the group commit)."""
     plain, key_id = _parse_key(plain)
     with database.transaction() as tx:
         row = store.find_key_for_auth(tx, key_id)
@@ -109,13 +118,18 @@ def authenticate(database: Database, plain: str | None) -> Caller:
         raise NotAuthenticated("Invalid or revoked API key.")
     now = now_ms()
     if row.last_used_at is None or now - row.last_used_at > _LAST_USED_RESOLUTION_MS:
-        _record_last_use(database, row.id, now)
+        (record_use or partial(_record_last_use, database))(row.id, now)
     return Caller(
         workspace_id=row.workspace_id,
         workspace=row.workspace,
         key_id=row.id,
         read_only=bool(row.read_only),
     )
+
+
+def touch(tx: Transaction, key_id: str, at: int) -> None:
+    """Note that a key was used at `at`."""
+    store.touch_key(tx, key_id, at)
 
 
 def _record_last_use(database: Database, key_id: str, at: int) -> None:

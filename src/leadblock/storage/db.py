@@ -375,6 +375,11 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Checkpoint every 10,000 WAL pages (40 MB) instead of 1,000: a page rewritten by many
+        # commits in between is copied back once. Bulk writes to 1M blocks +14% in process.
+        # Checkpoints run in the committing thread, which is the group commit's, never the
+        # event loop's (docs/performance.md, issue #13).
+        cursor.execute("PRAGMA wal_autocheckpoint=10000")
         cursor.close()
 
 

@@ -39,14 +39,18 @@ _BUSY = "The database is busy; nothing was written. Retry shortly."
 class _Write:
     work: Callable[[Transaction], Any]
     deadline: float  # time.monotonic() after which it gives up waiting for the lock
-    loop: asyncio.AbstractEventLoop
-    future: asyncio.Future[Any]
+    # Where to answer; None for a write nobody waits for (`write_later`).
+    loop: asyncio.AbstractEventLoop | None
+    future: asyncio.Future[Any] | None
     outcome: tuple[bool, Any] = field(default=(False, None))  # (succeeded, result or error)
     settled: bool = False
 
     def settle(self) -> None:
         self.settled = True
-        self.loop.call_soon_threadsafe(_settle, self.future, *self.outcome)
+        if self.loop is not None and self.future is not None:
+            self.loop.call_soon_threadsafe(_settle, self.future, *self.outcome)
+        elif not self.outcome[0]:
+            logger.warning("a background write failed: %s", self.outcome[1])
 
 
 def _settle(future: asyncio.Future[Any], succeeded: bool, value: Any) -> None:
@@ -70,9 +74,15 @@ class GroupCommit:
         """Run `work` in the next shared write transaction; its result once that committed."""
         self._start()
         loop = asyncio.get_running_loop()
-        write = _Write(work, time.monotonic() + self.busy_timeout_s, loop, loop.create_future())
-        self._queue.put(write)
-        return await write.future
+        answer = loop.create_future()
+        self._queue.put(_Write(work, time.monotonic() + self.busy_timeout_s, loop, answer))
+        return await answer
+
+    def write_later(self, work: Callable[[Transaction], Any]) -> None:
+        """Queue `work` for the next shared transaction without waiting for it (bookkeeping
+        such as a key's last use: its failure is logged, never a request's)."""
+        self._start()
+        self._queue.put(_Write(work, time.monotonic() + self.busy_timeout_s, None, None))
 
     def stop(self) -> None:
         """Finish the writes queued so far, then end the writer thread."""
