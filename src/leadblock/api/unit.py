@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
@@ -84,11 +85,16 @@ class RequestUnit:
         response.headers.update(self.rate_headers)
         return response
 
-    def authenticate(self) -> Caller:
-        """Verify the key, then charge its budget. Never waits for the write lock."""
+    def authenticate(self, tx: Transaction | None = None) -> Caller:
+        """Verify the key (in `tx` if given), then charge its budget. Never waits for the
+        write lock."""
         self.limiter.refuse_failing_address(self.address, self.api_key)
+        if tx is not None:  # the request's own transaction: its last use is noted there too
+            record_use: keys.RecordUse | None = partial(keys.touch, tx)
+        else:
+            record_use = self._record_use
         try:
-            caller = keys.authenticate(self.database, self.api_key, self._record_use)
+            caller = keys.authenticate(self.database, self.api_key, record_use, tx)
         except NotAuthenticated:
             self.limiter.charge_failure(self.address)
             raise
@@ -110,14 +116,17 @@ class RequestUnit:
     async def _run(self, work: Work, *, write: bool, items: int) -> Any:
         database = self.database
         if database.dialect != "sqlite":
-            return await run_in_threadpool(
-                lambda: self._transact(self.authenticate(), work, write=write)
-            )
+            # One hop and one transaction: the key is verified inside the work's transaction.
+            return await run_in_threadpool(self._transact_verified, work, write)
         caller = self.authenticate()  # a point read on the event loop: WAL reads never wait
         if write:
             assert self.group_commit is not None
             return await self.group_commit.write(lambda tx: work(tx, caller))
         return await _run_database_work(lambda: self._transact(caller, work, write=False), items)
+
+    def _transact_verified(self, work: Work, write: bool) -> Any:
+        with self.database.transaction(write=write) as tx:
+            return work(tx, self.authenticate(tx))
 
     def _transact(self, caller: Caller, work: Work, *, write: bool) -> Any:
         with self.database.transaction(write=write) as tx:

@@ -105,13 +105,20 @@ RecordUse = Callable[[str, int], None]
 
 
 def authenticate(
-    database: Database, plain: str | None, record_use: RecordUse | None = None
+    database: Database,
+    plain: str | None,
+    record_use: RecordUse | None = None,
+    tx: Transaction | None = None,
 ) -> Caller:
     """The caller a key stands for; every request checks the database, so a revocation
-    takes effect on the next request of every process. The key's last use is noted at most
-    once a minute, by `record_use` if given (the API queues it to the group commit)."""
+    takes effect on the next request of every process. The key is looked up in `tx` if given
+    (the request's own transaction), else in a transaction of its own. Its last use is noted at
+    most once a minute, by `record_use` if given."""
     plain, key_id = _parse_key(plain)
-    with database.transaction() as tx:
+    if tx is None:
+        with database.transaction() as own:
+            row = store.find_key_for_auth(own, key_id)
+    else:
         row = store.find_key_for_auth(tx, key_id)
     expected = row.secret_hash if row is not None else _NO_SUCH_HASH
     if not hmac.compare_digest(_hash(plain), expected) or row is None or row.revoked_at:
