@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -24,9 +23,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import psycopg
 from psycopg import sql
+from tests.server import free_port, stop, wait_until_answering
 
 BATCH = 10_000
 SEGMENT = 100_000
@@ -182,12 +181,6 @@ def copy_import(url: str, total: int) -> float:
 # --- the bare app --------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def bare_app(log: Path, timeout: float = 30) -> Iterator[int]:
     """`bench/bare_app.py` under uvicorn in its own process (one worker); yields its port and
@@ -207,32 +200,7 @@ def bare_app(log: Path, timeout: float = 30) -> Iterator[int]:
             command, cwd=PROJECT, env=environment, stdout=sink, stderr=subprocess.STDOUT
         )
     try:
-        wait_until_listening(process, port, log, timeout)
+        wait_until_answering("bare app", process, f"http://127.0.0.1:{port}/hello", log, timeout)
         yield port
     finally:
         stop(process)
-
-
-def wait_until_listening(
-    process: subprocess.Popen[bytes], port: int, log: Path, timeout: float
-) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"bare app exited:\n{log.read_text()}")
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/hello", timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.05)
-    raise RuntimeError(f"bare app did not start:\n{log.read_text()}")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()

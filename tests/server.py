@@ -61,16 +61,25 @@ def running_server(database_url: str, log: Path, *args: str, **env: str) -> Iter
 
 
 def wait_until_listening(server: Server, timeout: float = 30) -> None:
+    wait_until_answering(
+        "server", server.process, f"{server.url}/openapi.json", server.log, timeout
+    )
+
+
+def wait_until_answering(
+    name: str, process: subprocess.Popen[bytes], url: str, log: Path, timeout: float = 30
+) -> None:
+    """Wait until `url` answers at all; fail with the process's log if it exits or never does."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"server exited:\n{server.log.read_text()}")
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited:\n{log.read_text()}")
         try:
-            httpx.get(f"{server.url}/openapi.json", timeout=1)
+            httpx.get(url, timeout=1)
             return
         except httpx.TransportError:
             time.sleep(0.05)
-    raise RuntimeError(f"server did not start:\n{server.log.read_text()}")
+    raise RuntimeError(f"{name} did not start:\n{log.read_text()}")
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
