@@ -33,7 +33,7 @@ def all_workspaces(tx: Transaction) -> list[Workspace]:
 
 
 def find_workspace(tx: Transaction, workspace_id: str) -> Workspace | None:
-    row = next(iter(tx.tuples(SELECT_WORKSPACE, id=workspace_id)), None)
+    row = tx.one(SELECT_WORKSPACE, id=workspace_id)
     return Workspace(*row) if row else None
 
 
