@@ -83,6 +83,10 @@ class Run:
     single_check_p99: float | None = None
     bulk_segments: Segments = field(default_factory=list)
     raw_bulk_segments: Segments = field(default_factory=list)
+    # The bare app on the raw engine (bench/bare_app.py with a database): the same paths.
+    engine_check_get: float | None = None
+    engine_block_post: float | None = None
+    engine_check_ms: float | None = None
     bulk_rss_mb: float | None = None
     check_ms: float | None = None
     first_page_ms: float | None = None
@@ -224,6 +228,43 @@ def raw_bulk(databases: Databases, total: int, run: Run) -> None:
     print(
         f"  raw bulk reference: {overall_rate(segments):,.0f} rows/s "
         f"(first 100k {segments[0][1]:,.0f}, last {segments[-1][1]:,.0f})",
+        flush=True,
+    )
+
+
+def bare_engine(databases: Databases, requests: int, run: Run) -> None:
+    """The single-lead paths and the 10,000-id check in the bare app on the raw bulk reference's
+    database (as large as the bulk phase's workspace), the same loads as leadblock's."""
+    raw = databases.raw_reference_url or databases.folder / "raw-bulk.db"
+    database, known = references.engine_database(raw)
+    key = references.BARE_KEY
+    prefix = secrets.token_hex(4).encode()
+
+    def block(number: int) -> bytes:
+        body = b'{"leads":[{"publicIdentifier":"s-%s-%d","reason":"bench"}]}' % (prefix, number)
+        return http_request("POST", "/block", key, body)
+
+    def check(number: int) -> bytes:
+        return http_request("GET", f"/check?publicIdentifier={known[number % len(known)]}", key)
+
+    body = {"publicIdentifiers": known + [f"free-{secrets.token_hex(6)}" for _ in range(5000)]}
+    content = orjson.dumps(body)
+    with (
+        references.bare_app(databases.folder / "bare-engine.log", database) as port,
+        httpx.Client(
+            base_url=f"http://127.0.0.1:{port}",
+            headers={"x-api-key": key, "content-type": "application/json"},
+            timeout=300,
+        ) as http,
+    ):
+        run.engine_block_post, _ = load(port, block, requests)
+        run.engine_check_get, _ = load(port, check, 2 * requests)
+        answer = http.post("/check", content=content).json()
+        assert sum(1 for result in answer["results"] if result["blocked"]) == len(known)
+        run.engine_check_ms = median_latency(20, lambda: http.post("/check", content=content))
+    print(
+        f"  bare app on the raw engine: POST {run.engine_block_post:,.0f} req/s, check GET "
+        f"{run.engine_check_get:,.0f} req/s, check 10k {run.engine_check_ms:.1f} ms",
         flush=True,
     )
 
@@ -384,6 +425,7 @@ def phases(
         ("single", single),
         ("bulk, check and list", in_workspace(server, keys["bulk"], bulk_check_and_list)),
         ("raw bulk reference", lambda: raw_bulk(databases, args.bulk_total, run)),
+        ("bare app on the raw engine", lambda: bare_engine(databases, args.single_requests, run)),
         ("dispatch", in_workspace(server, keys["dispatch"], dispatch_100)),
         ("import/export", in_workspace(server, keys["transfer"], import_export)),
         ("raw import reference", lambda: raw_import(databases, args.transfer_rows, run)),

@@ -5,17 +5,35 @@ Run by the bench in its own process:
 --no-access-log`. `POST /echo` validates the body shape of leadblock's `POST
 /api/v1/blocked-leads` with pydantic and touches no database, so the single-lead paths can be
 compared with what a plain FastAPI app costs on the same machine.
+
+With `BARE_DATABASE` set (a SQLite file or a `postgresql://` URL holding the raw bulk
+reference's `leads` table and a `keys` table), it also serves leadblock's hot paths the plainest
+fast way, to show what FastAPI on the raw engine reaches on this machine: each request looks its
+`x-api-key` up, then `GET /check` looks one identifier up, `POST /check` up to 10,000 (results in
+input order) and `POST /block` inserts the leads and commits. SQLite: one `sqlite3` connection
+used on the event loop (WAL, `synchronous=FULL`, one commit per write). PostgreSQL: psycopg's
+async connections from a `psycopg_pool` pool of 10.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+import os
+import secrets
+import sqlite3
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
 
-from fastapi import FastAPI
+import orjson
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import Response
+from psycopg_pool import AsyncConnectionPool
 from pydantic import BaseModel, Field
 
 MAX_LEADS = 10_000
 MAX_IDENTIFIER_LENGTH = 2048
+DATABASE = os.environ.get("BARE_DATABASE", "")
 
 
 class Lead(BaseModel):
@@ -29,7 +47,109 @@ class Leads(BaseModel):
     leads: Annotated[list[Lead], Field(min_length=1, max_length=MAX_LEADS)]
 
 
-app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+class Identifiers(BaseModel):
+    public_identifiers: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=MAX_IDENTIFIER_LENGTH)]],
+        Field(alias="publicIdentifiers", min_length=1, max_length=MAX_LEADS),
+    ]
+
+
+class SqliteEngine:
+    def __init__(self, path: str) -> None:
+        self.connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.connection.execute("PRAGMA journal_mode=WAL")
+        self.connection.execute("PRAGMA synchronous=FULL")
+
+    async def blocked(self, key: str, identifiers: list[str]) -> dict[str, str]:
+        db = self.connection
+        db.execute("BEGIN")
+        try:
+            _require_key(db.execute("SELECT 1 FROM keys WHERE key = ?", (key,)).fetchone())
+            if len(identifiers) == 1:
+                rows = db.execute(
+                    "SELECT public_identifier, id FROM leads WHERE public_identifier = ?",
+                    identifiers,
+                ).fetchall()
+            else:
+                rows = db.execute(
+                    "SELECT public_identifier, id FROM leads"
+                    " WHERE public_identifier IN (SELECT value FROM json_each(?))",
+                    (orjson.dumps(identifiers).decode(),),
+                ).fetchall()
+        finally:
+            db.execute("COMMIT")
+        return dict(rows)
+
+    async def block(self, key: str, rows: list[tuple[str, str, str | None, int]]) -> int:
+        db = self.connection
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            _require_key(db.execute("SELECT 1 FROM keys WHERE key = ?", (key,)).fetchone())
+            before = db.total_changes
+            db.executemany(
+                "INSERT INTO leads (public_identifier, id, reason, created_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                rows,
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return db.total_changes - before
+
+
+class PostgresEngine:
+    def __init__(self, url: str) -> None:
+        self.pool = AsyncConnectionPool(url, min_size=10, max_size=10, open=False)
+
+    async def blocked(self, key: str, identifiers: list[str]) -> dict[str, str]:
+        async with self.pool.connection() as db:
+            found = await db.execute("SELECT 1 FROM keys WHERE key = %s", (key,))
+            _require_key(await found.fetchone())
+            rows = await db.execute(
+                "SELECT public_identifier, id FROM leads WHERE public_identifier = ANY(%s)",
+                (identifiers,),
+            )
+            return dict(await rows.fetchall())
+
+    async def block(self, key: str, rows: list[tuple[str, str, str | None, int]]) -> int:
+        async with self.pool.connection() as db:
+            found = await db.execute("SELECT 1 FROM keys WHERE key = %s", (key,))
+            _require_key(await found.fetchone())
+            async with db.cursor() as cursor:
+                await cursor.executemany(
+                    "INSERT INTO leads (public_identifier, id, reason, created_at)"
+                    " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                    rows,
+                )
+                return cursor.rowcount
+
+
+def _require_key(row: Any) -> None:
+    if row is None:
+        raise HTTPException(401, "unknown key")
+
+
+ENGINE = (
+    PostgresEngine(DATABASE)
+    if DATABASE.startswith("postgresql://")
+    else SqliteEngine(DATABASE)
+    if DATABASE
+    else None
+)
+
+
+@asynccontextmanager
+async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    if isinstance(ENGINE, PostgresEngine):
+        await ENGINE.pool.open(wait=True)
+        yield
+        await ENGINE.pool.close()
+    else:
+        yield
+
+
+app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, lifespan=lifespan)
 
 
 @app.get("/hello")
@@ -40,3 +160,42 @@ async def hello() -> dict[str, str]:
 @app.post("/echo")
 async def echo(body: Leads) -> dict[str, int]:
     return {"leads": len(body.leads)}
+
+
+def _engine() -> SqliteEngine | PostgresEngine:
+    if ENGINE is None:
+        raise HTTPException(404, "no database")
+    return ENGINE
+
+
+def _results(identifiers: list[str], blocked: dict[str, str]) -> Response:
+    results = [
+        {"publicIdentifier": ident, "blocked": ident in blocked, "id": blocked.get(ident)}
+        for ident in identifiers
+    ]
+    return Response(
+        orjson.dumps({"success": True, "results": results}), media_type="application/json"
+    )
+
+
+@app.get("/check")
+async def check_one(request: Request, publicIdentifier: str) -> Response:  # noqa: N803
+    key = request.headers.get("x-api-key", "")
+    return _results([publicIdentifier], await _engine().blocked(key, [publicIdentifier]))
+
+
+@app.post("/check")
+async def check_many(request: Request, body: Identifiers) -> Response:
+    key = request.headers.get("x-api-key", "")
+    identifiers = body.public_identifiers
+    return _results(identifiers, await _engine().blocked(key, identifiers))
+
+
+@app.post("/block")
+async def block(request: Request, body: Leads) -> dict[str, int]:
+    key = request.headers.get("x-api-key", "")
+    now_ms = time.time_ns() // 1_000_000
+    rows = [
+        (lead.public_identifier, secrets.token_hex(16), lead.reason, now_ms) for lead in body.leads
+    ]
+    return {"blocked": await _engine().block(key, rows)}

@@ -20,7 +20,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import psycopg
@@ -169,7 +169,7 @@ def copied_leads(url: str, table: str) -> Iterator[Callable[[list[RawRow]], None
 
 
 def copy_bulk(url: str, total: int) -> Segments:
-    with copied_leads(url, "bulk_leads") as insert:
+    with copied_leads(url, "leads") as insert:
         return timed_batches(insert, total)
 
 
@@ -182,9 +182,10 @@ def copy_import(url: str, total: int) -> float:
 
 
 @contextmanager
-def bare_app(log: Path, timeout: float = 30) -> Iterator[int]:
+def bare_app(log: Path, database: str | None = None, timeout: float = 30) -> Iterator[int]:
     """`bench/bare_app.py` under uvicorn in its own process (one worker); yields its port and
-    stops it afterwards (SIGTERM, then SIGKILL)."""
+    stops it afterwards (SIGTERM, then SIGKILL). With `database` (prepared by
+    `engine_database`), it serves the hot paths on the raw engine too."""
     port = free_port()
     command = [
         *(sys.executable, "-m", "uvicorn", "bench.bare_app:app"),
@@ -195,6 +196,8 @@ def bare_app(log: Path, timeout: float = 30) -> Iterator[int]:
     environment = {
         name: value for name, value in os.environ.items() if not name.startswith("LEADBLOCK_")
     }
+    if database is not None:
+        environment["BARE_DATABASE"] = database
     with log.open("wb") as sink:
         process = subprocess.Popen(
             command, cwd=PROJECT, env=environment, stdout=sink, stderr=subprocess.STDOUT
@@ -204,3 +207,29 @@ def bare_app(log: Path, timeout: float = 30) -> Iterator[int]:
         yield port
     finally:
         stop(process)
+
+
+# --- the bare app on the raw engine ----------------------------------------------------------
+
+BARE_KEY = "bare-" + "k" * 40
+
+
+def engine_database(raw_bulk: Path | str) -> tuple[str, list[str]]:
+    """Ready the raw bulk reference's database (a SQLite file, or a PostgreSQL URL with its
+    `leads` table) for the bare app: a `keys` table with `BARE_KEY`. Returns what to pass as
+    the bare app's database and 5,000 identifiers it holds."""
+    if isinstance(raw_bulk, Path):
+        with closing(sqlite3.connect(raw_bulk, isolation_level=None)) as connection:
+            connection.execute("CREATE TABLE IF NOT EXISTS keys (key TEXT PRIMARY KEY)")
+            connection.execute("INSERT OR IGNORE INTO keys VALUES (?)", (BARE_KEY,))
+            sample = connection.execute(
+                "SELECT public_identifier FROM leads ORDER BY random() LIMIT 5000"
+            ).fetchall()
+        return str(raw_bulk), [ident for (ident,) in sample]
+    with psycopg.connect(raw_bulk) as connection:
+        connection.execute("CREATE TABLE IF NOT EXISTS keys (key text PRIMARY KEY)")
+        connection.execute("INSERT INTO keys VALUES (%s) ON CONFLICT DO NOTHING", (BARE_KEY,))
+        rows = connection.execute(
+            "SELECT public_identifier FROM leads ORDER BY random() LIMIT 5000"
+        ).fetchall()
+    return raw_bulk, [ident for (ident,) in rows]
