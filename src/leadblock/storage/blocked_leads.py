@@ -51,6 +51,7 @@ def insert_missing(
         created_at=created_at,
     )
     _add_to_count(tx, workspace, len(inserted))
+    tx.grew("blocked_leads", len(inserted))
     return {row.public_identifier for row in inserted}
 
 
@@ -80,6 +81,7 @@ def insert_staged(tx: Transaction, caller: Caller, at: int) -> int:
         inserted = tx.execute(INSERT_STAGED_BLOCKED_LEADS, **params)
         tx.execute(INSERT_STAGED_EVENTS, **params)
     _add_to_count(tx, caller.workspace, inserted)
+    tx.grew("blocked_leads", inserted)
     return inserted
 
 

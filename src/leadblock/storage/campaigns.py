@@ -30,6 +30,7 @@ COUNT_CAMPAIGN_BLOCKED_LEADS = query("count-campaign-blocked-leads")
 LIST_CAMPAIGN_BLOCKED_LEADS = query("list-campaign-blocked-leads")
 LIST_CAMPAIGN_BLOCKED_LEADS_AFTER = query("list-campaign-blocked-leads-after")
 INSERT_CAMPAIGN_LEADS = query("insert-campaign-leads")
+PLAN_DISPATCH = query("plan-dispatch")
 COUNT_CAMPAIGN_LEADS = query("count-campaign-leads")
 LIST_CAMPAIGN_LEADS = query("list-campaign-leads")
 LIST_CAMPAIGN_LEADS_AFTER = query("list-campaign-leads-after")
@@ -99,6 +100,7 @@ def insert_blocks(
         reason=reason,
         created_at=created_at,
     )
+    tx.grew("campaign_blocked_leads", len(rows))
     return {row.public_identifier for row in rows}
 
 
@@ -176,6 +178,7 @@ def insert_leads(
         rows=tx.table(table),
         created_at=created_at,
     )
+    tx.grew("campaign_leads", len(inserted))
     return {row.public_identifier for row in inserted}
 
 
@@ -208,6 +211,7 @@ def claim_pending(
     tx: Transaction, workspace: int, campaign_id: str, limit: int, now: int
 ) -> list[CampaignLead]:
     """Mark up to `limit` eligible pending leads dispatched and return them in enrolment order."""
+    tx.tuples(PLAN_DISPATCH)
     rows = tx.rows(
         DISPATCH_CAMPAIGN_LEADS,
         workspace=workspace,

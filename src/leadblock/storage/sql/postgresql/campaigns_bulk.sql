@@ -26,13 +26,22 @@ FROM jsonb_array_elements(CAST(:rows AS jsonb))
 ON CONFLICT (workspace, campaign_id, public_identifier) DO NOTHING
 RETURNING public_identifier
 
+-- name: plan-dispatch
+-- Run right before dispatch-campaign-leads, in its transaction (`SET LOCAL`): the plan that is
+-- right at any size walks the campaign's pending leads in id order and probes both blocklists
+-- for each, stopping at `limit`. On statistics that guess many leads blocked, the planner
+-- preferred to anti-join the whole campaign against the whole blocklist and sort it: 27 ms
+-- instead of 6 for 100 of 10,000, and growing with the campaign.
+SELECT set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true),
+       set_config('enable_mergejoin', 'off', true), set_config('enable_sort', 'off', true)
+
 -- name: dispatch-campaign-leads
 -- Claims the first `limit` pending leads, in enrolment order, blocked neither for the
 -- workspace nor for this campaign at this moment. FOR UPDATE SKIP LOCKED lets concurrent
 -- dispatches on any number of servers claim disjoint leads without waiting for each other;
 -- a row another dispatch has just claimed is re-checked after its lock and no longer pending.
 WITH claimed AS (
-    SELECT lead.workspace, lead.campaign_id, lead.id
+    SELECT lead.ctid AS row_id
     FROM campaign_leads AS lead
     WHERE lead.workspace = :workspace AND lead.campaign_id = :campaign_id
       AND lead.status = 'pending'
@@ -50,13 +59,12 @@ WITH claimed AS (
 )
 UPDATE campaign_leads SET status = 'dispatched', dispatched_at = :now
 FROM claimed
--- Every column of both candidate indexes is pinned (the primary key, and the pending index:
--- the claimed rows are locked by us and still pending), so each claimed row is one exact index
--- lookup whichever index the planner picks on stale statistics after a bulk enrolment.
-WHERE campaign_leads.workspace = claimed.workspace
-  AND campaign_leads.campaign_id = claimed.campaign_id
-  AND campaign_leads.status = 'pending'
-  AND campaign_leads.id = claimed.id
+-- By the physical row the lock was taken on (a TID scan): no index to choose. On the stale
+-- statistics of a campaign enrolled a moment ago, the planner had joined through an index of
+-- the campaign's leads it could only use by prefix, scanning further into the campaign for
+-- every claimed lead (dispatch took 7 ms, then 3 ms more with every dispatch after it).
+-- A locked row cannot move, and its lock was taken on its current version.
+WHERE campaign_leads.ctid = claimed.row_id
 RETURNING campaign_leads.id, campaign_leads.public_identifier, campaign_leads.first_name,
           campaign_leads.last_name, campaign_leads.company_name, campaign_leads.email,
           campaign_leads.status, campaign_leads.created_at

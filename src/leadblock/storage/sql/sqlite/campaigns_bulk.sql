@@ -27,6 +27,11 @@ FROM json_each(:rows) WHERE true
 ON CONFLICT (workspace, campaign_id, public_identifier) DO NOTHING
 RETURNING public_identifier
 
+-- name: plan-dispatch
+-- Nothing to do: SQLite's planner walks the pending index in id order by itself (PostgreSQL
+-- is told to, see its version).
+SELECT 1
+
 -- name: dispatch-campaign-leads
 -- Claims the first `limit` pending leads, in enrolment order, that are blocked neither for the
 -- workspace nor for this campaign at this moment. The whole statement runs under SQLite's

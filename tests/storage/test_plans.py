@@ -1,0 +1,98 @@
+"""PostgreSQL plans that must not depend on the statistics: a bulk write refreshes them, and
+dispatch walks the pending leads in order whatever they say."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterator
+
+import pytest
+
+from leadblock.config import Settings
+from leadblock.domain.records import Caller
+from leadblock.services import blocklist, campaigns, workspaces
+from leadblock.storage.db import Database
+from leadblock.storage.migrate import migrate
+from tests.postgres import PostgresCluster
+
+LEADS = 2_000
+
+
+@pytest.fixture
+def database(postgres: PostgresCluster) -> Iterator[Database]:
+    name = f"leadblock_plans_{secrets.token_hex(4)}"  # a fresh database: no statistics yet
+    database = Database(Settings(database_url=postgres.create_database(name)))
+    migrate(database)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def caller(database: Database) -> Caller:
+    with database.transaction(write=True) as tx:
+        workspace, _key, _plain = workspaces.create_workspace(tx, "plans")
+    return Caller(workspace_id=workspace.id, workspace=workspace.number, key_id=None)
+
+
+def known_rows(database: Database, table: str) -> float:
+    """The row count PostgreSQL's statistics know for `table` (-1: never analyzed)."""
+    with database.transaction() as tx:
+        tx.cursor.execute("SELECT reltuples FROM pg_class WHERE oid = to_regclass(%s)", (table,))
+        return float(tx.cursor.fetchone()[0])
+
+
+def enrol(database: Database, caller: Caller, campaign_id: str, identifiers: list[str]) -> None:
+    with database.transaction(write=True) as tx:
+        raw = [campaigns.RawLead(ident) for ident in identifiers]
+        campaigns.enrol_leads(tx, caller, campaign_id, raw)
+
+
+def test_a_bulk_write_refreshes_the_statistics_of_what_it_grew(
+    database: Database, caller: Caller
+) -> None:
+    with database.transaction(write=True) as tx:
+        campaign = campaigns.create_campaign(tx, caller, "plans")
+    assert known_rows(database, "campaign_leads") < 0  # never analyzed
+
+    enrol(database, caller, campaign.id, [f"lead-{n:05d}" for n in range(LEADS)])
+    assert known_rows(database, "campaign_leads") == LEADS
+
+    # A tenth more is a change the statistics must know of; a handful is not.
+    enrol(database, caller, campaign.id, [f"more-{n:05d}" for n in range(10)])
+    assert known_rows(database, "campaign_leads") == LEADS
+
+    with database.transaction(write=True) as tx:
+        identifiers = [f"lead-{n:05d}" for n in range(LEADS)]
+        campaigns.block_in_campaign(tx, caller, campaign.id, identifiers, None)
+        blocklist.block_leads(tx, caller, [(ident, None) for ident in identifiers])
+    assert known_rows(database, "campaign_blocked_leads") == LEADS
+    assert known_rows(database, "blocked_leads") == LEADS
+
+
+def test_dispatch_walks_the_pending_leads_in_order_whatever_the_statistics(
+    database: Database, caller: Caller
+) -> None:
+    with database.transaction(write=True) as tx:
+        campaign = campaigns.create_campaign(tx, caller, "plans")
+    identifiers = [f"lead-{n:05d}" for n in range(LEADS)]
+    enrol(database, caller, campaign.id, identifiers)
+    # Statistics that say every lead is blocked, at both levels: the planner's cheapest plan
+    # on its own is then to anti-join the whole campaign and sort it.
+    with database.transaction(write=True) as tx:
+        campaigns.block_in_campaign(tx, caller, campaign.id, identifiers, None)
+        blocklist.block_leads(tx, caller, [(ident, None) for ident in identifiers])
+
+    with database.transaction(write=True) as tx:
+        tx.tuples("plan-dispatch")
+        statement = database.queries["dispatch-campaign-leads"].sql
+        params = {"workspace": caller.workspace, "campaign_id": campaign.id}
+        tx.cursor.execute(f"EXPLAIN {statement}", {**params, "limit": 100, "now": 0})
+        plan = "\n".join(row[0] for row in tx.cursor.fetchall())
+        tx.cursor.execute("ROLLBACK")
+
+    # In id order (the pending index, or the primary key while every lead is pending).
+    assert re.search(r"Index Scan using campaign_leads_(pending|pkey) on campaign_leads lead", plan)
+    assert "Seq Scan" not in plan, plan
+    assert "Sort" not in plan, plan
+    assert "Tid Scan" in plan, plan  # the claimed rows are updated where they were locked
