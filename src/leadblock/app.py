@@ -7,6 +7,9 @@ body limits and timeout), then routing.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from starlette.responses import Response
 from starlette.types import Scope
@@ -28,8 +31,15 @@ from leadblock.web.ratelimit import AddressRateLimitMiddleware, RateLimiter
 from leadblock.web.responses import OrjsonResponse
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    await app.state.database.close()
+
+
 def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app = FastAPI(
+        lifespan=_lifespan,
         title="leadblock",
         version=__version__,
         description=openapi.DESCRIPTION,

@@ -13,8 +13,10 @@ behind the event loop; docs/performance.md), and WAL reads never wait for a lock
 goes to the group commit (`storage/group_commit.py`): one writer thread runs the writes queued
 meanwhile in one transaction and answers them after its one fsync, so no commit ever waits for
 the disk on the event loop, and writers waiting behind a large import hold no thread.
-PostgreSQL always goes through the thread pool, key check and work in one hop: a network round
-trip must not stall the event loop.
+PostgreSQL: the key is checked inside the work's own transaction. Small work runs on the event
+loop on an async connection (`Database.run`): its statements await the network in a greenlet,
+so no round trip stalls the loop and no thread is needed (a hop cost more than the whole work);
+larger work goes to the thread pool, as its Python would hold the loop.
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ class RequestUnit:
         """The verified, charged caller, for handlers that stream or transact on their own."""
         if self.database.dialect == "sqlite":
             return self.authenticate()
-        return await run_in_threadpool(self.authenticate)
+        return await self.database.run(self.authenticate)
 
     def respond(self, response: Response) -> Response:
         """A response built by the handler, with the caller's rate-limit headers."""
@@ -116,7 +118,9 @@ class RequestUnit:
     async def _run(self, work: Work, *, write: bool, items: int) -> Any:
         database = self.database
         if database.dialect != "sqlite":
-            # One hop and one transaction: the key is verified inside the work's transaction.
+            # One transaction: the key is verified inside the work's own.
+            if items <= INLINE_MAX_ITEMS:
+                return await database.run(lambda tx: work(tx, self.authenticate(tx)), write=write)
             return await run_in_threadpool(self._transact_verified, work, write)
         caller = self.authenticate()  # a point read on the event loop: WAL reads never wait
         if write:

@@ -15,18 +15,19 @@ import sqlite3
 import threading
 import time
 from collections import namedtuple
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 import psycopg
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from leadblock.config import Settings
 from leadblock.errors import InvalidInput, ServiceUnavailable
@@ -41,6 +42,8 @@ _UNAVAILABLE: tuple[type[Exception], ...] = (
     psycopg.InterfaceError,
 )
 
+
+T = TypeVar("T")
 
 _BUSY = "The database is busy; nothing was written. Retry shortly."
 
@@ -142,6 +145,8 @@ class Database:
         # talk to the pooled driver connections directly.
         self.engine = _create_engine(settings)
         self.dialect = self.engine.dialect.name
+        # PostgreSQL: small requests run on the event loop, on psycopg's async connections.
+        self.async_engine = _create_async_engine(settings) if self.dialect == "postgresql" else None
         self.queries = load_queries(self.dialect)
         self._sqlite_write_lock = threading.Lock()
         self._busy_timeout_ms = settings.db_busy_timeout_ms
@@ -190,22 +195,43 @@ class Database:
         with self._transaction(write=write) as tx:
             yield tx
 
-    def _connect(self) -> Any:
+    async def run(self, work: Callable[[Transaction], T], *, write: bool = False) -> T:
+        """PostgreSQL: run `work` in one transaction on an async connection, on the event
+        loop, with no thread. `work` is the same synchronous code as everywhere else: it runs
+        in a greenlet (SQLAlchemy's `run_sync`), and each statement awaits the network there,
+        so the event loop serves other requests meanwhile. For small work only: the Python
+        between two statements holds the loop."""
+        assert self.async_engine is not None, "PostgreSQL only"
+        with _unavailable_on_connect():
+            connection = await self.async_engine.connect()
         try:
+            return await connection.run_sync(self._run_on, work, write)
+        finally:
+            await connection.close()
+
+    def _run_on(self, connection: Any, work: Callable[[Transaction], T], write: bool) -> T:
+        with self._transaction(write=write, connection=connection.connection) as tx:
+            return work(tx)
+
+    async def close(self) -> None:
+        """Close the async connections (the server's shutdown)."""
+        if self.async_engine is not None:
+            await self.async_engine.dispose()
+
+    def _connect(self) -> Any:
+        with _unavailable_on_connect():
             return self.engine.raw_connection()
-        except PoolTimeout as error:
-            raise ServiceUnavailable(
-                "All database connections are busy; nothing was written. Retry shortly."
-            ) from error
-        except DBAPIError as error:
-            raise ServiceUnavailable(_unavailable_message(error.orig)) from error
-        except _UNAVAILABLE as error:  # the pool connects through the driver, unwrapped
-            raise ServiceUnavailable(_unavailable_message(error)) from error
 
     @contextmanager
-    def _transaction(self, *, write: bool, wait_s: float | None = None) -> Iterator[Transaction]:
+    def _transaction(
+        self, *, write: bool, wait_s: float | None = None, connection: Any = None
+    ) -> Iterator[Transaction]:
+        """A transaction on `connection` if given (owned by the caller), else on the pinned
+        connection, else on one from the pool."""
         pinned = _pinned.get()
-        connection = pinned if pinned is not None else self._connect()
+        owned = connection is None and pinned is None
+        if connection is None:
+            connection = pinned if pinned is not None else self._connect()
         try:
             cursor = connection.cursor()
             if self.dialect == "sqlite":
@@ -245,7 +271,7 @@ class Database:
             _roll_back(connection)
             raise
         finally:
-            if pinned is None:
+            if owned:
                 connection.close()
 
     def _begin_immediate_or_raise(self, cursor: Any) -> None:
@@ -321,9 +347,8 @@ def refresh_statistics(connection: Any, growth: Mapping[str, int]) -> None:
         cursor = connection.cursor()
         for table, rows in growth.items():
             # -1: never analyzed nor vacuumed.
-            (known,) = cursor.execute(
-                "SELECT reltuples FROM pg_class WHERE oid = to_regclass(%s)", (table,)
-            ).fetchone()
+            cursor.execute("SELECT reltuples FROM pg_class WHERE oid = to_regclass(%s)", (table,))
+            (known,) = cursor.fetchone()
             if rows >= max(STALE_ROWS, STALE_SHARE * max(known, 0)):
                 cursor.execute(f'ANALYZE "{table}"')  # the names are ours, never input
         connection.commit()
@@ -338,8 +363,25 @@ def _statement_verb(sql: str) -> str:
 
 
 def _connection_lost(connection: Any) -> bool:
-    driver = connection.dbapi_connection
-    return isinstance(driver, psycopg.Connection) and (driver.closed or driver.broken)
+    driver = connection.driver_connection
+    return isinstance(driver, psycopg.Connection | psycopg.AsyncConnection) and (
+        driver.closed or driver.broken
+    )
+
+
+@contextmanager
+def _unavailable_on_connect() -> Iterator[None]:
+    """Failures to get a connection, as the 503s they are."""
+    try:
+        yield
+    except PoolTimeout as error:
+        raise ServiceUnavailable(
+            "All database connections are busy; nothing was written. Retry shortly."
+        ) from error
+    except DBAPIError as error:
+        raise ServiceUnavailable(_unavailable_message(error.orig)) from error
+    except _UNAVAILABLE as error:  # the pool connects through the driver, unwrapped
+        raise ServiceUnavailable(_unavailable_message(error)) from error
 
 
 def _roll_back(connection: Any) -> None:
@@ -368,10 +410,26 @@ def _create_engine(settings: Settings) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    # postgresql://… names the psycopg 3 driver for SQLAlchemy.
-    driver_url = url.replace("postgresql://", "postgresql+psycopg://", 1)
-    engine = create_engine(
-        driver_url,
+    engine = create_engine(**_postgresql_engine_options(settings))
+    _configure_postgresql(engine)
+    return engine
+
+
+def _create_async_engine(settings: Settings) -> AsyncEngine:
+    """The same connection options, on psycopg's async connections, and `db_pool_size`
+    connections with no overflow: on the event loop all concurrent requests ask at once, and
+    overflow connections, opened for a burst and closed after, cost more than the wait for a
+    pooled one (single checks at 64 connections: 896 req/s with 20 overflow, 950 without)."""
+    engine = create_async_engine(**{**_postgresql_engine_options(settings), "max_overflow": 0})
+    _configure_postgresql(engine.sync_engine)
+    return engine
+
+
+def _postgresql_engine_options(settings: Settings) -> dict[str, Any]:
+    return dict(
+        # postgresql://… names the psycopg 3 driver for SQLAlchemy (its async variant in
+        # `create_async_engine`).
+        url=settings.database_url.replace("postgresql://", "postgresql+psycopg://", 1),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_s,
@@ -392,15 +450,13 @@ def _create_engine(settings: Settings) -> Engine:
             "application_name": "leadblock",
         },
     )
-    _configure_postgresql(engine)
-    return engine
 
 
 def _configure_postgresql(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Room for every named query (about 70) so none is evicted and re-prepared.
-        dbapi_connection.prepared_max = 512
+        getattr(dbapi_connection, "driver_connection", dbapi_connection).prepared_max = 512
 
 
 def _configure_sqlite(engine: Engine) -> None:
