@@ -96,3 +96,39 @@ def test_dispatch_walks_the_pending_leads_in_order_whatever_the_statistics(
     assert "Seq Scan" not in plan, plan
     assert "Sort" not in plan, plan
     assert "Tid Scan" in plan, plan  # the claimed rows are updated where they were locked
+
+
+@pytest.mark.parametrize(
+    ("query", "index"),
+    [
+        ("select-blocked-leads-by-identifiers", "blocked_leads_identifier"),
+        ("delete-blocked-leads-by-identifiers", "blocked_leads_identifier"),
+        ("select-campaign-blocked-leads-by-identifiers", "campaign_blocked_leads_pkey"),
+    ],
+)
+def test_a_lookup_of_one_identifier_is_one_index_probe(
+    database: Database, caller: Caller, query: str, index: str
+) -> None:
+    with database.transaction(write=True) as tx:
+        campaign = campaigns.create_campaign(tx, caller, "plans")
+        identifiers = [f"lead-{n:05d}" for n in range(LEADS)]
+        campaigns.block_in_campaign(tx, caller, campaign.id, identifiers, None)
+        blocklist.block_leads(tx, caller, [(ident, None) for ident in identifiers])
+
+    # The plan every request runs: generic (the connections force it), whatever the values.
+    statement = database.queries[query]
+    positional = statement.sql
+    for number, parameter in enumerate(statement.parameters, 1):
+        positional = positional.replace(f"%({parameter})s", f"${number}")
+    values = {"workspace": str(caller.workspace), "campaign_id": campaign.id}
+    values["identifiers"] = '["lead-00042"]'
+    arguments = ", ".join(f"'{values[parameter]}'" for parameter in statement.parameters)
+    with database.transaction(write=True) as tx:
+        tx.cursor.execute(f"PREPARE lookup AS {positional}")
+        tx.cursor.execute(f"EXPLAIN EXECUTE lookup ({arguments})")
+        plan = "\n".join(row[0] for row in tx.cursor.fetchall())
+        tx.cursor.execute("ROLLBACK")
+
+    assert f"Index Scan using {index}" in plan, plan
+    assert "Seq Scan" not in plan, plan
+    assert "Hash" not in plan, plan

@@ -1,5 +1,10 @@
 -- Set-based statements over a whole request: `:rows` / `:identifiers` / `:ids` are JSON arrays
 -- (the same parameters as on SQLite) unpacked with jsonb_array_elements.
+--
+-- Lookups take `= ANY(ARRAY(…))`, not `IN (SELECT …)`: the plans are generic, and for the
+-- subquery the planner guessed 100 values and, in a workspace of 10,000 blocks, hash-joined
+-- them with a scan of the whole workspace, even for one identifier (1 ms of the server's CPU
+-- per single check, 0.1 ms by the index). An array is always probed through the index.
 
 -- name: insert-blocked-leads
 -- rows: [[id, public_identifier, reason, reason_lower], ...]
@@ -12,18 +17,18 @@ RETURNING public_identifier
 -- name: select-blocked-leads-by-identifiers
 SELECT id, public_identifier, reason, created_at FROM blocked_leads
 WHERE workspace = :workspace
-  AND public_identifier IN (SELECT jsonb_array_elements_text(CAST(:identifiers AS jsonb)))
+  AND public_identifier = ANY(ARRAY(SELECT jsonb_array_elements_text(CAST(:identifiers AS jsonb))))
 
 -- name: delete-blocked-leads-by-ids
 DELETE FROM blocked_leads
 WHERE workspace = :workspace
-  AND id IN (SELECT jsonb_array_elements_text(CAST(:ids AS jsonb)))
+  AND id = ANY(ARRAY(SELECT jsonb_array_elements_text(CAST(:ids AS jsonb))))
 RETURNING id, public_identifier, reason, created_at
 
 -- name: delete-blocked-leads-by-identifiers
 DELETE FROM blocked_leads
 WHERE workspace = :workspace
-  AND public_identifier IN (SELECT jsonb_array_elements_text(CAST(:identifiers AS jsonb)))
+  AND public_identifier = ANY(ARRAY(SELECT jsonb_array_elements_text(CAST(:identifiers AS jsonb))))
 RETURNING id, public_identifier, reason, created_at
 
 -- name: insert-events

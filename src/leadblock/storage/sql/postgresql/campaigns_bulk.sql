@@ -8,12 +8,12 @@ RETURNING public_identifier
 -- name: select-campaign-blocked-leads-by-identifiers
 SELECT public_identifier, reason, created_at FROM campaign_blocked_leads
 WHERE workspace = :workspace AND campaign_id = :campaign_id
-  AND public_identifier IN (SELECT jsonb_array_elements_text(CAST(:identifiers AS jsonb)))
+  AND public_identifier = ANY(ARRAY(SELECT jsonb_array_elements_text(CAST(:identifiers AS jsonb))))
 
 -- name: delete-campaign-blocked-leads-by-identifiers
 DELETE FROM campaign_blocked_leads
 WHERE workspace = :workspace AND campaign_id = :campaign_id
-  AND public_identifier IN (SELECT jsonb_array_elements_text(CAST(:identifiers AS jsonb)))
+  AND public_identifier = ANY(ARRAY(SELECT jsonb_array_elements_text(CAST(:identifiers AS jsonb))))
 RETURNING public_identifier, reason
 
 -- name: insert-campaign-leads
