@@ -84,6 +84,7 @@ class Run:
     bulk_segments: Segments = field(default_factory=list)
     raw_bulk_segments: Segments = field(default_factory=list)
     # The bare app on the raw engine (bench/bare_app.py with a database): the same paths.
+    bare_bulk_segments: Segments = field(default_factory=list)
     engine_check_get: float | None = None
     engine_block_post: float | None = None
     engine_check_ms: float | None = None
@@ -197,25 +198,48 @@ def single_paths(server: Server, api_key: str, run: Run, requests: int, log: Pat
     )
 
 
-def bulk(http: httpx.Client, pid: int, total: int, run: Run) -> list[str]:
-    """Blocks `total` new leads; returns a sample of what was blocked."""
+def bulk_segments(
+    http: httpx.Client, path: str, total: int, label: str
+) -> tuple[Segments, list[str]]:
+    """POSTs 10,000 new random leads at a time to `path` until `total`; leads/s of each
+    100,000, and a sample of what was sent."""
+    segments: Segments = []
     sample: list[str] = []
     segment_started, segment_leads = time.perf_counter(), 0
+    for done in range(BATCH, total + 1, BATCH):
+        identifiers = [f"lead-{secrets.token_hex(6)}" for _ in range(BATCH)]
+        sample += identifiers[:500]
+        response = http.post(path, content=orjson.dumps(block_batch(identifiers)))
+        assert response.status_code == 200, response.text
+        segment_leads += BATCH
+        if done % 100_000 == 0 or done == total:
+            rate = segment_leads / (time.perf_counter() - segment_started)
+            segments.append((done, rate))
+            print(f"  {label}: {done:>9,} blocks {rate:>9,.0f} leads/s", flush=True)
+            segment_started, segment_leads = time.perf_counter(), 0
+    return segments, sample
+
+
+def bulk(http: httpx.Client, pid: int, total: int, run: Run) -> list[str]:
+    """Blocks `total` new leads; returns a sample of what was blocked."""
     with RssSampler(pid) as rss:
-        for done in range(BATCH, total + 1, BATCH):
-            identifiers = [f"lead-{secrets.token_hex(6)}" for _ in range(BATCH)]
-            sample += identifiers[:500]
-            body = orjson.dumps(block_batch(identifiers))
-            response = http.post("/blocked-leads", content=body)
-            assert response.status_code == 200, response.text
-            segment_leads += BATCH
-            if done % 100_000 == 0 or done == total:
-                rate = segment_leads / (time.perf_counter() - segment_started)
-                run.bulk_segments.append((done, rate))
-                print(f"  bulk: {done:>9,} blocks {rate:>9,.0f} leads/s", flush=True)
-                segment_started, segment_leads = time.perf_counter(), 0
+        run.bulk_segments, sample = bulk_segments(http, "/blocked-leads", total, "bulk")
     run.bulk_rss_mb = rss.peak
     return sample
+
+
+def bare_bulk(databases: Databases, total: int, run: Run) -> None:
+    """The same bulk phase against the bare app on a fresh database of the raw engine."""
+    database = references.bare_database(databases.bare_bulk_url or databases.folder / "bare.db")
+    with (
+        references.bare_app(databases.folder / "bare-bulk.log", database) as port,
+        httpx.Client(
+            base_url=f"http://127.0.0.1:{port}",
+            headers={"x-api-key": references.BARE_KEY, "content-type": "application/json"},
+            timeout=300,
+        ) as http,
+    ):
+        run.bare_bulk_segments, _ = bulk_segments(http, "/block", total, "bare app bulk")
 
 
 def raw_bulk(databases: Databases, total: int, run: Run) -> None:
@@ -361,6 +385,7 @@ class Databases:
     leadblock_url: str
     # PostgreSQL only: SQLite's raw references make their own files in `folder`.
     raw_reference_url: str | None
+    bare_bulk_url: str | None = None
 
 
 @contextmanager
@@ -370,7 +395,12 @@ def backend_databases(backend: str, folder: Path) -> Iterator[Databases]:
         return
     with postgres_cluster() as cluster:
         leadblock_url = cluster.create_database("leadblock_bench")
-        yield Databases(folder, leadblock_url, cluster.create_database("raw_reference"))
+        yield Databases(
+            folder,
+            leadblock_url,
+            cluster.create_database("raw_reference"),
+            cluster.create_database("bare_bulk"),
+        )
 
 
 @contextmanager
@@ -425,6 +455,7 @@ def phases(
         ("single", single),
         ("bulk, check and list", in_workspace(server, keys["bulk"], bulk_check_and_list)),
         ("raw bulk reference", lambda: raw_bulk(databases, args.bulk_total, run)),
+        ("bare app bulk", lambda: bare_bulk(databases, args.bulk_total, run)),
         ("bare app on the raw engine", lambda: bare_engine(databases, args.single_requests, run)),
         ("dispatch", in_workspace(server, keys["dispatch"], dispatch_100)),
         ("import/export", in_workspace(server, keys["transfer"], import_export)),

@@ -10,9 +10,9 @@ With `BARE_DATABASE` set (a SQLite file or a `postgresql://` URL holding the raw
 reference's `leads` table and a `keys` table), it also serves leadblock's hot paths the plainest
 fast way, to show what FastAPI on the raw engine reaches on this machine: each request looks its
 `x-api-key` up, then `GET /check` looks one identifier up, `POST /check` up to 10,000 (results in
-input order) and `POST /block` inserts the leads and commits. SQLite: one `sqlite3` connection
-used on the event loop (WAL, `synchronous=FULL`, one commit per write). PostgreSQL: psycopg's
-async connections from a `psycopg_pool` pool of 10.
+input order) and `POST /block` inserts up to 10,000 leads and commits. SQLite: one `sqlite3`
+connection used on the event loop (WAL, `synchronous=FULL`, one commit per write). PostgreSQL:
+psycopg's async connections from a `psycopg_pool` pool of 10.
 """
 
 from __future__ import annotations
@@ -116,13 +116,15 @@ class PostgresEngine:
         async with self.pool.connection() as db:
             found = await db.execute("SELECT 1 FROM keys WHERE key = %s", (key,))
             _require_key(await found.fetchone())
-            async with db.cursor() as cursor:
-                await cursor.executemany(
-                    "INSERT INTO leads (public_identifier, id, reason, created_at)"
-                    " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                    rows,
-                )
-                return cursor.rowcount
+            # One statement for any number of rows: the columns as arrays.
+            columns = [list(column) for column in zip(*rows, strict=True)]
+            inserted = await db.execute(
+                "INSERT INTO leads (public_identifier, id, reason, created_at)"
+                " SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::bigint[])"
+                " ON CONFLICT DO NOTHING",
+                columns,
+            )
+            return inserted.rowcount
 
 
 def _require_key(row: Any) -> None:

@@ -214,6 +214,25 @@ def bare_app(log: Path, database: str | None = None, timeout: float = 30) -> Ite
 BARE_KEY = "bare-" + "k" * 40
 
 
+def bare_database(target: Path | str) -> str:
+    """A fresh database for the bare app's own bulk phase (a SQLite file, or a PostgreSQL URL
+    of an empty database): the raw references' `leads` table, and a `keys` table with
+    `BARE_KEY`. Returns what to pass as the bare app's database."""
+    if isinstance(target, Path):
+        target.unlink(missing_ok=True)
+        with closing(sqlite3.connect(target, isolation_level=None)) as connection:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute(SQLITE_TABLE)
+            connection.execute("CREATE TABLE keys (key TEXT PRIMARY KEY)")
+            connection.execute("INSERT INTO keys VALUES (?)", (BARE_KEY,))
+        return str(target)
+    with psycopg.connect(target) as connection:
+        connection.execute(sql.SQL(POSTGRES_TABLE).format(sql.Identifier("leads")))
+        connection.execute("CREATE TABLE keys (key text PRIMARY KEY)")
+        connection.execute("INSERT INTO keys VALUES (%s)", (BARE_KEY,))
+    return target
+
+
 def engine_database(raw_bulk: Path | str) -> tuple[str, list[str]]:
     """Ready the raw bulk reference's database (a SQLite file, or a PostgreSQL URL with its
     `leads` table) for the bare app: a `keys` table with `BARE_KEY`. Returns what to pass as
