@@ -106,9 +106,12 @@ class PostgresEngine:
         async with self.pool.connection() as db:
             found = await db.execute("SELECT 1 FROM keys WHERE key = %s", (key,))
             _require_key(await found.fetchone())
+            # Sorted and probed through the index: `= ANY(%s)` of 10,000 values was planned
+            # as a parallel scan of the whole table.
             rows = await db.execute(
-                "SELECT public_identifier, id FROM leads WHERE public_identifier = ANY(%s)",
-                (identifiers,),
+                "SELECT public_identifier, id FROM leads"
+                " WHERE public_identifier = ANY(ARRAY(SELECT unnest(%s::text[])))",
+                (sorted(identifiers),),
             )
             return dict(await rows.fetchall())
 
