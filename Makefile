@@ -23,8 +23,8 @@ run: $(STAMP)
 	$(BIN)/leadblock serve
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench examples
+	$(BIN)/ruff format --check src tests bench examples
 
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy

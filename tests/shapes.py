@@ -76,6 +76,7 @@ def free(value: str, identifier: str | None = None) -> dict[str, Any]:
         "scope": None,
         "reason": None,
         "blockedAt": None,
+        "contactable": True,
     }
 
 
@@ -88,4 +89,5 @@ def blocked_by(value: str, lead: dict[str, Any]) -> dict[str, Any]:
         "scope": "workspace",
         "reason": lead["reason"],
         "blockedAt": lead["createdAt"],
+        "contactable": False,
     }

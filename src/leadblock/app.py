@@ -20,6 +20,7 @@ from leadblock.api.routes import blocked_leads, campaigns, reference
 from leadblock.config import Settings
 from leadblock.console import web as console
 from leadblock.console.session import SESSION_COOKIE
+from leadblock.domain import ids
 from leadblock.storage.db import Database
 from leadblock.storage.group_commit import GroupCommit
 from leadblock.web.access_log import AccessLogMiddleware
@@ -51,6 +52,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
+    ids.set_clock_offset(settings.clock_offset_s * 1000)
     app.state.database = database = database or Database(settings)
     app.state.rate_limiter = RateLimiter(
         limit=settings.rate_limit,

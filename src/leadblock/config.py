@@ -95,6 +95,13 @@ class Settings(BaseSettings):
         default=False,
         description="serve /reference/hello and /reference/echo, the yardsticks of `make bench`",
     )
+    clock_offset_s: int = Field(
+        default=0,
+        ge=-(10**9),
+        le=10**9,
+        description="shift this process's clock by as many seconds (tests and drills only: a "
+        "server started an hour ahead sees every lease an hour older)",
+    )
 
     @field_validator("rate_limit", "auth_failure_rate_limit")
     @classmethod

@@ -391,6 +391,7 @@ def test_check_post_and_get(tenant: TenantFixture) -> None:
         "scope": "workspace",
         "reason": "client",
         "blockedAt": lead["createdAt"],
+        "contactable": False,
     }
     assert body == {
         "success": True,
@@ -403,6 +404,7 @@ def test_check_post_and_get(tenant: TenantFixture) -> None:
                 "scope": None,
                 "reason": None,
                 "blockedAt": None,
+                "contactable": True,
             },
             {
                 "input": "/in/x",
@@ -411,6 +413,8 @@ def test_check_post_and_get(tenant: TenantFixture) -> None:
                 "scope": None,
                 "reason": None,
                 "blockedAt": None,
+                # Could not be judged: never contactable.
+                "contactable": False,
                 "error": "publicIdentifier looks like a path; send a full linkedin.com/in/… URL "
                 "or the bare identifier",
             },
@@ -581,6 +585,7 @@ def test_import_accepts_urls_bom_and_counts(tenant: TenantFixture) -> None:
                 "scope": "workspace",
                 "reason": "from crm",
                 "blockedAt": listed[2]["createdAt"],
+                "contactable": False,
             }
         ],
     }

@@ -341,8 +341,10 @@ def test_check_with_campaign(tenant: TenantFixture) -> None:
     )
     assert here["blockedAt"].endswith("Z")
     assert (nowhere["blocked"], nowhere["scope"]) == (False, None)
+    assert (here["contactable"], nowhere["contactable"]) == (False, True)
     without = client.post("/blocked-leads/check", json={"publicIdentifiers": ["only-here"]}).json()
     assert without["results"][0]["blocked"] is False
+    assert without["results"][0]["contactable"] is True
     unknown = client.post(
         "/blocked-leads/check", json={"publicIdentifiers": ["x-y-z"], "campaignId": "nope"}
     )

@@ -107,6 +107,7 @@ def test_invalid_utf8_and_nul_bytes_are_400(tenant: TenantFixture) -> None:
                 "scope": None,
                 "reason": None,
                 "blockedAt": None,
+                "contactable": False,
                 "error": "publicIdentifier contains a character that is not allowed: U+0000",
             }
         ],
@@ -186,6 +187,8 @@ def test_injection_in_every_string_field_is_stored_as_text(
         "status": "pending",
         "blocked": None,
         "createdAt": shaped(enrolled_lead["createdAt"], TIMESTAMP),
+        "claimId": None,
+        "leaseExpiresAt": None,
     }
 
     # As identifiers, ids and cursors the same strings are refused or not found, never a 500.

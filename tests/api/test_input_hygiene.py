@@ -41,9 +41,11 @@ BODIES: dict[str, Any] = {
             }
         ]
     },
-    "dispatchLeads": {"limit": 1},
+    "dispatchLeads": {"limit": 1, "leaseSeconds": 60},
+    "confirmClaim": {"leadIds": ["{lead}"]},
+    "releaseClaim": {"leadIds": ["{lead}"]},
 }
-RECORD_IDS = {"ids", "campaignId", "lead_id", "campaign_id"}
+RECORD_IDS = {"ids", "campaignId", "lead_id", "campaign_id", "claim_id"}
 # Operations whose body is not JSON: their own hygiene is tested below.
 NOT_JSON = {"importBlockedLeads"}
 
@@ -166,6 +168,7 @@ def test_every_operation_refuses_hostile_text_and_numbers(
     for method, template, operation in operations(document):
         operation_id = operation["operationId"]
         path = template.replace("{lead_id}", lead).replace("{campaign_id}", campaign)
+        path = path.replace("{claim_id}", lead)  # an id of the right shape that holds nothing
         url = path.removeprefix("/api/v1")
         # Every parameter: invalid UTF-8 and a surrogate's bytes, huge or mistyped integers,
         # over-long text.

@@ -34,6 +34,8 @@ WALKED = {
     ("post", "/api/v1/campaigns/{campaign_id}/leads"),
     ("get", "/api/v1/campaigns/{campaign_id}/leads"),
     ("post", "/api/v1/campaigns/{campaign_id}/dispatch"),
+    ("post", "/api/v1/campaigns/{campaign_id}/claims/{claim_id}/confirm"),
+    ("post", "/api/v1/campaigns/{campaign_id}/claims/{claim_id}/release"),
 }
 
 
@@ -128,6 +130,9 @@ def test_foreign_key_cannot_reach_another_workspace_campaign(
     campaign = created["id"]
     owner.post(f"/campaigns/{campaign}/leads", json={"leads": [{"publicIdentifier": "lead-one"}]})
     owner.post(f"/campaigns/{campaign}/blocked-leads", json={"publicIdentifiers": ["lead-two"]})
+    leased = owner.post(f"/campaigns/{campaign}/dispatch", json={"leaseSeconds": 600}).json()
+    claim = f"/campaigns/{campaign}/claims/{leased['claimId']}"
+    [held] = [lead["id"] for lead in leased["leads"]]
 
     attempts = [
         ("GET", f"/campaigns/{campaign}", None),
@@ -138,6 +143,8 @@ def test_foreign_key_cannot_reach_another_workspace_campaign(
         ("POST", f"/campaigns/{campaign}/leads", {"leads": [{"publicIdentifier": "lead-x"}]}),
         ("GET", f"/campaigns/{campaign}/leads", None),
         ("POST", f"/campaigns/{campaign}/dispatch", {"limit": 10}),
+        ("POST", f"{claim}/confirm", {"leadIds": [held]}),
+        ("POST", f"{claim}/release", None),
         (
             "POST",
             "/blocked-leads/check",
@@ -151,17 +158,22 @@ def test_foreign_key_cannot_reach_another_workspace_campaign(
         assert response.json() == CAMPAIGN_NOT_FOUND, (method, path)
     assert intruder.get("/campaigns").json() == []
     assert intruder.get("/blocked-leads/events").json() == []
-    intruder.post("/campaigns", json={"name": "mine"})
+    mine = intruder.post("/campaigns", json={"name": "mine"}).json()["id"]
     assert owner.get("/campaigns").json() == [
         {"id": campaign, "name": "private", "createdAt": created["createdAt"]}
     ]
+    # The owner's claim, through the intruder's own campaign, holds nothing there.
+    foreign_claim = f"/campaigns/{mine}/claims/{leased['claimId']}"
+    through = intruder.post(f"{foreign_claim}/confirm", json={"leadIds": [held]}).json()
+    assert (through["confirmed"], through["blocked"], through["notHeld"]) == ([], [], [held])
+    assert intruder.post(f"{foreign_claim}/release").json()["released"] == 0
 
-    # The owner's campaign is untouched: its lead is still pending and dispatchable.
+    # The owner's campaign is untouched: its lead is still leased, and the owner confirms it.
     leads = owner.get(f"/campaigns/{campaign}/leads").json()
     assert [(lead["publicIdentifier"], lead["status"]) for lead in leads] == [
-        ("lead-one", "pending")
+        ("lead-one", "leased")
     ]
     blocks = owner.get(f"/campaigns/{campaign}/blocked-leads").json()
     assert [block["publicIdentifier"] for block in blocks] == ["lead-two"]
-    dispatched = owner.post(f"/campaigns/{campaign}/dispatch", json={"limit": 10}).json()["leads"]
-    assert [lead["publicIdentifier"] for lead in dispatched] == ["lead-one"]
+    confirmed = owner.post(f"{claim}/confirm").json()["confirmed"]
+    assert [lead["publicIdentifier"] for lead in confirmed] == ["lead-one"]

@@ -64,6 +64,8 @@ OPERATION_IDS = {
     "enrolLeads",
     "listCampaignLeads",
     "dispatchLeads",
+    "confirmClaim",
+    "releaseClaim",
 }
 LISTS = {
     "listBlockedLeads",
@@ -250,7 +252,13 @@ def test_a_generated_client_blocks_checks_enrols_dispatches_and_unblocks(
     campaigns_api = importlib.import_module(f"{name}.api.campaigns")
     for module in ("block_leads", "list_blocked_leads", "check_leads", "check_lead"):
         importlib.import_module(f"{api.__name__}.{module}")
-    for module in ("create_campaign", "enrol_leads", "dispatch_leads", "list_campaign_leads"):
+    for module in (
+        "create_campaign",
+        "enrol_leads",
+        "dispatch_leads",
+        "list_campaign_leads",
+        "confirm_claim",
+    ):
         importlib.import_module(f"{campaigns_api.__name__}.{module}")
     importlib.import_module(f"{api.__name__}.unblock_leads")
     models = importlib.import_module(f"{name}.models")
@@ -331,6 +339,7 @@ def _flow(
         ("@x", None, None, None, None),
     ]
     assert checked.results[0].blocked_at == ada.created_at
+    assert [r.contactable for r in checked.results] == [False, True, False]
     assert checked.results[2].error
     one = api.check_lead.sync_detailed(client=client, public_identifier="Grace-Hopper").parsed
     assert [(r.public_identifier, r.blocked) for r in one.results] == [("grace-hopper", True)]
@@ -376,6 +385,32 @@ def _flow(
     leads = campaigns_api.list_campaign_leads.sync_detailed(campaign_id=campaign.id, client=client)
     assert leads.headers["X-Total-Count"] == "2"
     assert {lead.status for lead in leads.parsed} == {"dispatched"}
+
+    # The sender's loop: lease, then confirm right before the message.
+    campaigns_api.enrol_leads.sync_detailed(
+        campaign_id=campaign.id,
+        client=client,
+        body=models.EnrolRequest(leads=[models.CampaignLeadIn(public_identifier="mary-jackson")]),
+    )
+    leased = campaigns_api.dispatch_leads.sync_detailed(
+        campaign_id=campaign.id,
+        client=client,
+        body=models.DispatchRequest(limit=10, lease_seconds=60),
+    ).parsed
+    assert [(lead.public_identifier, lead.status, lead.claim_id) for lead in leased.leads] == [
+        ("mary-jackson", "leased", leased.claim_id)
+    ]
+    assert leased.lease_expires_at == leased.leads[0].lease_expires_at
+    gate = campaigns_api.confirm_claim.sync_detailed(
+        campaign_id=campaign.id,
+        claim_id=leased.claim_id,
+        client=client,
+        body=models.ClaimLeadsRequest(lead_ids=[leased.leads[0].id]),
+    ).parsed
+    assert [(lead.public_identifier, lead.status) for lead in gate.confirmed] == [
+        ("mary-jackson", "dispatched")
+    ]
+    assert (gate.blocked, gate.not_held) == ([], [])
 
     # Errors are parsed into the documented envelope: codes, and `errors` always present.
     refused = api.list_blocked_leads.sync_detailed(client=anonymous)

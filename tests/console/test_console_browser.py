@@ -442,6 +442,41 @@ def test_campaign_pages_show_blocks_and_leads_with_their_scope(
     shoot(page, screenshots, "campaigns")
 
 
+def test_campaign_page_shows_leased_leads_and_releases_a_claim(
+    page: Page, console: Console, screenshots: Path
+) -> None:
+    with console.api() as api:
+        campaign_id = api.post("/campaigns", json={"name": "Leased outreach"}).json()["id"]
+        leads = [{"publicIdentifier": name} for name in ("lease-one", "lease-two", "lease-three")]
+        api.post(f"/campaigns/{campaign_id}/leads", json={"leads": leads})
+        claim = api.post(
+            f"/campaigns/{campaign_id}/dispatch", json={"limit": 2, "leaseSeconds": 3600}
+        ).json()
+        trail = api.get("/blocked-leads/events").json()
+    sign_in(page, console, console.api_key)
+    page.goto(f"{console.url}/campaigns/{campaign_id}")
+    rows = page.locator("#leads-title ~ .table-wrap tbody tr")
+    status = rows.locator("td[data-label=Status]")
+    for index in (0, 1):
+        expect(status.nth(index)).to_contain_text("leased until")
+        expect(status.nth(index)).to_contain_text(f"claim {claim['claimId']}")
+    expect(status.nth(2)).to_have_text("pending")
+    shoot(page, screenshots, "campaign-leased")
+
+    page.get_by_role("button", name="Release claim").first.click()
+    expect(page.get_by_role("status")).to_have_text("2 lead(s) released: back to pending.")
+    expect(status).to_have_text(["pending", "pending", "pending"])
+    with console.api() as api:
+        again = api.post(f"/campaigns/{campaign_id}/dispatch", json={"limit": 10}).json()
+        assert [lead["publicIdentifier"] for lead in again["leads"]] == [
+            "lease-one",
+            "lease-two",
+            "lease-three",
+        ]
+        # Leases are not blocks: the audit trail is unchanged.
+        assert api.get("/blocked-leads/events").json() == trail
+
+
 def test_keyboard_only_blocking_paging_chart_and_sign_out(page: Page, console: Console) -> None:
     with console.api() as api:
         leads = [{"publicIdentifier": f"page-lead-{n:03d}"} for n in range(60)]

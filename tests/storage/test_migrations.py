@@ -134,7 +134,7 @@ def test_a_database_of_the_previous_schema_reads_back_the_same(empty_database: D
     with database.transaction(write=True) as tx:
         gamma, _key, _plain = workspaces.create_workspace(tx, "gamma")
         assert gamma.number not in {alpha.number, beta.number}
-        assert campaigns.dispatch(tx, caller, c, 10) == []
+        assert campaigns.dispatch(tx, caller, c, 10).leads == []
         outcome = blocklist.block_leads(tx, caller, [("ada-lovelace", None), ("new-one", None)])
         assert (outcome.blocked, outcome.already_blocked) == (1, 1)
     with database.transaction(write=True) as tx:

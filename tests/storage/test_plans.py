@@ -87,7 +87,8 @@ def test_dispatch_walks_the_pending_leads_in_order_whatever_the_statistics(
         tx.tuples("plan-dispatch")
         statement = database.queries["dispatch-campaign-leads"].sql
         params = {"workspace": caller.workspace, "campaign_id": campaign.id}
-        tx.cursor.execute(f"EXPLAIN {statement}", {**params, "limit": 100, "now": 0})
+        lease = {"status": "pending", "dispatched_at": None, "claim_id": "c", "lease_expires_at": 1}
+        tx.cursor.execute(f"EXPLAIN {statement}", {**params, **lease, "limit": 100, "now": 0})
         plan = "\n".join(row[0] for row in tx.cursor.fetchall())
         tx.cursor.execute("ROLLBACK")
 

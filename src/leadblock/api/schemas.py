@@ -261,6 +261,11 @@ class CheckResultOut(WireModel):
     scope: str | None
     reason: str | None
     blocked_at: str | None
+    contactable: bool = Field(
+        description="True only when the input is valid and no block of any kind applies at "
+        "this moment. Test this before messaging, never `not blocked`: an input that could "
+        "not be judged has `blocked: null`."
+    )
     error: str | None = None
 
 
@@ -325,6 +330,7 @@ def check_result_json(result: CheckResult) -> dict[str, Any]:
         "scope": result.scope.value if result.scope else None,
         "reason": result.reason,
         "blockedAt": iso(result.blocked_at) if result.blocked_at is not None else None,
+        "contactable": result.contactable,
     }
     if result.error is not None:
         body["error"] = result.error
@@ -434,20 +440,69 @@ class CampaignLeadOut(WireModel):
     last_name: str | None
     company_name: str | None
     email: str | None
-    status: str = Field(description="pending or dispatched")
+    status: str = Field(
+        description="pending, leased (held by a claim until `leaseExpiresAt`) or dispatched"
+    )
     blocked: BlockStateOut | None
     created_at: str
+    claim_id: str | None = Field(description="The claim that holds a leased lead, else null")
+    lease_expires_at: str | None = Field(description="When a leased lead's lease ends, else null")
 
 
 class DispatchRequest(WireModel):
     limit: Annotated[int, Field(ge=1, le=1000), BeforeValidator(_integral)] = Field(
         default=100, description="How many leads at most, 1–1000"
     )
+    lease_seconds: Annotated[int | None, Field(ge=10, le=86_400), BeforeValidator(_integral)] = (
+        Field(
+            default=None,
+            description="Lease the leads to a new claim for this long (10–86,400 s) instead of "
+            "marking them dispatched: confirm them before messaging, release those not sent.",
+        )
+    )
 
 
 class DispatchResponse(WireModel):
     success: bool = True
     leads: list[CampaignLeadOut]
+    claim_id: str | None = Field(
+        default=None, description="With `leaseSeconds`: the claim that holds the leads"
+    )
+    lease_expires_at: str | None = Field(
+        default=None, description="With `leaseSeconds`: when the lease ends"
+    )
+
+
+class ClaimLeadsRequest(WireModel):
+    lead_ids: (
+        Annotated[list[Annotated[str, Field(max_length=200)]], Field(max_length=1000)] | None
+    ) = Field(
+        default=None,
+        description="Ids of leads of the claim, at most 1,000 (default: every lead it holds)",
+    )
+
+
+class BlockedLeadOfClaim(WireModel):
+    lead: CampaignLeadOut
+    scope: str = Field(description="workspace or campaign: the block that stopped the lead")
+    reason: str | None
+
+
+class ConfirmResponse(WireModel):
+    success: bool = True
+    confirmed: list[CampaignLeadOut] = Field(description="Now dispatched: message exactly these")
+    blocked: list[BlockedLeadOfClaim] = Field(
+        description="Blocked at the moment of confirming: back to pending, not to be messaged"
+    )
+    not_held: list[str] = Field(
+        description="Ids the claim does not hold (never did, confirmed or released already, or "
+        "re-claimed by a later dispatch after the lease ran out)"
+    )
+
+
+class ReleaseResponse(WireModel):
+    success: bool = True
+    released: int = Field(description="Leads put back to pending")
 
 
 def campaign_json(campaign: Campaign) -> dict[str, Any]:
@@ -474,4 +529,6 @@ def campaign_lead_json(view: LeadView) -> dict[str, Any]:
         "status": lead.status.value,
         "blocked": {"scope": block.scope.value, "reason": block.reason} if block else None,
         "createdAt": iso(lead.created_at),
+        "claimId": lead.claim_id,
+        "leaseExpiresAt": iso(lead.lease_expires_at) if lead.lease_expires_at is not None else None,
     }

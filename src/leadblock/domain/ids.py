@@ -17,8 +17,18 @@ _RANDOM_BITS = 80
 _RANDOM_START_BITS = _RANDOM_BITS - 32
 
 
+# Milliseconds added to this process's clock (`LEADBLOCK_CLOCK_OFFSET_S`, tests and drills
+# only): lets a test see leases and expiries as they will be, without waiting for them.
+_clock_offset_ms = 0
+
+
+def set_clock_offset(offset_ms: int) -> None:
+    global _clock_offset_ms
+    _clock_offset_ms = offset_ms
+
+
 def now_ms() -> int:
-    return time.time_ns() // 1_000_000
+    return time.time_ns() // 1_000_000 + _clock_offset_ms
 
 
 def new_ids(count: int, at_ms: int) -> list[str]:

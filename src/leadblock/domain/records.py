@@ -82,6 +82,7 @@ class LeadInput(NamedTuple):
 
 class LeadStatus(StrEnum):
     PENDING = "pending"
+    LEASED = "leased"  # held by a claim until its lease ends (stored as pending with a lease)
     DISPATCHED = "dispatched"
 
 
@@ -115,3 +116,6 @@ class CampaignLead(NamedTuple):
     contact: Contact
     status: LeadStatus
     created_at: int
+    # Only while `status` is LEASED: the claim that holds the lead, and when its lease ends.
+    claim_id: str | None = None
+    lease_expires_at: int | None = None

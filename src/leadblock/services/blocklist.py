@@ -50,6 +50,11 @@ class CheckResult(NamedTuple):
     blocked_at: int | None
     error: str | None = None
 
+    @property
+    def contactable(self) -> bool:
+        """Valid and blocked by nothing at this moment: the only answer that clears a send."""
+        return self.error is None and self.blocked is False
+
 
 @dataclass(frozen=True, slots=True)
 class UnblockOutcome:

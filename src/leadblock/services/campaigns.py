@@ -23,6 +23,7 @@ from leadblock.domain.records import (
     CampaignLead,
     Contact,
     EventType,
+    LeadStatus,
     Scope,
 )
 from leadblock.errors import InvalidInput, ItemError, NotFound
@@ -40,6 +41,10 @@ from leadblock.storage import events
 from leadblock.storage.db import Transaction
 
 MAX_DISPATCH = 1000
+# A lease lasts 10 s to 24 h: long enough to message a batch, short enough that a crashed
+# sender's leads come back the same day.
+MIN_LEASE_SECONDS = 10
+MAX_LEASE_SECONDS = 86_400
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +95,22 @@ class EnrolOutcome:
     already_in_campaign: int
     blocked: int
     duplicates: int
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """What a dispatch claimed; with a lease, the claim that holds the leads until when."""
+
+    leads: list[LeadView]
+    claim_id: str | None = None
+    lease_expires_at: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmOutcome:
+    confirmed: list[LeadView]  # now dispatched: message exactly these
+    blocked: list[LeadView]  # back to pending, with the block that stopped each
+    not_held: list[str]  # ids this claim does not hold (never, no longer, or re-claimed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,14 +278,111 @@ def list_leads(
     )
 
 
-def dispatch(tx: Transaction, caller: Caller, campaign_id: str, limit: int) -> list[LeadView]:
-    """Claim up to `limit` pending leads that nothing blocks now; mark them dispatched."""
+def dispatch(
+    tx: Transaction,
+    caller: Caller,
+    campaign_id: str,
+    limit: int,
+    lease_seconds: int | None = None,
+) -> Claim:
+    """Claim up to `limit` pending leads that nothing blocks now: mark them dispatched, or
+    with `lease_seconds` lease them to a new claim until they are confirmed or released, or
+    the lease runs out."""
     require_writer(caller)
     if not 1 <= limit <= MAX_DISPATCH:
         raise InvalidInput(f"limit must be between 1 and {MAX_DISPATCH}.")
+    if lease_seconds is not None and not MIN_LEASE_SECONDS <= lease_seconds <= MAX_LEASE_SECONDS:
+        raise InvalidInput(
+            f"leaseSeconds must be between {MIN_LEASE_SECONDS} and {MAX_LEASE_SECONDS:,}."
+        )
     get_campaign(tx, caller, campaign_id)
-    claimed = store.claim_pending(tx, caller.workspace, campaign_id, limit, now_ms())
-    return [LeadView(lead, None) for lead in claimed]
+    now = now_ms()
+    if lease_seconds is None:
+        claimed = store.claim_pending(tx, caller.workspace, campaign_id, limit, now)
+        return Claim([LeadView(lead, None) for lead in claimed])
+    claim_id, expires_at = new_id(now), now + lease_seconds * 1000
+    leased = store.claim_pending(
+        tx, caller.workspace, campaign_id, limit, now, lease=(claim_id, expires_at)
+    )
+    return Claim([LeadView(lead, None) for lead in leased], claim_id, expires_at)
+
+
+def confirm(
+    tx: Transaction,
+    caller: Caller,
+    campaign_id: str,
+    claim_id: str,
+    lead_ids: Sequence[str] | None,
+) -> ConfirmOutcome:
+    """The gate's last word on leased leads: each lead of `lead_ids` (default: all) still held
+    by the claim goes out (dispatched) if no block applies at this moment, else back to
+    pending with the block that stops it. A lead whose lease ran out is still held unless a
+    later dispatch claimed it. Atomic: held leads are locked, and the blocks read, in the
+    transaction that marks them."""
+    require_writer(caller)
+    get_campaign(tx, caller, campaign_id)
+    _require_claim_id(claim_id)
+    wanted = _lead_ids(lead_ids)
+    held = store.claim_leads(tx, caller.workspace, campaign_id, claim_id, wanted)
+    blocks = active_blocks(
+        tx, caller.workspace, campaign_id, [lead.public_identifier for lead in held]
+    )
+    now = now_ms()
+    free = [lead for lead in held if lead.public_identifier not in blocks]
+    stopped = [lead for lead in held if lead.public_identifier in blocks]
+    store.confirm_claim_leads(
+        tx, caller.workspace, campaign_id, claim_id, [lead.id for lead in free], now
+    )
+    store.return_claim_leads(
+        tx, caller.workspace, campaign_id, claim_id, [lead.id for lead in stopped]
+    )
+    held_ids = {lead.id for lead in held}
+    return ConfirmOutcome(
+        confirmed=[LeadView(_as(lead, LeadStatus.DISPATCHED), None) for lead in free],
+        blocked=[
+            LeadView(_as(lead, LeadStatus.PENDING), blocks[lead.public_identifier])
+            for lead in stopped
+        ],
+        not_held=[id_ for id_ in (wanted or []) if id_ not in held_ids],
+    )
+
+
+def release(
+    tx: Transaction,
+    caller: Caller,
+    campaign_id: str,
+    claim_id: str,
+    lead_ids: Sequence[str] | None,
+) -> int:
+    """Put the leads of `lead_ids` (default: all) of the claim back to pending now, those it
+    still holds and those it confirmed (a message that could not be sent); return how many.
+    A lead a later dispatch claimed is that dispatch's, and stays as it is."""
+    require_writer(caller)
+    get_campaign(tx, caller, campaign_id)
+    _require_claim_id(claim_id)
+    ids = _lead_ids(lead_ids)
+    return store.release_claim_leads(tx, caller.workspace, campaign_id, claim_id, ids)
+
+
+def _require_claim_id(claim_id: str) -> None:
+    """A claim id is a record id; anything else names no claim. (A well-formed id that holds
+    nothing is answered as such: every lead in `notHeld`, none released.)"""
+    if not is_record_id(claim_id):
+        raise NotFound("Claim not found.")
+
+
+def _lead_ids(lead_ids: Sequence[str] | None) -> list[str] | None:
+    """Distinct lead ids in order (None: every lead of the claim)."""
+    if lead_ids is None:
+        return None
+    if len(lead_ids) > MAX_DISPATCH:
+        raise InvalidInput(f"At most {MAX_DISPATCH:,} lead ids per request.")
+    return list(dict.fromkeys(lead_ids))
+
+
+def _as(lead: CampaignLead, status: LeadStatus) -> CampaignLead:
+    """The lead as confirm left it: dispatched, or pending and held by nothing."""
+    return lead._replace(status=status, claim_id=None, lease_expires_at=None)
 
 
 def _canonical_leads(raw: Sequence[RawLead]) -> dict[str, Contact]:

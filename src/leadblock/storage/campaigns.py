@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from leadblock.domain.ids import now_ms
 from leadblock.domain.records import (
     Campaign,
     CampaignBlock,
@@ -35,6 +36,10 @@ COUNT_CAMPAIGN_LEADS = query("count-campaign-leads")
 LIST_CAMPAIGN_LEADS = query("list-campaign-leads")
 LIST_CAMPAIGN_LEADS_AFTER = query("list-campaign-leads-after")
 DISPATCH_CAMPAIGN_LEADS = query("dispatch-campaign-leads")
+SELECT_CLAIM_LEADS = query("select-claim-leads")
+CONFIRM_CLAIM_LEADS = query("confirm-claim-leads")
+RETURN_CLAIM_LEADS = query("return-claim-leads")
+RELEASE_CLAIM_LEADS = query("release-claim-leads")
 
 
 def insert_campaign(tx: Transaction, workspace: int, campaign: Campaign) -> None:
@@ -204,35 +209,121 @@ def leads_page(
         rows = tx.rows(LIST_CAMPAIGN_LEADS, offset=offset, **params)
     else:
         rows = tx.rows(LIST_CAMPAIGN_LEADS_AFTER, after_id=after[1], **params)
-    return [_lead(campaign_id, row) for row in rows]
+    now = now_ms()
+    return [_lead(campaign_id, row, now) for row in rows]
 
 
 def claim_pending(
-    tx: Transaction, workspace: int, campaign_id: str, limit: int, now: int
+    tx: Transaction,
+    workspace: int,
+    campaign_id: str,
+    limit: int,
+    now: int,
+    lease: tuple[str, int] | None = None,
 ) -> list[CampaignLead]:
-    """Mark up to `limit` eligible pending leads dispatched and return them in enrolment order."""
+    """Claim up to `limit` eligible pending leads, in enrolment order: mark them dispatched, or
+    with `lease` (claim id, end of the lease) leased to that claim."""
     tx.tuples(PLAN_DISPATCH)
+    claim_id, lease_expires_at = lease if lease is not None else (None, None)
     rows = tx.rows(
         DISPATCH_CAMPAIGN_LEADS,
         workspace=workspace,
         campaign_id=campaign_id,
         limit=limit,
         now=now,
+        status=LeadStatus.DISPATCHED.value if lease is None else LeadStatus.PENDING.value,
+        dispatched_at=now if lease is None else None,
+        claim_id=claim_id,
+        lease_expires_at=lease_expires_at,
     )
-    leads = [_lead(campaign_id, row) for row in rows]
+    leads = [_lead(campaign_id, row, now) for row in rows]
     return sorted(leads, key=lambda lead: (lead.created_at, lead.id))
+
+
+def claim_leads(
+    tx: Transaction, workspace: int, campaign_id: str, claim_id: str, ids: Sequence[str] | None
+) -> list[CampaignLead]:
+    """The leads `claim_id` still holds: those of `ids`, or all of them (None). Locked (on
+    PostgreSQL) until the transaction ends."""
+    rows = tx.rows(
+        SELECT_CLAIM_LEADS,
+        workspace=workspace,
+        campaign_id=campaign_id,
+        claim_id=claim_id,
+        ids=None if ids is None else tx.table(sorted(ids)),
+    )
+    now = now_ms()
+    return [_lead(campaign_id, row, now) for row in rows]
+
+
+def confirm_claim_leads(
+    tx: Transaction, workspace: int, campaign_id: str, claim_id: str, ids: Sequence[str], now: int
+) -> int:
+    """Mark held leads of `claim_id` dispatched; return how many."""
+    if not ids:
+        return 0
+    return tx.execute(
+        CONFIRM_CLAIM_LEADS,
+        workspace=workspace,
+        campaign_id=campaign_id,
+        claim_id=claim_id,
+        ids=tx.table(sorted(ids)),
+        now=now,
+    )
+
+
+def return_claim_leads(
+    tx: Transaction, workspace: int, campaign_id: str, claim_id: str, ids: Sequence[str]
+) -> int:
+    """Put held leads of `claim_id` back to pending, held by nothing; return how many."""
+    if not ids:
+        return 0
+    return tx.execute(
+        RETURN_CLAIM_LEADS,
+        workspace=workspace,
+        campaign_id=campaign_id,
+        claim_id=claim_id,
+        ids=tx.table(sorted(ids)),
+    )
+
+
+def release_claim_leads(
+    tx: Transaction,
+    workspace: int,
+    campaign_id: str,
+    claim_id: str,
+    ids: Sequence[str] | None,
+) -> int:
+    """Put the leads of `claim_id` (those of `ids`, or all), leased or confirmed, back to
+    pending; return how many."""
+    return tx.execute(
+        RELEASE_CLAIM_LEADS,
+        workspace=workspace,
+        campaign_id=campaign_id,
+        claim_id=claim_id,
+        ids=None if ids is None else tx.table(sorted(ids)),
+    )
 
 
 def _block(campaign_id: str, row: Any) -> CampaignBlock:
     return CampaignBlock(campaign_id, row.public_identifier, row.reason, row.created_at)
 
 
-def _lead(campaign_id: str, row: Any) -> CampaignLead:
+def _lead(campaign_id: str, row: Any, now: int) -> CampaignLead:
+    """A campaign lead as of `now`: a pending lead under a live lease is LEASED; once its
+    lease has run out it is pending again, claimable by the next dispatch."""
+    leased = (
+        row.status == LeadStatus.PENDING
+        and row.lease_expires_at is not None
+        and row.lease_expires_at > now
+    )
     return CampaignLead(
         id=row.id,
         campaign_id=campaign_id,
         public_identifier=row.public_identifier,
         contact=Contact(row.first_name, row.last_name, row.company_name, row.email),
-        status=LeadStatus(row.status),
+        status=LeadStatus.LEASED if leased else LeadStatus(row.status),
         created_at=row.created_at,
+        claim_id=row.claim_id if leased else None,
+        lease_expires_at=row.lease_expires_at if leased else None,
     )

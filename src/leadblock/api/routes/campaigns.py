@@ -18,10 +18,13 @@ from leadblock.api.schemas import (
     CampaignOut,
     CampaignUnblockRequest,
     CampaignUnblockResponse,
+    ClaimLeadsRequest,
+    ConfirmResponse,
     DispatchRequest,
     DispatchResponse,
     EnrolRequest,
     EnrolResponse,
+    ReleaseResponse,
     SuccessResponse,
     UnblockIdentifiers,
     campaign_block_json,
@@ -30,6 +33,7 @@ from leadblock.api.schemas import (
 )
 from leadblock.api.unit import LARGE_WORK, Reply, Unit
 from leadblock.domain.records import Caller
+from leadblock.domain.timestamps import iso
 from leadblock.errors import InvalidInput
 from leadblock.services import campaigns
 from leadblock.services.campaigns import RawLead
@@ -222,15 +226,72 @@ async def dispatch_leads(
     campaign_id: str, unit: Unit, body: DispatchRequest | None = None
 ) -> Response:
     """Claim up to `limit` (1–1000, default 100) pending leads that are blocked at neither
-    level at this moment, mark them dispatched and return them, in enrolment order.
+    level at this moment and held by no live lease, and return them, in enrolment order:
+    marked dispatched, or with `leaseSeconds` leased to a new claim (`claimId`,
+    `leaseExpiresAt`) until confirmed, released or the lease runs out.
 
     Atomic: two concurrent dispatches never return the same lead, and a block acknowledged
     before this request is honoured. An empty `leads` means nothing is eligible now.
     """
     limit = body.limit if body else 100
+    lease_seconds = body.lease_seconds if body else None
 
     def work(tx: Transaction, caller: Caller) -> dict[str, Any]:
-        views = campaigns.dispatch(tx, caller, campaign_id, limit)
-        return {"success": True, "leads": [campaign_lead_json(v) for v in views]}
+        claim = campaigns.dispatch(tx, caller, campaign_id, limit, lease_seconds)
+        answer: dict[str, Any] = {
+            "success": True,
+            "leads": [campaign_lead_json(v) for v in claim.leads],
+        }
+        if claim.claim_id is not None:
+            assert claim.lease_expires_at is not None
+            answer["claimId"] = claim.claim_id
+            answer["leaseExpiresAt"] = iso(claim.lease_expires_at)
+        return answer
 
     return await unit.write(work, items=limit)
+
+
+@router.post("/{campaign_id}/claims/{claim_id}/confirm", response_model=ConfirmResponse)
+async def confirm_claim(
+    campaign_id: str, claim_id: str, unit: Unit, body: ClaimLeadsRequest | None = None
+) -> Response:
+    """The gate's last word before messaging: each lead (`leadIds`, default all) the claim
+    still holds becomes dispatched if no block applies at this moment (`confirmed`: message
+    exactly these), else goes back to pending (`blocked`, with the block). A lead whose lease
+    ran out is still held unless a later dispatch claimed it; other ids are in `notHeld`."""
+    lead_ids = body.lead_ids if body else None
+
+    def work(tx: Transaction, caller: Caller) -> dict[str, Any]:
+        outcome = campaigns.confirm(tx, caller, campaign_id, claim_id, lead_ids)
+        return {
+            "success": True,
+            "confirmed": [campaign_lead_json(view) for view in outcome.confirmed],
+            "blocked": [
+                {
+                    "lead": campaign_lead_json(view),
+                    "scope": view.block.scope.value,
+                    "reason": view.block.reason,
+                }
+                for view in outcome.blocked
+                if view.block is not None
+            ],
+            "notHeld": outcome.not_held,
+        }
+
+    return await unit.write(work, items=len(lead_ids) if lead_ids else LARGE_WORK)
+
+
+@router.post("/{campaign_id}/claims/{claim_id}/release", response_model=ReleaseResponse)
+async def release_claim(
+    campaign_id: str, claim_id: str, unit: Unit, body: ClaimLeadsRequest | None = None
+) -> Response:
+    """Put leads (`leadIds`, default all) of the claim back to pending at once, for the next
+    dispatch: leased ones a sender will not message, and confirmed ones it could not message.
+    A lead a later dispatch claimed after the lease ran out is not released."""
+    lead_ids = body.lead_ids if body else None
+
+    def work(tx: Transaction, caller: Caller) -> dict[str, Any]:
+        released = campaigns.release(tx, caller, campaign_id, claim_id, lead_ids)
+        return {"success": True, "released": released}
+
+    return await unit.write(work, items=len(lead_ids) if lead_ids else LARGE_WORK)

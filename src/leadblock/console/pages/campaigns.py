@@ -68,13 +68,16 @@ def campaign_page(
     skip: str | None = None,
     blocked: str | None = None,
     already: str | None = None,
+    released: str | None = None,
 ) -> Response:
-    notice = (
-        f"{positive_int(blocked):,} blocked in this campaign, "
-        f"{positive_int(already):,} already blocked in it."
-        if blocked is not None
-        else None
-    )
+    notice = None
+    if blocked is not None:
+        notice = (
+            f"{positive_int(blocked):,} blocked in this campaign, "
+            f"{positive_int(already):,} already blocked in it."
+        )
+    elif released is not None:
+        notice = f"{positive_int(released):,} lead(s) released: back to pending."
     return _campaign(
         request, visitor, database, campaign_id, cursor, positive_int(skip), notice=notice
     )
@@ -111,6 +114,15 @@ def block_in_campaign(
         f"{PREFIX}/campaigns/{quote(campaign_id)}"
         f"?blocked={outcome.blocked}&already={outcome.already_blocked}"
     )
+
+
+@router.post("/campaigns/{campaign_id}/claims/{claim_id}/release")
+def release_claim(
+    campaign_id: str, claim_id: str, visitor: PostVisitorDep, database: DatabaseDep
+) -> Response:
+    with database.transaction(write=True) as tx:
+        released = campaigns.release(tx, visitor.caller, campaign_id, claim_id, None)
+    return see_other(f"{PREFIX}/campaigns/{quote(campaign_id)}?released={released}")
 
 
 def _campaigns(

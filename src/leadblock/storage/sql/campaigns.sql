@@ -53,14 +53,16 @@ WHERE workspace = :workspace AND campaign_id = :campaign_id
 
 -- Campaign leads are listed in enrolment order, the order dispatch hands them out.
 -- name: list-campaign-leads
-SELECT id, public_identifier, first_name, last_name, company_name, email, status, created_at
+SELECT id, public_identifier, first_name, last_name, company_name, email, status, created_at,
+       claim_id, lease_expires_at
 FROM campaign_leads
 WHERE workspace = :workspace AND campaign_id = :campaign_id
 ORDER BY id
 LIMIT :limit OFFSET :offset
 
 -- name: list-campaign-leads-after
-SELECT id, public_identifier, first_name, last_name, company_name, email, status, created_at
+SELECT id, public_identifier, first_name, last_name, company_name, email, status, created_at,
+       claim_id, lease_expires_at
 FROM campaign_leads
 WHERE workspace = :workspace AND campaign_id = :campaign_id
   AND id > :after_id

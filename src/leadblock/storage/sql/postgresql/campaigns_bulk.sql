@@ -36,8 +36,10 @@ SELECT set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 
        set_config('enable_mergejoin', 'off', true), set_config('enable_sort', 'off', true)
 
 -- name: dispatch-campaign-leads
--- Claims the first `limit` pending leads, in enrolment order, blocked neither for the
--- workspace nor for this campaign at this moment. FOR UPDATE SKIP LOCKED lets concurrent
+-- Claims the first `limit` pending leads, in enrolment order, held by no live lease and blocked
+-- neither for the workspace nor for this campaign at this moment: dispatched (`status`
+-- 'dispatched', no claim) or leased (`status` stays 'pending', with the claim and the end of
+-- its lease). FOR UPDATE SKIP LOCKED lets concurrent
 -- dispatches on any number of servers claim disjoint leads without waiting for each other;
 -- a row another dispatch has just claimed is re-checked after its lock and no longer pending.
 WITH claimed AS (
@@ -45,6 +47,7 @@ WITH claimed AS (
     FROM campaign_leads AS lead
     WHERE lead.workspace = :workspace AND lead.campaign_id = :campaign_id
       AND lead.status = 'pending'
+      AND (lead.lease_expires_at IS NULL OR lead.lease_expires_at <= :now)
       AND NOT EXISTS (
           SELECT 1 FROM blocked_leads AS block
           WHERE block.workspace = :workspace
@@ -57,7 +60,9 @@ WITH claimed AS (
     LIMIT :limit
     FOR UPDATE SKIP LOCKED
 )
-UPDATE campaign_leads SET status = 'dispatched', dispatched_at = :now
+UPDATE campaign_leads
+SET status = :status, dispatched_at = :dispatched_at, claim_id = :claim_id,
+    lease_expires_at = :lease_expires_at
 FROM claimed
 -- By the physical row the lock was taken on (a TID scan): no index to choose. On the stale
 -- statistics of a campaign enrolled a moment ago, the planner had joined through an index of
@@ -67,4 +72,44 @@ FROM claimed
 WHERE campaign_leads.ctid = claimed.row_id
 RETURNING campaign_leads.id, campaign_leads.public_identifier, campaign_leads.first_name,
           campaign_leads.last_name, campaign_leads.company_name, campaign_leads.email,
-          campaign_leads.status, campaign_leads.created_at
+          campaign_leads.status, campaign_leads.created_at, campaign_leads.claim_id,
+          campaign_leads.lease_expires_at
+
+-- name: select-claim-leads
+-- The leads a claim still holds (pending, not re-claimed since), those of `:ids` (a JSON
+-- array) or, when it is null, all of them; locked until the transaction ends, so a dispatch
+-- that would re-claim one after its lease ran out skips it, and one that re-claimed it first
+-- makes it no longer held here.
+SELECT id, public_identifier, first_name, last_name, company_name, email, status, created_at,
+       claim_id, lease_expires_at
+FROM campaign_leads
+WHERE workspace = :workspace AND campaign_id = :campaign_id AND claim_id = :claim_id
+  AND status = 'pending'
+  AND (CAST(:ids AS jsonb) IS NULL
+       OR id = ANY(ARRAY(SELECT jsonb_array_elements_text(CAST(:ids AS jsonb)))))
+ORDER BY id
+FOR UPDATE
+
+-- name: confirm-claim-leads
+-- `:ids` (held by the claim, checked against every block in the same transaction) go out.
+UPDATE campaign_leads SET status = 'dispatched', dispatched_at = :now, lease_expires_at = NULL
+WHERE workspace = :workspace AND campaign_id = :campaign_id AND claim_id = :claim_id
+  AND status = 'pending'
+  AND id = ANY(ARRAY(SELECT jsonb_array_elements_text(CAST(:ids AS jsonb))))
+
+-- name: return-claim-leads
+-- `:ids` go back to pending at once, held by nothing.
+UPDATE campaign_leads SET claim_id = NULL, lease_expires_at = NULL
+WHERE workspace = :workspace AND campaign_id = :campaign_id AND claim_id = :claim_id
+  AND status = 'pending'
+  AND id = ANY(ARRAY(SELECT jsonb_array_elements_text(CAST(:ids AS jsonb))))
+
+-- name: release-claim-leads
+-- The leads of a claim, those of `:ids` (a JSON array) or all of them (null), leased or
+-- confirmed by it, go back to pending at once: a sender that could not message them hands them
+-- to the next dispatch. A lead a later dispatch re-claimed is no longer this claim's.
+UPDATE campaign_leads
+SET status = 'pending', dispatched_at = NULL, claim_id = NULL, lease_expires_at = NULL
+WHERE workspace = :workspace AND campaign_id = :campaign_id AND claim_id = :claim_id
+  AND (CAST(:ids AS jsonb) IS NULL
+       OR id = ANY(ARRAY(SELECT jsonb_array_elements_text(CAST(:ids AS jsonb)))))

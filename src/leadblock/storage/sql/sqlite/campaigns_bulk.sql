@@ -33,14 +33,19 @@ RETURNING public_identifier
 SELECT 1
 
 -- name: dispatch-campaign-leads
--- Claims the first `limit` pending leads, in enrolment order, that are blocked neither for the
--- workspace nor for this campaign at this moment. The whole statement runs under SQLite's
--- single write lock, so two dispatches never claim the same lead.
-UPDATE campaign_leads SET status = 'dispatched', dispatched_at = :now
+-- Claims the first `limit` pending leads, in enrolment order, held by no live lease and blocked
+-- neither for the workspace nor for this campaign at this moment: dispatched (`status`
+-- 'dispatched', no claim) or leased (`status` stays 'pending', with the claim and the end of
+-- its lease). The whole statement runs under SQLite's single write lock, so two dispatches
+-- never claim the same lead.
+UPDATE campaign_leads
+SET status = :status, dispatched_at = :dispatched_at, claim_id = :claim_id,
+    lease_expires_at = :lease_expires_at
 WHERE workspace = :workspace AND campaign_id = :campaign_id AND id IN (
     SELECT lead.id FROM campaign_leads AS lead
     WHERE lead.workspace = :workspace AND lead.campaign_id = :campaign_id
       AND lead.status = 'pending'
+      AND (lead.lease_expires_at IS NULL OR lead.lease_expires_at <= :now)
       AND NOT EXISTS (
           SELECT 1 FROM blocked_leads AS block
           WHERE block.workspace = :workspace
@@ -51,4 +56,38 @@ WHERE workspace = :workspace AND campaign_id = :campaign_id AND id IN (
             AND block.public_identifier = lead.public_identifier)
     ORDER BY lead.id
     LIMIT :limit)
-RETURNING id, public_identifier, first_name, last_name, company_name, email, status, created_at
+RETURNING id, public_identifier, first_name, last_name, company_name, email, status, created_at,
+          claim_id, lease_expires_at
+
+-- name: select-claim-leads
+-- The leads a claim still holds (pending, not re-claimed since), those of `:ids` (a JSON
+-- array) or, when it is null, all of them. SQLite's single writer keeps them held until the
+-- transaction ends.
+SELECT id, public_identifier, first_name, last_name, company_name, email, status, created_at,
+       claim_id, lease_expires_at
+FROM campaign_leads
+WHERE workspace = :workspace AND campaign_id = :campaign_id AND claim_id = :claim_id
+  AND status = 'pending'
+  AND (:ids IS NULL OR id IN (SELECT value FROM json_each(:ids)))
+ORDER BY id
+
+-- name: confirm-claim-leads
+-- `:ids` (held by the claim, checked against every block in the same transaction) go out.
+UPDATE campaign_leads SET status = 'dispatched', dispatched_at = :now, lease_expires_at = NULL
+WHERE workspace = :workspace AND campaign_id = :campaign_id AND claim_id = :claim_id
+  AND status = 'pending' AND id IN (SELECT value FROM json_each(:ids))
+
+-- name: return-claim-leads
+-- `:ids` go back to pending at once, held by nothing.
+UPDATE campaign_leads SET claim_id = NULL, lease_expires_at = NULL
+WHERE workspace = :workspace AND campaign_id = :campaign_id AND claim_id = :claim_id
+  AND status = 'pending' AND id IN (SELECT value FROM json_each(:ids))
+
+-- name: release-claim-leads
+-- The leads of a claim, those of `:ids` (a JSON array) or all of them (null), leased or
+-- confirmed by it, go back to pending at once: a sender that could not message them hands them
+-- to the next dispatch.
+UPDATE campaign_leads
+SET status = 'pending', dispatched_at = NULL, claim_id = NULL, lease_expires_at = NULL
+WHERE workspace = :workspace AND campaign_id = :campaign_id AND claim_id = :claim_id
+  AND (:ids IS NULL OR id IN (SELECT value FROM json_each(:ids)))
