@@ -93,6 +93,7 @@ class Run:
     first_page_ms: float | None = None
     deep_page_ms: float | None = None
     dispatch_ms: float | None = None
+    lease_confirm_ms: float | None = None
     import_rows_s: float | None = None
     raw_import_rows_s: float | None = None
     export_rows_s: float | None = None
@@ -333,7 +334,24 @@ def dispatch(http: httpx.Client, size: int, run: Run) -> None:
         return response
 
     run.dispatch_ms = median_latency(30, claim)
-    print(f"  dispatch 100 of {size:,}: {run.dispatch_ms:.1f} ms", flush=True)
+
+    def lease_and_confirm() -> httpx.Response:
+        leased = http.post(
+            f"/campaigns/{campaign}/dispatch", content=b'{"limit":100,"leaseSeconds":600}'
+        ).json()
+        assert len(leased["leads"]) == 100
+        confirmed = http.post(
+            f"/campaigns/{campaign}/claims/{leased['claimId']}/confirm", content=b"{}"
+        )
+        assert len(confirmed.json()["confirmed"]) == 100
+        return confirmed
+
+    run.lease_confirm_ms = median_latency(30, lease_and_confirm)
+    print(
+        f"  dispatch 100 of {size:,}: {run.dispatch_ms:.1f} ms; "
+        f"lease + confirm: {run.lease_confirm_ms:.1f} ms",
+        flush=True,
+    )
 
 
 def transfer(http: httpx.Client, pid: int, rows: int, run: Run) -> None:

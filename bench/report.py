@@ -157,6 +157,14 @@ GOALS = (
         operator.le,
     ),
     Goal(
+        "lease 100 of that campaign, then confirm them (the pair)",
+        "≤ 15 ms / ≤ 25 ms",
+        lambda run: run.lease_confirm_ms,
+        "ms",
+        each(15, 25),
+        operator.le,
+    ),
+    Goal(
         "CSV export",
         "≥ 250,000 rows/s",
         lambda run: run.export_rows_s,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -133,3 +134,17 @@ def test_a_lookup_of_one_identifier_is_one_index_probe(
     assert f"Index Scan using {index}" in plan, plan
     assert "Seq Scan" not in plan, plan
     assert "Hash" not in plan, plan
+
+
+@pytest.mark.parametrize("query", ["select-claim-leads", "confirm-claim-leads"])
+def test_a_claim_is_found_by_its_index_on_sqlite(tmp_path: Path, query: str) -> None:
+    # With `ORDER BY id`, SQLite had walked the campaign's whole pending index instead.
+    database = Database(Settings(database_url=f"sqlite:///{tmp_path / 'plans.db'}"))
+    migrate(database)
+    statement = database.queries[query]
+    with database.transaction() as tx:
+        parameters = dict.fromkeys(statement.parameters)
+        tx.cursor.execute(f"EXPLAIN QUERY PLAN {statement.sql}", parameters)
+        plan = [row[3] for row in tx.cursor.fetchall()]
+    database.dispose()
+    assert any("USING INDEX campaign_leads_claim" in step for step in plan), plan

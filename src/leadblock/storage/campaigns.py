@@ -253,7 +253,7 @@ def claim_leads(
         ids=None if ids is None else tx.table(sorted(ids)),
     )
     now = now_ms()
-    return [_lead(campaign_id, row, now) for row in rows]
+    return sorted((_lead(campaign_id, row, now) for row in rows), key=lambda lead: lead.id)
 
 
 def confirm_claim_leads(

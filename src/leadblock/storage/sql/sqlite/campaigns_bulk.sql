@@ -62,14 +62,14 @@ RETURNING id, public_identifier, first_name, last_name, company_name, email, sta
 -- name: select-claim-leads
 -- The leads a claim still holds (pending, not re-claimed since), those of `:ids` (a JSON
 -- array) or, when it is null, all of them. SQLite's single writer keeps them held until the
--- transaction ends.
+-- transaction ends. Unordered (the gateway sorts them): with `ORDER BY id` SQLite walked the
+-- pending index of the whole campaign, for its order, instead of the claim's.
 SELECT id, public_identifier, first_name, last_name, company_name, email, status, created_at,
        claim_id, lease_expires_at
 FROM campaign_leads
 WHERE workspace = :workspace AND campaign_id = :campaign_id AND claim_id = :claim_id
   AND status = 'pending'
   AND (:ids IS NULL OR id IN (SELECT value FROM json_each(:ids)))
-ORDER BY id
 
 -- name: confirm-claim-leads
 -- `:ids` (held by the claim, checked against every block in the same transaction) go out.
