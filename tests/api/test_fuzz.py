@@ -41,6 +41,7 @@ from hypothesis import strategies as st
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core.result import Ok
 from schemathesis.engine import Status, events, from_schema
+from schemathesis.generation.meta import TestPhase
 
 from leadblock.api.schemas import (
     CSV_FORMAT,
@@ -182,6 +183,11 @@ def filter_case(context: schemathesis.HookContext, case: schemathesis.Case[Any])
     cursor = query.get("cursor")
     if case.meta is None or not case.meta.generation.mode.is_positive:
         return True
+    # A dry run creates nothing a next step could use (what it would create has `id: null`):
+    # the stateful phase chains real writes; every other phase sends dry runs too.
+    dry_run = str(query.get("dryRun", "")).lower() in ("true", "1", "yes", "on")
+    if case.meta.phase.name == TestPhase.STATEFUL and dry_run:
+        return False
     operation_id = case.operation.definition.raw.get("operationId")
     # A campaign's blocks page by skip/take (WaLead) or by limit/cursor, never both at once.
     keyset = "limit" in query or cursor is not None

@@ -172,7 +172,9 @@ class BlockRequest(WireModel):
 
 
 class BlockedLeadOut(WireModel):
-    id: str
+    id: str | None = Field(
+        description="Null only in a dry run's answer, for a record that would be new"
+    )
     public_identifier: str
     reason: str | None
     created_at: str
@@ -186,6 +188,7 @@ class BlockResponse(WireModel):
     already_blocked: int
     duplicates: int
     leads: list[BlockedLeadOut]
+    dry_run: bool = Field(default=False, description="Present and true on a dry run's answer")
 
 
 class ImportResponse(WireModel):
@@ -195,6 +198,7 @@ class ImportResponse(WireModel):
     blocked: int
     already_blocked: int
     duplicates: int
+    dry_run: bool = Field(default=False, description="Present and true on a dry run's answer")
 
 
 class ReasonUpdate(WireModel):
@@ -232,6 +236,7 @@ class UnblockResponse(WireModel):
     message: str
     unblocked: int
     not_found: list[str]
+    dry_run: bool = Field(default=False, description="Present and true on a dry run's answer")
 
 
 # Any text up to the input limit: one that is no identifier gets a result with an `error`, not a
@@ -388,6 +393,7 @@ class CampaignBlockResponse(WireModel):
     blocked: int
     already_blocked: int
     duplicates: int
+    dry_run: bool = Field(default=False, description="Present and true on a dry run's answer")
 
 
 class CampaignBlockOut(WireModel):

@@ -22,7 +22,7 @@ larger work goes to the thread pool, as its Python would hold the loop.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Annotated, Any, TypeVar
 
@@ -33,7 +33,7 @@ from starlette.responses import Response
 from leadblock.domain.records import Caller
 from leadblock.errors import NotAuthenticated
 from leadblock.services import keys
-from leadblock.storage.db import Database, Transaction, WouldBlock, no_wait
+from leadblock.storage.db import Database, Rollback, Transaction, WouldBlock, no_wait
 from leadblock.storage.group_commit import GroupCommit
 from leadblock.web.access_log import note_caller
 from leadblock.web.ratelimit import RateLimiter, client_address
@@ -72,9 +72,21 @@ class RequestUnit:
         """Run `work` in a read transaction of the verified caller; answer its reply."""
         return self._answer(await self._run(work, write=False, items=items))
 
-    async def write(self, work: Work, *, items: int = 1) -> Response:
-        """Run `work` in a write transaction of the verified caller; answer its reply."""
-        return self._answer(await self._run(work, write=True, items=items))
+    async def write(self, work: Work, *, items: int = 1, dry_run: bool = False) -> Response:
+        """Run `work` in a write transaction of the verified caller; answer its reply. A dry
+        run does the very same work and rolls it back: the same answer, nothing written, no
+        event; a read-only key may ask for one, since nothing changes."""
+        if not dry_run:
+            return self._answer(await self._run(work, write=True, items=items))
+
+        def rolled_back(tx: Transaction, caller: Caller) -> Any:
+            raise Rollback(work(tx, replace(caller, read_only=False)))
+
+        try:
+            await self._run(rolled_back, write=True, items=items)
+        except Rollback as done:
+            return self._answer(done.answer)
+        raise AssertionError("a dry run's work always rolls back")
 
     async def caller(self) -> Caller:
         """The verified, charged caller, for handlers that stream or transact on their own."""

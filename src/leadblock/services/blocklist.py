@@ -32,6 +32,7 @@ class BlockOutcome:
     already_blocked: int
     duplicates: int
     leads: list[BlockedLead]
+    new: frozenset[str] = frozenset()  # ids of the records this request created
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +165,9 @@ def insert_leads(
         already_blocked=len(leads) - len(inserted),
         duplicates=duplicates,
         leads=records,
+        new=frozenset(
+            id_ for id_, lead in zip(ids, leads, strict=True) if lead.public_identifier in inserted
+        ),
     )
 
 

@@ -81,10 +81,17 @@ def export_csv(database: Database, caller: Caller) -> Iterator[str]:
 
 
 def import_csv(
-    database: Database, caller: Caller, source: IO[bytes], progress: Progress | None = None
+    database: Database,
+    caller: Caller,
+    source: IO[bytes],
+    progress: Progress | None = None,
+    *,
+    dry_run: bool = False,
 ) -> ImportOutcome:
-    """Block every row of a CSV file (header row, `publicIdentifier` and optional `reason`)."""
-    require_writer(caller)
+    """Block every row of a CSV file (header row, `publicIdentifier` and optional `reason`).
+    A dry run validates and counts the same way and writes nothing (any key may ask)."""
+    if not dry_run:
+        require_writer(caller)
     report = progress or _no_progress
     with database.pinned():
         with database.transaction() as tx:
@@ -94,8 +101,12 @@ def import_csv(
             with database.transaction() as tx:
                 distinct = staged_leads.sort(tx)
             report("blocking", 0, distinct)
-            with database.transaction(write=True) as tx:
-                blocked = store.insert_staged(tx, caller, now_ms())
+            if dry_run:
+                with database.transaction() as tx:
+                    blocked = staged_leads.count_not_blocked(tx, caller.workspace)
+            else:
+                with database.transaction(write=True) as tx:
+                    blocked = store.insert_staged(tx, caller, now_ms())
             report("blocking", distinct, distinct)
         finally:
             _drop_staged(database)

@@ -52,6 +52,15 @@ class WouldBlock(Exception):
     """Raised in `no_wait()` mode when the database cannot be had without waiting."""
 
 
+class Rollback(Exception):
+    """Raised by work to roll its transaction back and still answer: a dry run. Carries the
+    answer the work computed, which the caller takes from it."""
+
+    def __init__(self, answer: Any) -> None:
+        super().__init__("rolled back on purpose")
+        self.answer = answer
+
+
 _no_wait: ContextVar[bool] = ContextVar("leadblock_no_wait", default=False)
 # The connection every transaction of a `Database.pinned()` block runs on.
 _pinned: ContextVar[Any | None] = ContextVar("leadblock_pinned", default=None)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from leadblock.errors import LeadblockError, ServiceUnavailable
-from leadblock.storage.db import Database, Transaction
+from leadblock.storage.db import Database, Rollback, Transaction
 
 logger = logging.getLogger("leadblock")
 
@@ -158,7 +158,7 @@ class GroupCommit:
                     cursor.execute("SAVEPOINT request")
                     try:
                         write.outcome = (True, write.work(tx))
-                    except LeadblockError as error:
+                    except (LeadblockError, Rollback) as error:
                         cursor.execute("ROLLBACK TO request")
                         write.outcome = (False, error)
                     cursor.execute("RELEASE request")

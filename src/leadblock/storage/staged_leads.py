@@ -15,6 +15,7 @@ SORT_STAGED_LEADS = query("sort-staged-leads")
 COUNT_SORTED_LEADS = query("count-sorted-leads")
 DROP_STAGED_LEADS = query("drop-staged-leads")
 DROP_SORTED_LEADS = query("drop-sorted-leads")
+COUNT_STAGED_NOT_BLOCKED = query("count-staged-not-blocked")
 
 # (public_identifier, position in the file, reason, reason.lower())
 StagedLead = tuple[str, int, str | None, str | None]
@@ -39,3 +40,8 @@ def sort(tx: Transaction) -> int:
 def drop(tx: Transaction) -> None:
     tx.execute(DROP_STAGED_LEADS)
     tx.execute(DROP_SORTED_LEADS)
+
+
+def count_not_blocked(tx: Transaction, workspace: int) -> int:
+    """How many sorted leads publishing would block (a dry run's answer)."""
+    return int(tx.scalar(COUNT_STAGED_NOT_BLOCKED, workspace=workspace))

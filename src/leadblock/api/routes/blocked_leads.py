@@ -6,6 +6,7 @@ Handlers only translate: wire models in, one service call in one transaction, wi
 from __future__ import annotations
 
 import tempfile
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request
@@ -14,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.convertors import StringConvertor, register_url_convertor
 from starlette.responses import Response, StreamingResponse
 
+from leadblock.api.dry_run import DryRun, dry_answer
 from leadblock.api.paging import PAGED, Cursor, Limit, Offset, paged
 from leadblock.api.schemas import (
     CSV_FORMAT,
@@ -69,7 +71,7 @@ register_url_convertor("lead_id", LeadIdConvertor())
 
 
 @router.post("", response_model=BlockResponse)
-async def block_leads(body: BlockRequest, unit: Unit) -> Response:
+async def block_leads(body: BlockRequest, unit: Unit, dry_run: DryRun = False) -> Response:
     """Block leads for the whole workspace (WaLead-compatible).
 
     All or nothing: if any entry is invalid, the answer is 400 listing every bad entry and
@@ -81,16 +83,23 @@ async def block_leads(body: BlockRequest, unit: Unit) -> Response:
 
     def work(tx: Transaction, caller: Caller) -> dict[str, Any]:
         outcome = blocklist.block_leads(tx, caller, raw)
-        return {
-            "success": True,
-            "message": f"{outcome.blocked} lead(s) blocked.",
-            "blocked": outcome.blocked,
-            "alreadyBlocked": outcome.already_blocked,
-            "duplicates": outcome.duplicates,
-            "leads": [blocked_lead_json(lead, caller.workspace_id) for lead in outcome.leads],
-        }
+        leads = [blocked_lead_json(lead, caller.workspace_id) for lead in outcome.leads]
+        return dry_answer(
+            {
+                "success": True,
+                "message": f"{outcome.blocked} lead(s) blocked.",
+                "blocked": outcome.blocked,
+                "alreadyBlocked": outcome.already_blocked,
+                "duplicates": outcome.duplicates,
+                "leads": [
+                    {**lead, "id": None} if dry_run and lead["id"] in outcome.new else lead
+                    for lead in leads
+                ],
+            },
+            dry_run,
+        )
 
-    return await unit.write(work, items=len(raw))
+    return await unit.write(work, items=len(raw), dry_run=dry_run)
 
 
 @router.get("", response_model=list[BlockedLeadOut], responses=PAGED)
@@ -213,7 +222,7 @@ async def export_blocked_leads(unit: Unit) -> Response:
         }
     },
 )
-async def import_blocked_leads(request: Request, unit: Unit) -> Response:
+async def import_blocked_leads(request: Request, unit: Unit, dry_run: DryRun = False) -> Response:
     """Block every row of a CSV file (header row; `publicIdentifier`, optional `reason`).
 
     Up to 1,000,000 rows; LinkedIn URLs accepted; a UTF-8 BOM is ignored; the `'` that export
@@ -224,17 +233,22 @@ async def import_blocked_leads(request: Request, unit: Unit) -> Response:
         async for chunk in request.stream():
             spool.write(chunk)
         spool.seek(0)
-        outcome = await run_in_threadpool(transfer.import_csv, unit.database, caller, spool)
+        outcome = await run_in_threadpool(
+            partial(transfer.import_csv, dry_run=dry_run), unit.database, caller, spool
+        )
     return unit.respond(
         OrjsonResponse(
-            {
-                "success": True,
-                "message": f"{outcome.blocked} lead(s) blocked from {outcome.rows} row(s).",
-                "rows": outcome.rows,
-                "blocked": outcome.blocked,
-                "alreadyBlocked": outcome.already_blocked,
-                "duplicates": outcome.duplicates,
-            }
+            dry_answer(
+                {
+                    "success": True,
+                    "message": f"{outcome.blocked} lead(s) blocked from {outcome.rows} row(s).",
+                    "rows": outcome.rows,
+                    "blocked": outcome.blocked,
+                    "alreadyBlocked": outcome.already_blocked,
+                    "duplicates": outcome.duplicates,
+                },
+                dry_run,
+            )
         )
     )
 
@@ -287,6 +301,7 @@ async def unblock_leads(
         RecordIds | UnblockRequest,
         Body(description="An array of record ids (WaLead), or {ids, publicIdentifiers}"),
     ],
+    dry_run: DryRun = False,
 ) -> Response:
     """Unblock leads by record id and/or public identifier.
 
@@ -297,14 +312,17 @@ async def unblock_leads(
 
     def work(tx: Transaction, caller: Caller) -> dict[str, Any]:
         outcome = blocklist.unblock(tx, caller, ids, identifiers)
-        return {
-            "success": True,
-            "message": f"{outcome.unblocked} lead(s) unblocked.",
-            "unblocked": outcome.unblocked,
-            "notFound": outcome.not_found,
-        }
+        return dry_answer(
+            {
+                "success": True,
+                "message": f"{outcome.unblocked} lead(s) unblocked.",
+                "unblocked": outcome.unblocked,
+                "notFound": outcome.not_found,
+            },
+            dry_run,
+        )
 
-    return await unit.write(work, items=len(ids) + len(identifiers))
+    return await unit.write(work, items=len(ids) + len(identifiers), dry_run=dry_run)
 
 
 @router.get("/{lead_id:lead_id}", response_model=BlockedLeadOut)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Request
 from starlette.responses import Response
 
+from leadblock.api.dry_run import DryRun, dry_answer
 from leadblock.api.paging import PAGED, Cursor, Limit, Offset, paged
 from leadblock.api.schemas import (
     CampaignBlockOut,
@@ -88,22 +89,27 @@ async def delete_campaign(campaign_id: str, unit: Unit) -> Response:
 
 
 @router.post("/{campaign_id}/blocked-leads", response_model=CampaignBlockResponse)
-async def block_in_campaign(campaign_id: str, body: CampaignBlockRequest, unit: Unit) -> Response:
+async def block_in_campaign(
+    campaign_id: str, body: CampaignBlockRequest, unit: Unit, dry_run: DryRun = False
+) -> Response:
     """Block leads for this campaign only (WaLead-compatible). All or nothing, idempotent."""
 
     def work(tx: Transaction, caller: Caller) -> dict[str, Any]:
         outcome = campaigns.block_in_campaign(
             tx, caller, campaign_id, body.public_identifiers, body.reason
         )
-        return {
-            "success": True,
-            "message": f"{outcome.blocked} lead(s) blocked for this campaign.",
-            "blocked": outcome.blocked,
-            "alreadyBlocked": outcome.already_blocked,
-            "duplicates": outcome.duplicates,
-        }
+        return dry_answer(
+            {
+                "success": True,
+                "message": f"{outcome.blocked} lead(s) blocked for this campaign.",
+                "blocked": outcome.blocked,
+                "alreadyBlocked": outcome.already_blocked,
+                "duplicates": outcome.duplicates,
+            },
+            dry_run,
+        )
 
-    return await unit.write(work, items=len(body.public_identifiers))
+    return await unit.write(work, items=len(body.public_identifiers), dry_run=dry_run)
 
 
 @router.get("/{campaign_id}/blocked-leads", response_model=list[CampaignBlockOut], responses=PAGED)

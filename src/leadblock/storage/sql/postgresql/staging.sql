@@ -58,3 +58,10 @@ SELECT CAST(:workspace AS integer),
 FROM sorted_leads
 ORDER BY rank
 ON CONFLICT (workspace, public_identifier) DO NOTHING
+
+-- name: count-staged-not-blocked
+-- A dry run's answer: how many sorted leads the publish would block.
+SELECT count(*) FROM sorted_leads AS staged
+WHERE NOT EXISTS (
+    SELECT 1 FROM blocked_leads AS block
+    WHERE block.workspace = :workspace AND block.public_identifier = staged.public_identifier)

@@ -54,3 +54,10 @@ SELECT :workspace, printf('%016x%016x', :id_high, :id_low + rank), public_identi
        reason_lower, :created_at
 FROM sorted_leads WHERE true
 ON CONFLICT (workspace, public_identifier) DO NOTHING
+
+-- name: count-staged-not-blocked
+-- A dry run's answer: how many sorted leads the publish would block.
+SELECT count(*) FROM sorted_leads AS staged
+WHERE NOT EXISTS (
+    SELECT 1 FROM blocked_leads AS block
+    WHERE block.workspace = :workspace AND block.public_identifier = staged.public_identifier)
