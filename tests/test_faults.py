@@ -65,7 +65,7 @@ def test_full_disk_is_503_and_recovers(tmp_path: Path) -> None:
         leads = accepted.json()["leads"]
         assert accepted.json() == {
             "success": True,
-            "message": "10000 lead(s) blocked.",
+            "message": "10,000 lead(s) blocked.",
             "blocked": 10_000,
             "alreadyBlocked": 0,
             "duplicates": 0,

@@ -153,7 +153,7 @@ def test_request_limits(tenant: TenantFixture) -> None:
     body = tenant.client.post("/blocked-leads", json={"leads": exactly}).json()
     assert body == {
         "success": True,
-        "message": "10000 lead(s) blocked.",
+        "message": "10,000 lead(s) blocked.",
         "blocked": 10_000,
         "alreadyBlocked": 0,
         "duplicates": 0,

@@ -252,3 +252,25 @@ def test_csv_import_refuses_invalid_utf8_and_over_long_identifiers(tenant: Tenan
         assert response.json()["code"] == "invalid_input"
         assert why in json.dumps(response.json()), response.text
     assert tenant.client.get("/blocked-leads?limit=1").headers["X-Total-Count"] == "0"
+
+
+def test_integer_parameters_are_digits_only(tenant: TenantFixture) -> None:
+    client = tenant.client
+    campaign = client.post("/campaigns", json={"name": "Integers"}).json()["id"]
+    lists = [
+        "/blocked-leads",
+        "/blocked-leads/events",
+        "/campaigns",
+        f"/campaigns/{campaign}/leads",
+    ]
+    for path in lists:
+        for name in ("limit", "offset"):
+            for text in ("\v3", " 3", "3 ", "4_2", "0x10", "3e0"):
+                answer = client.get(path, params={name: text})
+                assert answer.status_code == 400, (path, name, text, answer.text)
+                assert answer.json()["code"] == "invalid_input"
+            assert client.get(path, params={name: "1"}).status_code == 200
+    blocks = f"/campaigns/{campaign}/blocked-leads"
+    for name in ("skip", "take", "limit"):
+        assert client.get(blocks, params={name: "\v3"}).status_code == 400
+        assert client.get(blocks, params={name: "3.0"}).status_code == 200

@@ -6,9 +6,11 @@ pydantic reads integral decimals from text), `limit=42.5` a 400."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import Query, Request
+from pydantic import BeforeValidator
 
 from leadblock.api.openapi import PAGING_HEADERS
 from leadblock.api.schemas import CURSOR_FORMAT, CURSOR_RULES
@@ -16,9 +18,23 @@ from leadblock.api.unit import Reply
 from leadblock.services.paging import MAX_OFFSET, MAX_PAGE_SIZE
 
 PAGED: dict[int | str, dict[str, Any]] = {200: {"headers": PAGING_HEADERS}}
-Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size, 1–1000")]
+_INTEGER_TEXT = re.compile(r"-?[0-9]+(?:\.0+)?")
+
+
+def _integer_text(value: Any) -> Any:
+    """An integer query parameter is digits (or 42.0): pydantic alone also took " 42", "\v3"
+    or "4_2", text the document does not call an integer."""
+    if isinstance(value, str) and not _INTEGER_TEXT.fullmatch(value):
+        raise ValueError("must be an integer")
+    return value
+
+
+IntegerText = BeforeValidator(_integer_text)
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size, 1–1000"), IntegerText]
 Offset = Annotated[
-    int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip (use cursor for deep pages)")
+    int,
+    Query(ge=0, le=MAX_OFFSET, description="Rows to skip (use cursor for deep pages)"),
+    IntegerText,
 ]
 Cursor = Annotated[
     str | None,

@@ -87,7 +87,7 @@ async def block_leads(body: BlockRequest, unit: Unit, dry_run: DryRun = False) -
         return dry_answer(
             {
                 "success": True,
-                "message": f"{outcome.blocked} lead(s) blocked.",
+                "message": f"{outcome.blocked:,} lead(s) blocked.",
                 "blocked": outcome.blocked,
                 "alreadyBlocked": outcome.already_blocked,
                 "duplicates": outcome.duplicates,
@@ -241,7 +241,7 @@ async def import_blocked_leads(request: Request, unit: Unit, dry_run: DryRun = F
             dry_answer(
                 {
                     "success": True,
-                    "message": f"{outcome.blocked} lead(s) blocked from {outcome.rows} row(s).",
+                    "message": f"{outcome.blocked:,} lead(s) blocked from {outcome.rows:,} row(s).",
                     "rows": outcome.rows,
                     "blocked": outcome.blocked,
                     "alreadyBlocked": outcome.already_blocked,
@@ -315,7 +315,7 @@ async def unblock_leads(
         return dry_answer(
             {
                 "success": True,
-                "message": f"{outcome.unblocked} lead(s) unblocked.",
+                "message": f"{outcome.unblocked:,} lead(s) unblocked.",
                 "unblocked": outcome.unblocked,
                 "notFound": outcome.not_found,
             },

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Query, Request
 from starlette.responses import Response
 
 from leadblock.api.dry_run import DryRun, dry_answer
-from leadblock.api.paging import PAGED, Cursor, Limit, Offset, paged
+from leadblock.api.paging import PAGED, Cursor, IntegerText, Limit, Offset, paged
 from leadblock.api.schemas import (
     CampaignBlockOut,
     CampaignBlockRequest,
@@ -101,7 +101,7 @@ async def block_in_campaign(
         return dry_answer(
             {
                 "success": True,
-                "message": f"{outcome.blocked} lead(s) blocked for this campaign.",
+                "message": f"{outcome.blocked:,} lead(s) blocked for this campaign.",
                 "blocked": outcome.blocked,
                 "alreadyBlocked": outcome.already_blocked,
                 "duplicates": outcome.duplicates,
@@ -118,14 +118,19 @@ async def list_campaign_blocks(
     campaign_id: str,
     unit: Unit,
     skip: Annotated[
-        int | None, Query(ge=0, le=MAX_OFFSET, description="Rows to skip (WaLead paging)")
+        int | None,
+        Query(ge=0, le=MAX_OFFSET, description="Rows to skip (WaLead paging)"),
+        IntegerText,
     ] = None,
     take: Annotated[
-        int | None, Query(ge=1, le=100, description="Page size, 1–100 (WaLead paging; default 10)")
+        int | None,
+        Query(ge=1, le=100, description="Page size, 1–100 (WaLead paging; default 10)"),
+        IntegerText,
     ] = None,
     limit: Annotated[
         int | None,
         Query(ge=1, le=MAX_PAGE_SIZE, description="Page size, 1–1000 (keyset paging)"),
+        IntegerText,
     ] = None,
     cursor: Cursor = None,
 ) -> Response:
@@ -171,7 +176,7 @@ async def unblock_in_campaign(
         outcome = campaigns.unblock_in_campaign(tx, caller, campaign_id, identifiers)
         return {
             "success": True,
-            "message": f"{outcome.unblocked} lead(s) unblocked for this campaign.",
+            "message": f"{outcome.unblocked:,} lead(s) unblocked for this campaign.",
             "unblocked": outcome.unblocked,
             "notFound": outcome.not_found,
         }
@@ -194,7 +199,7 @@ async def enrol_leads(campaign_id: str, body: EnrolRequest, unit: Unit) -> Respo
         outcome = campaigns.enrol_leads(tx, caller, campaign_id, raw)
         return {
             "success": True,
-            "message": f"{outcome.added} lead(s) added to the campaign.",
+            "message": f"{outcome.added:,} lead(s) added to the campaign.",
             "added": outcome.added,
             "alreadyInCampaign": outcome.already_in_campaign,
             "blocked": outcome.blocked,
