@@ -36,6 +36,7 @@ class Trail:
     confirmed: list[tuple[str, float]] = field(default_factory=list)  # (identifier, confirm sent)
     abandoned: list[str] = field(default_factory=list)
     stopped: int = 0  # leads a confirm sent back to pending: a block arrived after the lease
+    leased: list[str] = field(default_factory=list)  # the blocker aims at these
     errors: list[str] = field(default_factory=list)
 
 
@@ -76,6 +77,8 @@ def test_leases_under_concurrent_senders_blocks_and_crashes(
                 if not body["leads"]:
                     time.sleep(0.01)
                     continue
+                with trail.lock:
+                    trail.leased += [lead["publicIdentifier"] for lead in body["leads"]]
                 if rng.random() < 0.25:  # the sender crashes: its lease is never confirmed
                     with trail.lock:
                         trail.abandoned += [lead["publicIdentifier"] for lead in body["leads"]]
@@ -99,7 +102,10 @@ def test_leases_under_concurrent_senders_blocks_and_crashes(
             blocked: set[str] = set()
             while not stop.is_set():
                 client = clients[rng.randrange(2)]
-                ident = rng.choice(identifiers)
+                with trail.lock:
+                    recent = trail.leased[-20:]
+                # Mostly leads just leased, so that blocks land between leases and confirms.
+                ident = rng.choice(recent if recent and rng.random() < 0.7 else identifiers)
                 if ident in blocked:
                     sent_at = time.monotonic()
                     body = {"publicIdentifiers": [ident]}

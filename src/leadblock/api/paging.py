@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import Query, Request
 from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 
 from leadblock.api.openapi import PAGING_HEADERS
 from leadblock.api.schemas import CURSOR_FORMAT, CURSOR_RULES
@@ -25,7 +26,10 @@ def _integer_text(value: Any) -> Any:
     """An integer query parameter is digits (or 42.0): pydantic alone also took " 42", "\v3"
     or "4_2", text the document does not call an integer."""
     if isinstance(value, str) and not _INTEGER_TEXT.fullmatch(value):
-        raise ValueError("must be an integer")
+        # pydantic's own error for text that is no integer, so every such answer reads alike.
+        raise PydanticCustomError(
+            "int_parsing", "Input should be a valid integer, unable to parse string as an integer"
+        )
     return value
 
 
