@@ -333,9 +333,10 @@ def confirm(
     store.confirm_claim_leads(
         tx, caller.workspace, campaign_id, claim_id, [lead.id for lead in free], now
     )
-    store.return_claim_leads(
-        tx, caller.workspace, campaign_id, claim_id, [lead.id for lead in stopped]
-    )
+    if stopped:
+        store.release_claim_leads(
+            tx, caller.workspace, campaign_id, claim_id, [lead.id for lead in stopped]
+        )
     held_ids = {lead.id for lead in held}
     return ConfirmOutcome(
         confirmed=[LeadView(_as(lead, LeadStatus.DISPATCHED), None) for lead in free],

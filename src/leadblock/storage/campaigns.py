@@ -38,7 +38,6 @@ LIST_CAMPAIGN_LEADS_AFTER = query("list-campaign-leads-after")
 DISPATCH_CAMPAIGN_LEADS = query("dispatch-campaign-leads")
 SELECT_CLAIM_LEADS = query("select-claim-leads")
 CONFIRM_CLAIM_LEADS = query("confirm-claim-leads")
-RETURN_CLAIM_LEADS = query("return-claim-leads")
 RELEASE_CLAIM_LEADS = query("release-claim-leads")
 
 
@@ -269,21 +268,6 @@ def confirm_claim_leads(
         claim_id=claim_id,
         ids=tx.table(sorted(ids)),
         now=now,
-    )
-
-
-def return_claim_leads(
-    tx: Transaction, workspace: int, campaign_id: str, claim_id: str, ids: Sequence[str]
-) -> int:
-    """Put held leads of `claim_id` back to pending, held by nothing; return how many."""
-    if not ids:
-        return 0
-    return tx.execute(
-        RETURN_CLAIM_LEADS,
-        workspace=workspace,
-        campaign_id=campaign_id,
-        claim_id=claim_id,
-        ids=tx.table(sorted(ids)),
     )
 
 

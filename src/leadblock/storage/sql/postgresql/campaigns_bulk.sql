@@ -97,13 +97,6 @@ WHERE workspace = :workspace AND campaign_id = :campaign_id AND claim_id = :clai
   AND status = 'pending'
   AND id = ANY(ARRAY(SELECT jsonb_array_elements_text(CAST(:ids AS jsonb))))
 
--- name: return-claim-leads
--- `:ids` go back to pending at once, held by nothing.
-UPDATE campaign_leads SET claim_id = NULL, lease_expires_at = NULL
-WHERE workspace = :workspace AND campaign_id = :campaign_id AND claim_id = :claim_id
-  AND status = 'pending'
-  AND id = ANY(ARRAY(SELECT jsonb_array_elements_text(CAST(:ids AS jsonb))))
-
 -- name: release-claim-leads
 -- The leads of a claim, those of `:ids` (a JSON array) or all of them (null), leased or
 -- confirmed by it, go back to pending at once: a sender that could not message them hands them
