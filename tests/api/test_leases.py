@@ -213,6 +213,20 @@ def test_a_claim_holds_its_leads_after_the_lease_until_another_claims_them(
         ]
 
 
+def test_lead_ids_that_are_no_lead_of_the_claim_are_not_held(tenant: TenantFixture) -> None:
+    """Any text in `leadIds` is a lead the claim does not hold (as an unknown id in a path is
+    not found): never a 400 or a 500, whatever the database makes of the text."""
+    client = tenant.client
+    campaign = campaign_with(client, "lead-a")
+    leased = dispatch(client, campaign, limit=1, leaseSeconds=600)
+    odd = ["", "\x00", "a\x00b", "\U0001f600", "'; DROP TABLE x; --", "\u00e9" * 200, "0" * 32]
+    confirmed = claim(client, campaign, leased["claimId"], "confirm", leadIds=odd)
+    assert confirmed["confirmed"] == []
+    assert confirmed["notHeld"] == odd
+    assert claim(client, campaign, leased["claimId"], "release", leadIds=odd)["released"] == 0
+    assert statuses(client, campaign) == {"lead-a": "leased"}
+
+
 def test_leases_are_refused_when_out_of_range_or_to_readers(
     tenant: TenantFixture, read_only_client: httpx.Client
 ) -> None:

@@ -323,7 +323,7 @@ def confirm(
     get_campaign(tx, caller, campaign_id)
     _require_claim_id(claim_id)
     wanted = _lead_ids(lead_ids)
-    held = store.claim_leads(tx, caller.workspace, campaign_id, claim_id, wanted)
+    held = store.claim_leads(tx, caller.workspace, campaign_id, claim_id, _record_ids(wanted))
     blocks = active_blocks(
         tx, caller.workspace, campaign_id, [lead.public_identifier for lead in held]
     )
@@ -361,7 +361,7 @@ def release(
     require_writer(caller)
     get_campaign(tx, caller, campaign_id)
     _require_claim_id(claim_id)
-    ids = _lead_ids(lead_ids)
+    ids = _record_ids(_lead_ids(lead_ids))
     return store.release_claim_leads(tx, caller.workspace, campaign_id, claim_id, ids)
 
 
@@ -379,6 +379,12 @@ def _lead_ids(lead_ids: Sequence[str] | None) -> list[str] | None:
     if len(lead_ids) > MAX_DISPATCH:
         raise InvalidInput(f"At most {MAX_DISPATCH:,} lead ids per request.")
     return list(dict.fromkeys(lead_ids))
+
+
+def _record_ids(ids: list[str] | None) -> list[str] | None:
+    """The ids that can name a lead: any other text names none (and may be text the database
+    cannot hold, such as NUL)."""
+    return None if ids is None else [id_ for id_ in ids if is_record_id(id_)]
 
 
 def _as(lead: CampaignLead, status: LeadStatus) -> CampaignLead:
