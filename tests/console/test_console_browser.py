@@ -423,9 +423,9 @@ def test_campaign_pages_show_blocks_and_leads_with_their_scope(
         # The block the form wrote is the API's too (this once failed in CI, unexplained: the
         # leads list showed no block for camp-blocked; these asserts say where it went).
         campaign_blocks = api.get(f"/campaigns/{campaign_id}/blocked-leads").json()
-        assert [block["publicIdentifier"] for block in campaign_blocks] == [
-            "camp-blocked"
-        ], campaign_blocks
+        assert [block["publicIdentifier"] for block in campaign_blocks] == ["camp-blocked"], (
+            campaign_blocks
+        )
         blocked = api.post(
             "/blocked-leads", json={"leads": [{"publicIdentifier": "camp-everywhere"}]}
         )
