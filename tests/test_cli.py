@@ -144,7 +144,10 @@ def test_workspace_delete_erases_every_row_and_only_that_workspace(
         client = httpx.Client(base_url=server.api, headers={"x-api-key": created["apiKey"]})
         leads = [{"publicIdentifier": f"{name}-{i}", "reason": "asked"} for i in range(3)]
         assert client.post("/blocked-leads", json={"leads": leads}).status_code == 200
-        made = client.post("/campaigns", json={"name": "spring"}).json()
+        # Sent with an Idempotency-Key: its stored answer is the workspace's too.
+        made = client.post(
+            "/campaigns", json={"name": "spring"}, headers={"Idempotency-Key": "create-spring"}
+        ).json()
         campaign = made["id"]
         block = {"publicIdentifiers": [f"{name}-campaign"]}
         assert client.post(f"/campaigns/{campaign}/blocked-leads", json=block).status_code == 200
@@ -172,6 +175,7 @@ def test_workspace_delete_erases_every_row_and_only_that_workspace(
             "workspaceId": doomed,
             "deleted": {
                 "events": 4,  # three workspace blocks and one campaign block
+                "idempotency-keys": 1,
                 "campaign-leads": 5,
                 "campaign-blocks": 1,
                 "campaigns": 1,

@@ -7,6 +7,8 @@ body limits and timeout), then routing.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,7 +17,7 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from leadblock import __version__
-from leadblock.api import openapi
+from leadblock.api import idempotency, openapi
 from leadblock.api.routes import blocked_leads, campaigns, reference
 from leadblock.config import Settings
 from leadblock.console import web as console
@@ -34,8 +36,15 @@ from leadblock.web.responses import OrjsonResponse
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    state = app.state
+    pruning = asyncio.create_task(
+        idempotency.prune_forever(state.database, state.group_commit, state.idempotency)
+    )
     yield
-    await app.state.database.close()
+    pruning.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await pruning
+    await state.database.close()
 
 
 def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
@@ -66,6 +75,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         if database.dialect == "sqlite"
         else None
     )
+    app.state.idempotency = idempotency.Idempotency(settings.idempotency_hours)
     for router in (blocked_leads.router, campaigns.router):
         app.include_router(
             router,

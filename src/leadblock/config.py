@@ -91,6 +91,13 @@ class Settings(BaseSettings):
         le=24 * 30,
         description="how long a web console sign-in lasts before the key is asked again",
     )
+    idempotency_hours: float = Field(
+        default=24,
+        gt=0,
+        le=24 * 30,
+        description="how long the answer of a write sent with an Idempotency-Key answers its "
+        "retries; older answers are deleted",
+    )
     reference_routes: bool = Field(
         default=False,
         description="serve /reference/hello and /reference/echo, the yardsticks of `make bench`",

@@ -8,6 +8,8 @@ the CLI to exit codes).
      ├── Forbidden              a read-only key asked for a write
      ├── NotFound               no such record in the caller's workspace
      ├── PayloadTooLarge        the body is over the configured limit
+     ├── IdempotencyKeyInUse    a request with the same Idempotency-Key is still running
+     ├── IdempotencyKeyReused   the Idempotency-Key was used for another request
      ├── RateLimited            over a rate limit: retry after `retry_after` seconds
      └── ServiceUnavailable     the database is unreachable, locked or full; nothing was written
 """
@@ -54,6 +56,14 @@ class NotFound(LeadblockError):
 
 
 class PayloadTooLarge(LeadblockError):
+    pass
+
+
+class IdempotencyKeyInUse(LeadblockError):
+    pass
+
+
+class IdempotencyKeyReused(LeadblockError):
     pass
 
 

@@ -4,6 +4,8 @@
     charge its rate limit   (429 with Retry-After)
     wait for the write lock   (SQLite writes: at most the busy timeout, then 503)
     open one transaction, run the handler's work, commit
+        (a write with an Idempotency-Key: the stored answer instead, or the work's answer
+        stored in the same transaction; api/idempotency.py)
     answer the work's JSON with the key's RateLimit-* headers
 
 Where it runs (SQLite): a read runs on the event loop when it is small, in the thread pool
@@ -21,15 +23,19 @@ larger work goes to the thread pool, as its Python would hold the loop.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import hashlib
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import Annotated, Any, TypeVar
+from typing import IO, Annotated, Any, TypeVar
 
+import orjson
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from leadblock.api import idempotency
+from leadblock.api.idempotency import Answer, Idempotency, IdempotentRequest
 from leadblock.domain.records import Caller
 from leadblock.errors import NotAuthenticated
 from leadblock.services import keys
@@ -56,16 +62,24 @@ class Reply:
 
 
 Work = Callable[[Transaction, Caller], Any]
+# How a streamed write's own write transaction answers: `publish(tx, work)` runs `work()` (the
+# answer's JSON body) in `tx`, once per Idempotency-Key.
+Publish = Callable[[Transaction, Callable[[], Any]], Answer]
 
 
 class RequestUnit:
-    def __init__(self, request: Request, api_key: str | None) -> None:
+    def __init__(
+        self, request: Request, api_key: str | None, idempotency_key: str | None = None
+    ) -> None:
         state = request.app.state
+        self.request = request
         self.database: Database = state.database
         self.limiter: RateLimiter = state.rate_limiter
         self.group_commit: GroupCommit | None = state.group_commit
+        self.idempotency: Idempotency = state.idempotency
         self.address = client_address(request.scope)
         self.api_key = api_key
+        self.idempotency_key = idempotency_key
         self.rate_headers: dict[str, str] = {}
 
     async def read(self, work: Work, *, items: int = 1) -> Response:
@@ -73,26 +87,67 @@ class RequestUnit:
         return self._answer(await self._run(work, write=False, items=items))
 
     async def write(self, work: Work, *, items: int = 1, dry_run: bool = False) -> Response:
-        """Run `work` in a write transaction of the verified caller; answer its reply. A dry
-        run does the very same work and rolls it back: the same answer, nothing written, no
-        event; a read-only key may ask for one, since nothing changes."""
-        if not dry_run:
-            return self._answer(await self._run(work, write=True, items=items))
+        """Run `work` in a write transaction of the verified caller; answer its reply. With an
+        Idempotency-Key, once: a retry gets the first answer. A dry run does the very same work
+        and rolls it back: the same answer, nothing written, no event, and no key stored (a
+        read-only key may ask for one, since nothing changes)."""
+        if dry_run:
 
-        def rolled_back(tx: Transaction, caller: Caller) -> Any:
-            raise Rollback(work(tx, replace(caller, read_only=False)))
+            def rolled_back(tx: Transaction, caller: Caller) -> Any:
+                raise Rollback(work(tx, replace(caller, read_only=False)))
+
+            try:
+                await self._run(rolled_back, write=True, items=items)
+            except Rollback as done:
+                return self._answer(done.answer)
+            raise AssertionError("a dry run's work always rolls back")
+        if self.idempotency_key is None:
+            return self._answer(await self._run(work, write=True, items=items))
+        request = self._idempotent_request(hashlib.sha256(await self.request.body()))
+
+        def once(tx: Transaction, caller: Caller) -> Answer:
+            return self.idempotency.answer_once(
+                tx, caller.workspace, request, lambda: _body(work(tx, caller))
+            )
 
         try:
-            await self._run(rolled_back, write=True, items=items)
-        except Rollback as done:
-            return self._answer(done.answer)
-        raise AssertionError("a dry run's work always rolls back")
+            return self._replay(await self._run(once, write=True, items=items))
+        finally:
+            self.idempotency.done(request)
+
+    async def write_streamed(
+        self, caller: Caller, body_sha256: Any, run: Callable[[Publish], Answer]
+    ) -> Response:
+        """A write that opens its own transactions in a thread (an import: staged, then
+        published in one write transaction): `run(publish)` answers through `publish`, which
+        stores the answer with an Idempotency-Key. The key's stored answer is looked for first,
+        so a retry is answered before its upload is staged again."""
+        if self.idempotency_key is None:
+            return self._replay(await run_in_threadpool(run, _publish_plainly))
+        request = self._idempotent_request(body_sha256)
+        try:
+            replay = await self._read(
+                lambda tx: self.idempotency.stored_answer(tx, caller.workspace, request, lock=False)
+            )
+            if replay is not None:
+                return self._replay(replay)
+            publish: Publish = partial(_publish_once, self.idempotency, caller.workspace, request)
+            return self._replay(await run_in_threadpool(run, publish))
+        finally:
+            self.idempotency.done(request)
 
     async def caller(self) -> Caller:
         """The verified, charged caller, for handlers that stream or transact on their own."""
         if self.database.dialect == "sqlite":
             return self.authenticate()
         return await self.database.run(self.authenticate)
+
+    async def _read(self, work: Callable[[Transaction], T]) -> T:
+        """`work` in a small read transaction (SQLite: on the event loop)."""
+        if self.database.dialect == "sqlite":
+            with self.database.transaction() as tx:
+                return work(tx)
+        return await self.database.run(work)
 
     def respond(self, response: Response) -> Response:
         """A response built by the handler, with the caller's rate-limit headers."""
@@ -148,10 +203,62 @@ class RequestUnit:
         with self.database.transaction(write=write) as tx:
             return work(tx, caller)
 
+    def _idempotent_request(self, body_sha256: Any) -> IdempotentRequest:
+        assert self.idempotency_key is not None
+        scope = self.request.scope
+        return IdempotentRequest(
+            self.idempotency_key,
+            scope["method"],
+            scope["path"],
+            scope["query_string"],
+            body_sha256.digest(),
+        )
+
     def _answer(self, reply: Any) -> Response:
         if not isinstance(reply, Reply):
             reply = Reply(reply)
         return OrjsonResponse(reply.body, headers={**reply.headers, **self.rate_headers})
+
+    def _replay(self, answer: Answer) -> Response:
+        """A stored answer, byte for byte, with this request's rate-limit headers."""
+        headers = dict(self.rate_headers)
+        if answer.replayed:
+            headers[idempotency.REPLAYED_HEADER] = "true"
+        return Response(
+            answer.body, status_code=answer.status, media_type="application/json", headers=headers
+        )
+
+
+def _body(reply: Any) -> Any:
+    """The JSON body of a write's reply (writes add no headers of their own)."""
+    if isinstance(reply, Reply):
+        assert not reply.headers, "a stored answer keeps its body only"
+        return reply.body
+    return reply
+
+
+def _publish_plainly(_tx: Transaction, work: Callable[[], Any]) -> Answer:
+    return Answer(200, orjson.dumps(work()))
+
+
+def _publish_once(
+    registry: Idempotency,
+    workspace: int,
+    request: IdempotentRequest,
+    tx: Transaction,
+    work: Callable[[], Any],
+) -> Answer:
+    return registry.answer_once(tx, workspace, request, work)
+
+
+async def spool_body(request: Request, spool: IO[bytes]) -> Any:
+    """Copy the request's body into `spool` as it arrives; its SHA-256 (a hashlib object)."""
+    digest = hashlib.sha256()
+    chunks: AsyncIterator[bytes] = request.stream()
+    async for chunk in chunks:
+        digest.update(chunk)
+        spool.write(chunk)
+    return digest
 
 
 async def _run_database_work(work: Callable[[], T], items: int) -> T:
@@ -179,6 +286,7 @@ async def request_unit(request: Request) -> RequestUnit:
         limiter.refuse_failing_address(unit.address, None)
         limiter.charge_failure(unit.address)
         raise
+    unit.idempotency_key = idempotency.key_of(request.scope["method"], request.headers)
     return unit
 
 

@@ -20,6 +20,7 @@ import csv
 import io
 import logging
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO
 
@@ -32,7 +33,7 @@ from leadblock.errors import InvalidInput, ItemError, LeadblockError
 from leadblock.services.blocklist import require_writer
 from leadblock.storage import blocked_leads as store
 from leadblock.storage import staged_leads
-from leadblock.storage.db import Database
+from leadblock.storage.db import Database, Transaction
 from leadblock.storage.staged_leads import StagedLead
 
 logger = logging.getLogger("leadblock")
@@ -90,6 +91,59 @@ def import_csv(
 ) -> ImportOutcome:
     """Block every row of a CSV file (header row, `publicIdentifier` and optional `reason`).
     A dry run validates and counts the same way and writes nothing (any key may ask)."""
+    with staged_import(database, caller, source, progress, dry_run=dry_run) as staged:
+        if dry_run:
+            with database.transaction() as tx:
+                return staged.count(tx)
+        with database.transaction(write=True) as tx:
+            return staged.publish(tx)
+
+
+@dataclass(frozen=True, slots=True)
+class StagedImport:
+    """A validated upload, staged and sorted on the pinned connection, ready to publish."""
+
+    caller: Caller
+    rows: int
+    distinct: int
+    report: Progress
+
+    def publish(self, tx: Transaction) -> ImportOutcome:
+        """Block the staged leads in `tx`, a write transaction of the pinned connection."""
+        require_writer(self.caller)
+        self.report("blocking", 0, self.distinct)
+        blocked = store.insert_staged(tx, self.caller, now_ms())
+        self.report("blocking", self.distinct, self.distinct)
+        return self._outcome(blocked)
+
+    def count(self, tx: Transaction) -> ImportOutcome:
+        """What `publish` would answer now (a dry run): nothing is written."""
+        self.report("blocking", 0, self.distinct)
+        blocked = staged_leads.count_not_blocked(tx, self.caller.workspace)
+        self.report("blocking", self.distinct, self.distinct)
+        return self._outcome(blocked)
+
+    def _outcome(self, blocked: int) -> ImportOutcome:
+        return ImportOutcome(
+            rows=self.rows,
+            blocked=blocked,
+            already_blocked=self.distinct - blocked,
+            duplicates=self.rows - self.distinct,
+        )
+
+
+@contextmanager
+def staged_import(
+    database: Database,
+    caller: Caller,
+    source: IO[bytes],
+    progress: Progress | None = None,
+    *,
+    dry_run: bool = False,
+) -> Iterator[StagedImport]:
+    """Validate and stage `source` (`InvalidInput` listing bad rows), then hand the staged
+    import over, its transactions pinned to the staging connection; the staging table is
+    dropped when the block ends."""
     if not dry_run:
         require_writer(caller)
     report = progress or _no_progress
@@ -100,19 +154,9 @@ def import_csv(
             rows = _stage(database, source, report)
             with database.transaction() as tx:
                 distinct = staged_leads.sort(tx)
-            report("blocking", 0, distinct)
-            if dry_run:
-                with database.transaction() as tx:
-                    blocked = staged_leads.count_not_blocked(tx, caller.workspace)
-            else:
-                with database.transaction(write=True) as tx:
-                    blocked = store.insert_staged(tx, caller, now_ms())
-            report("blocking", distinct, distinct)
+            yield StagedImport(caller, rows, distinct, report)
         finally:
             _drop_staged(database)
-    return ImportOutcome(
-        rows=rows, blocked=blocked, already_blocked=distinct - blocked, duplicates=rows - distinct
-    )
 
 
 def _drop_staged(database: Database) -> None:

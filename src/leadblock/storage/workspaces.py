@@ -41,6 +41,7 @@ def find_workspace(tx: Transaction, workspace_id: str) -> Workspace | None:
 # keyed by the workspace's number, then its API keys, which name it by id.
 TENANT_TABLES = (
     "events",
+    "idempotency-keys",
     "campaign-leads",
     "campaign-blocks",
     "campaigns",

@@ -31,6 +31,8 @@ ANSWERS: tuple[tuple[type[errors.LeadblockError], int, str], ...] = (
     (errors.Forbidden, 403, "forbidden"),
     (errors.NotFound, 404, "not_found"),
     (errors.PayloadTooLarge, 413, "payload_too_large"),
+    (errors.IdempotencyKeyInUse, 409, "idempotency_key_in_use"),
+    (errors.IdempotencyKeyReused, 422, "idempotency_key_reused"),
     (errors.RateLimited, 429, "rate_limited"),
     (errors.ServiceUnavailable, 503, "unavailable"),
 )

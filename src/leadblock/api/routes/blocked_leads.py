@@ -16,6 +16,7 @@ from starlette.convertors import StringConvertor, register_url_convertor
 from starlette.responses import Response, StreamingResponse
 
 from leadblock.api.dry_run import DryRun, dry_answer
+from leadblock.api.idempotency import Answer
 from leadblock.api.paging import PAGED, Cursor, Limit, Offset, paged
 from leadblock.api.schemas import (
     CSV_FORMAT,
@@ -39,7 +40,7 @@ from leadblock.api.schemas import (
     check_result_json,
     event_json,
 )
-from leadblock.api.unit import LARGE_WORK, Reply, Unit
+from leadblock.api.unit import LARGE_WORK, Publish, Reply, Unit, spool_body
 from leadblock.domain.identifiers import MAX_INPUT_LENGTH as IDENTIFIER_INPUT_LENGTH
 from leadblock.domain.records import Caller, EventType
 from leadblock.services import audit, blocklist, transfer
@@ -230,26 +231,35 @@ async def import_blocked_leads(request: Request, unit: Unit, dry_run: DryRun = F
     """
     caller = await unit.caller()
     with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
-        async for chunk in request.stream():
-            spool.write(chunk)
+        body_sha256 = await spool_body(request, spool)
         spool.seek(0)
-        outcome = await run_in_threadpool(
-            partial(transfer.import_csv, dry_run=dry_run), unit.database, caller, spool
-        )
-    return unit.respond(
-        OrjsonResponse(
-            dry_answer(
-                {
-                    "success": True,
-                    "message": f"{outcome.blocked:,} lead(s) blocked from {outcome.rows:,} row(s).",
-                    "rows": outcome.rows,
-                    "blocked": outcome.blocked,
-                    "alreadyBlocked": outcome.already_blocked,
-                    "duplicates": outcome.duplicates,
-                },
-                dry_run,
+        if dry_run:
+            outcome = await run_in_threadpool(
+                partial(transfer.import_csv, dry_run=True), unit.database, caller, spool
             )
-        )
+            return unit.respond(OrjsonResponse(_import_answer(outcome, dry_run=True)))
+
+        def run(publish: Publish) -> Answer:
+            with (
+                transfer.staged_import(unit.database, caller, spool) as staged,
+                unit.database.transaction(write=True) as tx,
+            ):
+                return publish(tx, lambda: _import_answer(staged.publish(tx)))
+
+        return await unit.write_streamed(caller, body_sha256, run)
+
+
+def _import_answer(outcome: transfer.ImportOutcome, *, dry_run: bool = False) -> dict[str, Any]:
+    return dry_answer(
+        {
+            "success": True,
+            "message": f"{outcome.blocked:,} lead(s) blocked from {outcome.rows:,} row(s).",
+            "rows": outcome.rows,
+            "blocked": outcome.blocked,
+            "alreadyBlocked": outcome.already_blocked,
+            "duplicates": outcome.duplicates,
+        },
+        dry_run,
     )
 
 

@@ -12,6 +12,9 @@ SELECT count(*) FROM workspaces
 -- name: delete-workspace-events
 DELETE FROM events WHERE workspace = :workspace
 
+-- name: delete-workspace-idempotency-keys
+DELETE FROM idempotency_keys WHERE workspace = :workspace
+
 -- name: delete-workspace-campaign-leads
 DELETE FROM campaign_leads WHERE workspace = :workspace
 

@@ -1,0 +1,181 @@
+"""`Idempotency-Key`: a write sent again with the same key is answered, never done twice.
+
+The first request with a key runs its work; its status and the exact bytes of its body are
+stored with the key in the same transaction as its writes, so the answer exists exactly when the
+writes do (a rolled-back write stores nothing, a crash after the commit loses nothing). A retry
+with the same key, method, path, query and body gets those bytes again with
+`Idempotent-Replayed: true`; with anything else, a 422. While the first is still running, a
+retry gets a 409: this process's running keys are known here, and on PostgreSQL a transaction
+holds the key's advisory lock, seen by every server process; on SQLite the one writer runs the
+two in turn, and the second finds the first's answer.
+
+Stored: every answer the work gives, successes and its refusals (400, 403, 404). Not stored:
+429 and 503 (nothing ran, or the database failed: a retry should run), and a 500 (its
+transaction rolled back, answer and all). Answers live `LEADBLOCK_IDEMPOTENCY_HOURS`; older ones
+are not replayed and are deleted every minute by `prune_forever`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from starlette.datastructures import Headers
+
+from leadblock.domain.ids import now_ms
+from leadblock.errors import (
+    IdempotencyKeyInUse,
+    IdempotencyKeyReused,
+    InvalidInput,
+    LeadblockError,
+    RateLimited,
+    ServiceUnavailable,
+)
+from leadblock.storage import idempotency as store
+from leadblock.storage.db import Database, Transaction
+from leadblock.storage.group_commit import GroupCommit
+from leadblock.web.errors import leadblock_error_response
+
+logger = logging.getLogger("leadblock")
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+KEY_PATTERN = r"^[\x20-\x7e]{1,255}$"
+_KEY = re.compile(KEY_PATTERN)
+METHODS = frozenset({"POST", "PATCH", "DELETE"})
+PRUNE_EVERY_S = 60
+_IN_USE = "A request with this Idempotency-Key is still running; retry once it has answered."
+_REUSED = (
+    "This Idempotency-Key was used for another request (method, path or body differ); "
+    "use a new key for a new request."
+)
+
+
+def key_of(method: str, headers: Headers) -> str | None:
+    """The request's Idempotency-Key, None without one (or on a method that takes none);
+    `InvalidInput` when it is not 1 to 255 printable ASCII characters, or sent twice."""
+    if method not in METHODS:
+        return None
+    keys = headers.getlist(HEADER)
+    if not keys:
+        return None
+    if len(keys) > 1:
+        raise InvalidInput(f"Send one {HEADER} header, not {len(keys)}.")
+    if not _KEY.match(keys[0]):
+        raise InvalidInput(f"{HEADER} must be 1 to 255 printable ASCII characters.")
+    return keys[0]
+
+
+class IdempotentRequest:
+    """A request sent with a key: the key and what a retry must match."""
+
+    def __init__(self, key: str, method: str, path: str, query: bytes, body_sha256: bytes):
+        self.key = key
+        digest = hashlib.sha256()
+        for part in (method.encode(), path.encode(), query, body_sha256):
+            digest.update(len(part).to_bytes(8, "big"))
+            digest.update(part)
+        self.fingerprint = digest.hexdigest()
+        self.running_as: tuple[int, str] | None = None  # (workspace, key) while registered
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An answer as stored: the status and the body's exact bytes (JSON)."""
+
+    status: int
+    body: bytes
+    replayed: bool = False
+
+
+class Idempotency:
+    """The keys this process is running, and how long answers are kept."""
+
+    def __init__(self, hours: float) -> None:
+        self.keep_ms = int(hours * 3600 * 1000)
+        self._running: dict[tuple[int, str], IdempotentRequest] = {}
+        self._lock = threading.Lock()
+
+    def answer_once(
+        self,
+        tx: Transaction,
+        workspace: int,
+        request: IdempotentRequest,
+        work: Callable[[], Any],
+    ) -> Answer:
+        """The stored answer of `request`'s key, or else the answer of `work()` (its JSON body),
+        stored in `tx`. `work` runs in a savepoint: its refusal is stored, its writes undone."""
+        replay = self.stored_answer(tx, workspace, request, lock=True)
+        if replay is not None:
+            return replay
+        try:
+            with tx.savepoint("idempotent"):
+                answer = Answer(200, orjson.dumps(work()))
+        except (RateLimited, ServiceUnavailable):
+            raise
+        except LeadblockError as error:
+            response = leadblock_error_response(error)
+            answer = Answer(response.status_code, bytes(response.body))
+        stored = store.StoredAnswer(request.fingerprint, answer.status, answer.body, now_ms())
+        store.store(tx, workspace, request.key, stored)
+        return answer
+
+    def stored_answer(
+        self, tx: Transaction, workspace: int, request: IdempotentRequest, *, lock: bool
+    ) -> Answer | None:
+        """The answer stored under `request`'s key, to replay (None: run the request).
+        Registers the key as running in this process, and with `lock` holds it for `tx`:
+        `IdempotencyKeyInUse` if another request holds it, `IdempotencyKeyReused` if the
+        key's answer is another request's."""
+        self._register(workspace, request)
+        if lock and not store.lock(tx, workspace, request.key):
+            raise IdempotencyKeyInUse(_IN_USE)
+        stored = store.find(tx, workspace, request.key)
+        if stored is None or stored.created_at < now_ms() - self.keep_ms:
+            return None
+        if stored.fingerprint != request.fingerprint:
+            raise IdempotencyKeyReused(_REUSED)
+        return Answer(stored.status, stored.body, replayed=True)
+
+    def done(self, request: IdempotentRequest) -> None:
+        """`request` has answered: its key is free in this process."""
+        with self._lock:
+            if request.running_as is not None:
+                if self._running.get(request.running_as) is request:
+                    del self._running[request.running_as]
+                request.running_as = None
+
+    def prune(self, tx: Transaction) -> int:
+        return store.prune(tx, now_ms() - self.keep_ms)
+
+    def _register(self, workspace: int, request: IdempotentRequest) -> None:
+        slot = (workspace, request.key)
+        with self._lock:
+            running = self._running.setdefault(slot, request)
+            if running is not request:
+                raise IdempotencyKeyInUse(_IN_USE)
+            request.running_as = slot
+
+
+async def prune_forever(
+    database: Database, group_commit: GroupCommit | None, idempotency: Idempotency
+) -> None:
+    """Delete expired answers now and every minute after (the server's lifetime)."""
+    while True:
+        try:
+            if group_commit is not None:
+                pruned = await group_commit.write(idempotency.prune)
+            else:
+                pruned = await database.run(idempotency.prune, write=True)
+            if pruned:
+                logger.info("deleted %d expired idempotency answers", pruned)
+        except LeadblockError as error:
+            logger.warning("could not delete expired idempotency answers: %s", error)
+        await asyncio.sleep(PRUNE_EVERY_S)
