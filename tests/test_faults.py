@@ -1,5 +1,6 @@
-"""A full disk: writes answer 503 with a clear message and nothing half-written, reads go on,
-the database stays intact, and writes work again once there is room — without a restart.
+"""A full disk: writes answer 503 with a clear message and nothing half-written (not even the
+answer kept for their Idempotency-Key), reads go on, the database stays intact, and writes work
+again once there is room — without a restart.
 
 The disk is made "full" for the server process alone with RLIMIT_FSIZE (set from outside with
 prlimit), so no mount or privilege is needed; SQLite sees the failed write exactly as on a full
@@ -42,7 +43,10 @@ def test_full_disk_is_503_and_recovers(tmp_path: Path) -> None:
         # missing even for root in a sandbox).
         resource.prlimit(pid, resource.RLIMIT_FSIZE, (room, infinity))
         try:
-            refused = client.post("/blocked-leads", json=big)
+            # Sent with an Idempotency-Key: its answer would have been written with the leads,
+            # in the commit that failed, so none is kept and the retry below runs.
+            once = {"Idempotency-Key": "big-import"}
+            refused = client.post("/blocked-leads", json=big, headers=once)
             assert refused.status_code == 503, refused.text
             assert refused.json() == error(
                 "unavailable",
@@ -60,8 +64,9 @@ def test_full_disk_is_503_and_recovers(tmp_path: Path) -> None:
 
         with sqlite3.connect(path) as connection:
             assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        accepted = client.post("/blocked-leads", json=big)
+        accepted = client.post("/blocked-leads", json=big, headers=once)
         assert accepted.status_code == 200
+        assert "Idempotent-Replayed" not in accepted.headers
         leads = accepted.json()["leads"]
         assert accepted.json() == {
             "success": True,
@@ -75,5 +80,8 @@ def test_full_disk_is_503_and_recovers(tmp_path: Path) -> None:
             ],
         }
         assert client.get("/blocked-leads").headers["X-Total-Count"] == "10001"
+        replayed = client.post("/blocked-leads", json=big, headers=once)
+        assert replayed.headers["Idempotent-Replayed"] == "true"
+        assert replayed.content == accepted.content
     with sqlite3.connect(path) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)

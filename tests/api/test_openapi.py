@@ -25,7 +25,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openapi_spec_validator import validate
 from pydantic import ValidationError
+from starlette.datastructures import Headers
 
+from leadblock.api import idempotency
+from leadblock.api.idempotency import KEY_PATTERN
 from leadblock.api.schemas import (
     CONTACT_NAME_PATTERN,
     CONTROL,
@@ -38,6 +41,7 @@ from leadblock.api.schemas import (
 from leadblock.domain.contacts import InvalidContact, normalise_name
 from leadblock.domain.labels import normalise_label
 from leadblock.domain.reasons import InvalidReason, normalise_reason
+from leadblock.errors import InvalidInput
 from leadblock.web.errors import CODES
 from tests.conftest import TenantFixture
 from tests.server import Server
@@ -75,6 +79,23 @@ LISTS = {
     "listCampaignBlocks",
 }
 ERROR_STATUSES = {"400", "401", "403", "404", "408", "413", "429", "503"}
+# Writes keep their answers by Idempotency-Key; the one POST that writes nothing (a check) never
+# replays one.
+WRITES = {
+    "blockLeads",
+    "importBlockedLeads",
+    "unblockLeads",
+    "updateBlockedLead",
+    "unblockLead",
+    "createCampaign",
+    "deleteCampaign",
+    "blockInCampaign",
+    "unblockInCampaign",
+    "enrolLeads",
+    "dispatchLeads",
+    "confirmClaim",
+    "releaseClaim",
+}
 RATE_LIMIT_HEADERS = {"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"}
 OPENAPI_PYTHON_CLIENT = Path(sys.executable).parent / "openapi-python-client"
 _generated = itertools.count()
@@ -120,8 +141,9 @@ def test_every_operation_documents_every_error_answer(document: dict[str, Any]) 
     assert "HTTPValidationError" not in document["components"]["schemas"]
     for _method, _path, operation in operations(document):
         responses = operation["responses"]
-        assert set(responses) == {"200"} | ERROR_STATUSES, operation["operationId"]
-        for status in ERROR_STATUSES:
+        idempotent = {"409", "422"} if operation["operationId"] in WRITES else set()
+        assert set(responses) == {"200"} | ERROR_STATUSES | idempotent, operation["operationId"]
+        for status in ERROR_STATUSES | idempotent:
             content = responses[status]["content"]
             assert content == {
                 "application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}
@@ -139,8 +161,40 @@ def test_every_list_documents_its_paging_headers(document: dict[str, Any]) -> No
         if operation["operationId"] in LISTS:
             assert headers.keys() == {"X-Total-Count", "X-Next-Cursor", "Link"} | RATE_LIMIT_HEADERS
             assert headers["X-Total-Count"]["required"] is True
+        elif operation["operationId"] in WRITES:
+            assert headers.keys() == RATE_LIMIT_HEADERS | {"Idempotent-Replayed"}
         else:
             assert headers.keys() == RATE_LIMIT_HEADERS
+
+
+def test_every_write_documents_its_idempotency_key(document: dict[str, Any]) -> None:
+    posts = set()
+    for method, _path, operation in operations(document):
+        keys = [p for p in operation.get("parameters", []) if p["name"] == "Idempotency-Key"]
+        if method not in ("POST", "PATCH", "DELETE"):
+            assert keys == []
+            continue
+        posts.add(operation["operationId"])
+        [key] = keys
+        assert (key["in"], key["required"]) == ("header", False)
+        assert key["schema"]["pattern"] == KEY_PATTERN
+        for status in ("200", "400", "403", "404"):
+            replayed = operation["responses"][status].get("headers", {})
+            assert ("Idempotent-Replayed" in replayed) == (operation["operationId"] in WRITES)
+    assert posts == WRITES | {"checkLeads"}
+
+
+@given(st.text(st.characters(max_codepoint=0xFF), max_size=300))
+def test_the_documented_key_pattern_is_the_rule(value: str) -> None:
+    headers = Headers(raw=[(b"idempotency-key", value.encode("latin-1"))])
+    try:
+        accepted = idempotency.key_of("POST", headers) == value
+    except InvalidInput:
+        accepted = False
+    assert accepted == bool(re.fullmatch(KEY_PATTERN, value))
+    assert accepted == (
+        0 < len(value) <= 255 and value.isascii() and value.isprintable() and value == value.strip()
+    )
 
 
 # --- The text rules the document states as patterns are the services' rules -------------------

@@ -47,7 +47,9 @@ logger = logging.getLogger("leadblock")
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
-KEY_PATTERN = r"^[\x20-\x7e]{1,255}$"
+# Printable ASCII; no space at either end, which HTTP would strip from the value anyway.
+KEY_PATTERN = r"^[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?$"
+KEY_RULE = "1 to 255 printable ASCII characters, with no space at either end"
 _KEY = re.compile(KEY_PATTERN)
 METHODS = frozenset({"POST", "PATCH", "DELETE"})
 PRUNE_EVERY_S = 60
@@ -60,7 +62,7 @@ _REUSED = (
 
 def key_of(method: str, headers: Headers) -> str | None:
     """The request's Idempotency-Key, None without one (or on a method that takes none);
-    `InvalidInput` when it is not 1 to 255 printable ASCII characters, or sent twice."""
+    `InvalidInput` when it breaks `KEY_RULE`, or is sent twice."""
     if method not in METHODS:
         return None
     keys = headers.getlist(HEADER)
@@ -68,8 +70,8 @@ def key_of(method: str, headers: Headers) -> str | None:
         return None
     if len(keys) > 1:
         raise InvalidInput(f"Send one {HEADER} header, not {len(keys)}.")
-    if not _KEY.match(keys[0]):
-        raise InvalidInput(f"{HEADER} must be 1 to 255 printable ASCII characters.")
+    if not _KEY.fullmatch(keys[0]):
+        raise InvalidInput(f"{HEADER} must be {KEY_RULE}.")
     return keys[0]
 
 

@@ -15,6 +15,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from pydantic.alias_generators import to_camel
 
+from leadblock.api import idempotency
 from leadblock.api.schemas import CURSOR_FORMAT, ErrorResponse
 
 DESCRIPTION = """\
@@ -68,6 +69,53 @@ PAGING_HEADERS: dict[str, dict[str, Any]] = {
     },
 }
 SECURITY_SCHEME = "apiKey"
+# POSTs that write nothing: the key is checked, and the answer is always of the moment.
+ANSWERED_AFRESH = {"checkLeads"}
+IDEMPOTENCY_KEY = {
+    "name": idempotency.HEADER,
+    "in": "header",
+    "required": False,
+    "description": (
+        "Send the request at most once: a retry with the same key, method, path, query and body "
+        "within the retention period (24 hours by default) gets the first answer again, status "
+        "and body byte for byte, with `Idempotent-Replayed: true`, and does nothing; the key "
+        "with another request is a 422, while the first is still running a 409. Keys belong to "
+        "the workspace. Answers 429 and 503 are not kept (retry them), and a dry run keeps "
+        f"nothing. {idempotency.KEY_RULE[0].upper()}{idempotency.KEY_RULE[1:]}."
+    ),
+    "schema": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 255,
+        "pattern": idempotency.KEY_PATTERN,
+    },
+}
+AFRESH_KEY = {
+    **IDEMPOTENCY_KEY,
+    "description": (
+        "Accepted as on every POST and checked the same way; a check writes nothing and is "
+        "answered as of now every time, never replayed (a stale all-clear could message "
+        "someone blocked since)."
+    ),
+}
+REPLAYED = {
+    idempotency.REPLAYED_HEADER: {
+        "description": "Present (`true`) when this is the stored answer of an earlier request "
+        "with the same Idempotency-Key",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
+IDEMPOTENCY_RESPONSES: dict[str, dict[str, Any]] = {
+    "409": {
+        "description": "A request with this Idempotency-Key is still running; retry later",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+    },
+    "422": {
+        "description": "This Idempotency-Key was used for another request (method, path, query "
+        "or body); nothing was done",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+    },
+}
 
 
 def operation_id(route: APIRoute) -> str:
@@ -85,12 +133,14 @@ def _document(app: FastAPI) -> dict[str, Any]:
             title=app.title, version=app.version, description=app.description, routes=app.routes
         )
         for path in schema["paths"].values():
-            for operation in path.values():
+            for method, operation in path.items():
                 responses = operation.get("responses", {})
                 responses.pop("422", None)
                 success = responses.get("200")
                 if success is not None:
                     success["headers"] = {**success.get("headers", {}), **RATE_LIMIT_HEADERS}
+                if method.upper() in idempotency.METHODS:
+                    _document_idempotency(operation)
         components = schema.setdefault("components", {})
         for name in ("HTTPValidationError", "ValidationError"):
             components.get("schemas", {}).pop(name, None)
@@ -100,3 +150,18 @@ def _document(app: FastAPI) -> dict[str, Any]:
         schema["security"] = [{SECURITY_SCHEME: []}]
         app.openapi_schema = schema
     return app.openapi_schema
+
+
+def _document_idempotency(operation: dict[str, Any]) -> None:
+    """The Idempotency-Key header of a POST, PATCH or DELETE, and what it may answer."""
+    parameters = operation.setdefault("parameters", [])
+    if operation["operationId"] in ANSWERED_AFRESH:
+        parameters.append(AFRESH_KEY)
+        return
+    parameters.append(IDEMPOTENCY_KEY)
+    responses = operation["responses"]
+    for status in ("200", "400", "403", "404"):
+        if status in responses:  # a replay may be any stored answer
+            answer = responses[status]
+            responses[status] = {**answer, "headers": {**answer.get("headers", {}), **REPLAYED}}
+    responses.update(IDEMPOTENCY_RESPONSES)

@@ -113,8 +113,13 @@ class Transaction:
         try:
             yield
         except BaseException:
-            cursor.execute(f"ROLLBACK TO SAVEPOINT {name}")
-            cursor.execute(f"RELEASE SAVEPOINT {name}")
+            try:
+                cursor.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                cursor.execute(f"RELEASE SAVEPOINT {name}")
+            except (sqlite3.Error, psycopg.Error):
+                # The transaction is gone with the savepoint (SQLite rolls back everything on
+                # a full disk): the error that ended it is the one to answer.
+                pass
             raise
         cursor.execute(f"RELEASE SAVEPOINT {name}")
 
