@@ -78,6 +78,7 @@ class Run:
     hello_get: float | None = None
     echo_post: float | None = None
     single_post: float | None = None
+    single_post_keyed: float | None = None  # the same, each with a fresh Idempotency-Key
     single_check: float | None = None
     single_post_p99: float | None = None
     single_check_p99: float | None = None
@@ -178,6 +179,12 @@ def single_paths(server: Server, api_key: str, run: Run, requests: int, log: Pat
         body = b'{"leads":[{"publicIdentifier":"s-%s-%d","reason":"bench"}]}' % (prefix, number)
         return http_request("POST", "/api/v1/blocked-leads", api_key, body)
 
+    def keyed_block(number: int) -> bytes:
+        """The same request with a fresh Idempotency-Key: its answer is stored too."""
+        body = b'{"leads":[{"publicIdentifier":"k-%s-%d","reason":"bench"}]}' % (prefix, number)
+        key = f"Idempotency-Key: {prefix.decode()}-{number}\r\n"
+        return http_request("POST", "/api/v1/blocked-leads", api_key, body, key)
+
     def check(number: int) -> bytes:
         path = (
             f"/api/v1/blocked-leads/check?publicIdentifier=s-{prefix.decode()}-{number % requests}"
@@ -188,12 +195,14 @@ def single_paths(server: Server, api_key: str, run: Run, requests: int, log: Pat
         run.bare_echo_post, _ = load(bare, echo("/echo"), requests)
         run.echo_post, _ = load(leadblock, echo("/reference/echo"), requests)
         run.single_post, run.single_post_p99 = load(leadblock, block, requests)
+        run.single_post_keyed, _ = load(leadblock, keyed_block, requests)
         run.bare_hello_get, _ = load(bare, get("/hello"), 2 * requests)
         run.hello_get, _ = load(leadblock, get("/reference/hello"), 2 * requests)
         run.single_check, run.single_check_p99 = load(leadblock, check, 2 * requests)
     print(
         f"  single: POST {run.single_post:,.0f} req/s vs bare echo {run.bare_echo_post:,.0f} "
-        f"(in-server {run.echo_post:,.0f}); check GET {run.single_check:,.0f} vs bare hello "
+        f"(in-server {run.echo_post:,.0f}; with an Idempotency-Key {run.single_post_keyed:,.0f}); "
+        f"check GET {run.single_check:,.0f} vs bare hello "
         f"{run.bare_hello_get:,.0f} (in-server {run.hello_get:,.0f})",
         flush=True,
     )

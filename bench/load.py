@@ -103,9 +103,12 @@ def run_load(
     return asyncio.run(main())
 
 
-def http_request(method: str, path: str, api_key: str, body: bytes = b"") -> bytes:
+def http_request(
+    method: str, path: str, api_key: str, body: bytes = b"", extra_headers: str = ""
+) -> bytes:
+    """A request's bytes; `extra_headers` are whole header lines, each ending in CRLF."""
     head = (
         f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: {api_key}\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        f"{extra_headers}Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
     )
     return head.encode() + body

@@ -9,10 +9,12 @@ retry gets a 409: this process's running keys are known here, and on PostgreSQL 
 holds the key's advisory lock, seen by every server process; on SQLite the one writer runs the
 two in turn, and the second finds the first's answer.
 
-Stored: every answer the work gives, successes and its refusals (400, 403, 404). Not stored:
-429 and 503 (nothing ran, or the database failed: a retry should run), and a 500 (its
-transaction rolled back, answer and all). Answers live `LEADBLOCK_IDEMPOTENCY_HOURS`; older ones
-are not replayed and are deleted every minute by `prune_forever`.
+Stored: every answer the work gives, successes and its refusals (400, 403, 404; a refusal
+undoes the work's transaction and is stored in a transaction of its own, so no savepoint costs
+the common case a round trip). Not stored: 429 and 503 (nothing ran, or the database failed: a
+retry should run), and a 500 (its transaction rolled back, answer and all). Answers live
+`LEADBLOCK_IDEMPOTENCY_HOURS`; older ones are not replayed, and are deleted every minute by
+`prune_forever`.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from leadblock.errors import (
     ServiceUnavailable,
 )
 from leadblock.storage import idempotency as store
-from leadblock.storage.db import Database, Transaction
+from leadblock.storage.db import Database, Rollback, Transaction
 from leadblock.storage.group_commit import GroupCommit
 from leadblock.web.errors import leadblock_error_response
 
@@ -113,18 +115,35 @@ class Idempotency:
         work: Callable[[], Any],
     ) -> Answer:
         """The stored answer of `request`'s key, or else the answer of `work()` (its JSON body),
-        stored in `tx`. `work` runs in a savepoint: its refusal is stored, its writes undone."""
+        stored in `tx`. A refusal of `work` raises `Rollback(error)`: its transaction is undone
+        with whatever the work wrote, and `refused` stores the refusal in the next one."""
         replay = self.stored_answer(tx, workspace, request, lock=True)
         if replay is not None:
             return replay
         try:
-            with tx.savepoint("idempotent"):
-                answer = Answer(200, orjson.dumps(work()))
+            body = work()
         except (RateLimited, ServiceUnavailable):
             raise
         except LeadblockError as error:
-            response = leadblock_error_response(error)
-            answer = Answer(response.status_code, bytes(response.body))
+            raise Rollback(error) from error
+        return self._store(tx, workspace, request, Answer(200, orjson.dumps(body)))
+
+    def refused(
+        self, tx: Transaction, workspace: int, request: IdempotentRequest, error: LeadblockError
+    ) -> Answer:
+        """Store the refusal of `request`'s work, which `answer_once` rolled back, unless the
+        key has found an answer in between (another process's run of the same request)."""
+        replay = self.stored_answer(tx, workspace, request, lock=True)
+        if replay is not None:
+            return replay
+        response = leadblock_error_response(error)
+        return self._store(
+            tx, workspace, request, Answer(response.status_code, bytes(response.body))
+        )
+
+    def _store(
+        self, tx: Transaction, workspace: int, request: IdempotentRequest, answer: Answer
+    ) -> Answer:
         stored = store.StoredAnswer(request.fingerprint, answer.status, answer.body, now_ms())
         store.store(tx, workspace, request.key, stored)
         return answer
@@ -137,9 +156,12 @@ class Idempotency:
         `IdempotencyKeyInUse` if another request holds it, `IdempotencyKeyReused` if the
         key's answer is another request's."""
         self._register(workspace, request)
-        if lock and not store.lock(tx, workspace, request.key):
-            raise IdempotencyKeyInUse(_IN_USE)
-        stored = store.find(tx, workspace, request.key)
+        if lock:
+            locked, stored = store.claim(tx, workspace, request.key)
+            if not locked:
+                raise IdempotencyKeyInUse(_IN_USE)
+        else:
+            stored = store.find(tx, workspace, request.key)
         if stored is None or stored.created_at < now_ms() - self.keep_ms:
             return None
         if stored.fingerprint != request.fingerprint:

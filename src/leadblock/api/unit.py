@@ -111,7 +111,11 @@ class RequestUnit:
             )
 
         try:
-            return self._replay(await self._run(once, write=True, items=items))
+            try:
+                answer = await self._run(once, write=True, items=items)
+            except Rollback as refused:
+                answer = await self._store_refusal(request, refused.answer)
+            return self._replay(answer)
         finally:
             self.idempotency.done(request)
 
@@ -132,9 +136,22 @@ class RequestUnit:
             if replay is not None:
                 return self._replay(replay)
             publish: Publish = partial(_publish_once, self.idempotency, caller.workspace, request)
-            return self._replay(await run_in_threadpool(run, publish))
+            try:
+                answer = await run_in_threadpool(run, publish)
+            except Rollback as refused:
+                answer = await self._store_refusal(request, refused.answer)
+            return self._replay(answer)
         finally:
             self.idempotency.done(request)
+
+    async def _store_refusal(self, request: IdempotentRequest, error: Any) -> Answer:
+        """Store the refusal the work of `request` answered (its transaction rolled back)."""
+
+        def refused(tx: Transaction, caller: Caller) -> Answer:
+            return self.idempotency.refused(tx, caller.workspace, request, error)
+
+        answer: Answer = await self._run(refused, write=True, items=1)
+        return answer
 
     async def caller(self) -> Caller:
         """The verified, charged caller, for handlers that stream or transact on their own."""

@@ -105,24 +105,6 @@ class Transaction:
         if rows:
             self.growth[table] = self.growth.get(table, 0) + rows
 
-    @contextmanager
-    def savepoint(self, name: str) -> Iterator[None]:
-        """A block whose statements are undone if it raises; the transaction goes on."""
-        cursor = self.cursor
-        cursor.execute(f"SAVEPOINT {name}")
-        try:
-            yield
-        except BaseException:
-            try:
-                cursor.execute(f"ROLLBACK TO SAVEPOINT {name}")
-                cursor.execute(f"RELEASE SAVEPOINT {name}")
-            except (sqlite3.Error, psycopg.Error):
-                # The transaction is gone with the savepoint (SQLite rolls back everything on
-                # a full disk): the error that ended it is the one to answer.
-                pass
-            raise
-        cursor.execute(f"RELEASE SAVEPOINT {name}")
-
     def rows(self, query: str, **params: Any) -> list[Any]:
         cursor = self.cursor
         cursor.execute(self.queries[query].sql, params)

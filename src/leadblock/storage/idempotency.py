@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from leadblock.storage.db import Transaction
 from leadblock.storage.queries import query
 
-LOCK_IDEMPOTENCY_KEY = query("lock-idempotency-key")
+CLAIM_IDEMPOTENCY_KEY = query("claim-idempotency-key")
 SELECT_IDEMPOTENCY_KEY = query("select-idempotency-key")
 UPSERT_IDEMPOTENCY_KEY = query("upsert-idempotency-key")
 DELETE_EXPIRED_IDEMPOTENCY_KEYS = query("delete-expired-idempotency-keys")
@@ -21,15 +21,22 @@ class StoredAnswer(NamedTuple):
     created_at: int
 
 
-def lock(tx: Transaction, workspace: int, key: str) -> bool:
-    """Hold `key` until the transaction ends; False while another transaction holds it
-    (PostgreSQL; SQLite's single writer holds every key already)."""
-    return bool(tx.scalar(LOCK_IDEMPOTENCY_KEY, workspace=workspace, key=key))
+def claim(tx: Transaction, workspace: int, key: str) -> tuple[bool, StoredAnswer | None]:
+    """Hold `key` until the transaction ends, then read its answer: (False, None) while
+    another transaction holds it (PostgreSQL; SQLite's one writer holds every key already)."""
+    [row] = tx.rows(CLAIM_IDEMPOTENCY_KEY, workspace=workspace, key=key)
+    if not row.locked:
+        return False, None
+    return True, _answer(row)
 
 
 def find(tx: Transaction, workspace: int, key: str) -> StoredAnswer | None:
-    row = tx.one(SELECT_IDEMPOTENCY_KEY, workspace=workspace, key=key)
-    if row is None:
+    """The key's answer, without holding the key."""
+    return _answer(tx.one(SELECT_IDEMPOTENCY_KEY, workspace=workspace, key=key))
+
+
+def _answer(row: Any) -> StoredAnswer | None:
+    if row is None or row.fingerprint is None:
         return None
     return StoredAnswer(row.fingerprint, row.status, bytes(row.body), row.created_at)
 

@@ -6,6 +6,11 @@ the body's exact bytes, and a fingerprint of the request (method, path, body) th
 match. Rows older than `LEADBLOCK_IDEMPOTENCY_HOURS` are no longer answered and are pruned by
 `created_at`.
 
+PostgreSQL gets a function that takes a key's advisory lock and then reads its row, in one round
+trip: the read runs after the lock is held, with a snapshot of its own (a VOLATILE function's
+statements each take one), so it sees the answer of a request that held the key until a moment
+ago. A single statement could not: its snapshot would be taken before the lock.
+
 Revision ID: 0009
 Revises: 0008
 """
@@ -38,8 +43,30 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("workspace", "key"),
     )
     op.create_index("idempotency_keys_created_at", "idempotency_keys", ["created_at"])
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(CLAIM_FUNCTION)
+
+
+CLAIM_FUNCTION = """
+CREATE FUNCTION leadblock_claim_idempotency_key(p_workspace integer, p_key text)
+RETURNS TABLE (locked boolean, fingerprint text, status integer, body bytea, created_at bigint)
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+  IF NOT pg_try_advisory_xact_lock(p_workspace, hashtext(p_key)) THEN
+    RETURN QUERY SELECT false, NULL::text, NULL::integer, NULL::bytea, NULL::bigint;
+    RETURN;
+  END IF;
+  RETURN QUERY
+    SELECT true, k.fingerprint, k.status, k.body, k.created_at
+    FROM (SELECT 1) AS one
+    LEFT JOIN idempotency_keys AS k ON k.workspace = p_workspace AND k.key = p_key;
+END
+$$
+"""
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION leadblock_claim_idempotency_key(integer, text)")
     op.drop_index("idempotency_keys_created_at", table_name="idempotency_keys")
     op.drop_table("idempotency_keys")

@@ -1,5 +1,6 @@
--- Held until the transaction ends; false while another transaction holds the key (in any
--- server process): that request is still running. Two-int keys: a space apart from the
--- migrations' one-bigint lock.
--- name: lock-idempotency-key
-SELECT pg_try_advisory_xact_lock(:workspace, hashtext(:key))
+-- The key's advisory lock, held until the transaction ends (`locked` false while another
+-- transaction, in any server process, holds it), then the key's answer if any, read after the
+-- lock was taken (migration 0009). Two-int lock keys: a space apart from the migrations' lock.
+-- name: claim-idempotency-key
+SELECT locked, fingerprint, status, body, created_at
+FROM leadblock_claim_idempotency_key(:workspace, :key)
