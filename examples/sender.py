@@ -15,6 +15,10 @@ Why this shape:
   (`blocked`) must not be messaged.
 - Release: a confirmed lead whose message could not be sent goes back to pending for a later
   batch, as do leased leads the sender stops before reaching.
+- Retries with an Idempotency-Key: every call is sent with a key of its own and retried with the
+  same key when its answer is lost (timeout, dropped connection, 503, 409 while the first try
+  still runs): a retried dispatch gets the same claim, not a second batch, and a retried confirm
+  the same verdict.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +34,8 @@ from typing import Any
 import httpx
 
 Lead = dict[str, Any]
+ATTEMPTS = 5
+RETRY_STATUSES = {409, 429, 503}  # still running, rate limited, briefly unavailable
 
 
 @dataclass
@@ -95,9 +102,23 @@ def _release(client: httpx.Client, claim: str, leads: list[Lead]) -> None:
 
 
 def _post(client: httpx.Client, path: str, body: dict[str, Any]) -> Any:
-    response = client.post(path, json=body)
-    response.raise_for_status()
-    return response.json()
+    """POST, retried under one Idempotency-Key until an answer arrives: done at most once."""
+    headers = {"Idempotency-Key": str(uuid.uuid4())}
+    for attempt in range(ATTEMPTS):
+        last = attempt == ATTEMPTS - 1
+        try:
+            response = client.post(path, json=body, headers=headers)
+        except httpx.TransportError:
+            if last:
+                raise
+            wait = 0.5 * 2**attempt
+        else:
+            if response.status_code not in RETRY_STATUSES or last:
+                response.raise_for_status()
+                return response.json()
+            wait = float(response.headers.get("Retry-After", 0.5 * 2**attempt))
+        time.sleep(wait)
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.conftest import TenantFixture
@@ -93,3 +94,53 @@ def test_the_sender_hands_everything_back_when_the_gate_is_unreachable(
         client.post = original  # type: ignore[method-assign]
     statuses = {lead["status"] for lead in client.get(f"/campaigns/{campaign}/leads").json()}
     assert statuses == {"pending"}
+
+
+def test_the_sender_retries_a_lost_answer_without_acting_twice(tenant: TenantFixture) -> None:
+    """The answers of the first dispatch and of the first confirm are lost after the server
+    acted on them: the retries (same Idempotency-Key) get those answers, so one batch is
+    leased, not two, and each lead is messaged once."""
+    sender = load_example()
+    sender.time = _NoSleep()  # the example's backoff, without the wait
+    client = tenant.client
+    campaign = client.post("/campaigns", json={"name": "example"}).json()["id"]
+    leads = [{"publicIdentifier": f"prospect-{n}"} for n in range(4)]
+    client.post(f"/campaigns/{campaign}/leads", json={"leads": leads})
+    original = client.post
+    lost: list[str] = []
+
+    def answer_lost_once(url: str, **kwargs: Any) -> Any:
+        response = original(url, **kwargs)
+        action = url.rsplit("/", 1)[1]
+        if action in ("dispatch", "confirm") and action not in lost:
+            lost.append(action)
+            raise httpx.ReadTimeout("the answer was lost")
+        return response
+
+    client.post = answer_lost_once  # type: ignore[method-assign]
+    messaged: list[str] = []
+    try:
+        batch = sender.send_batch(
+            client, campaign, lambda lead: messaged.append(lead["publicIdentifier"]), size=2
+        )
+    finally:
+        client.post = original  # type: ignore[method-assign]
+    assert lost == ["dispatch", "confirm"]
+    assert messaged == ["prospect-0", "prospect-1"]
+    assert [lead["publicIdentifier"] for lead in batch.sent] == messaged
+    status = {
+        lead["publicIdentifier"]: lead["status"]
+        for lead in client.get(f"/campaigns/{campaign}/leads").json()
+    }
+    assert status == {
+        "prospect-0": "dispatched",
+        "prospect-1": "dispatched",
+        "prospect-2": "pending",
+        "prospect-3": "pending",
+    }
+
+
+class _NoSleep:
+    @staticmethod
+    def sleep(_seconds: float) -> None:
+        pass
