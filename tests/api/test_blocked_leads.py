@@ -712,7 +712,8 @@ def test_authentication_and_read_only_keys(
 def test_openapi_and_docs_are_served(server: Server) -> None:
     spec = httpx.get(f"{server.url}/openapi.json").json()
     post = spec["paths"]["/api/v1/blocked-leads"]["post"]
-    # No 422: every validation failure is a 400 in the envelope.
+    # No FastAPI 422: every validation failure is a 400 in the envelope; 422 is only an
+    # Idempotency-Key used for another request (409: its first request still runs).
     assert set(post["responses"]) == {
         "200",
         "400",
@@ -720,10 +721,13 @@ def test_openapi_and_docs_are_served(server: Server) -> None:
         "403",
         "404",
         "408",
+        "409",
         "413",
+        "422",
         "429",
         "503",
     }
+    assert post["responses"]["422"]["description"].startswith("This Idempotency-Key")
     docs = httpx.get(f"{server.url}/docs")
     assert docs.status_code == 200
     assert docs.text == PAGE.format(title="leadblock", openapi_url="/openapi.json")
