@@ -173,11 +173,30 @@ def test_refusals_are_stored_and_replayed(
     )
     assert invalid.status_code == 400
     assert invalid.json()["code"] == "invalid_input"
-    refused = once(read_only_client, "POST", "/campaigns", "ro", json={"name": "x"})
-    assert refused.status_code == 403
     # Nothing of the refused writes happened.
     assert ok(client.get("/blocked-leads")) == []
     assert events(client) == []
+
+
+def test_a_read_only_key_is_refused_and_its_refusal_not_kept(
+    tenant: TenantFixture, read_only_client: httpx.Client
+) -> None:
+    """A 403 is about the key that asked: the writer key's retry runs; and a read-only key
+    never gets a writer's stored answer."""
+    body = {"name": "spring"}
+    for _ in range(2):
+        refused = send(read_only_client, "POST", "/campaigns", "k", json=body)
+        assert refused.status_code == 403
+        assert REPLAYED not in refused.headers
+    made = send(tenant.client, "POST", "/campaigns", "k", json=body)
+    assert REPLAYED not in made.headers
+    assert ok(made)["name"] == "spring"
+    again = send(read_only_client, "POST", "/campaigns", "k", json=body)
+    assert (again.status_code, REPLAYED in again.headers) == (403, False)
+    csv = {"content": b"publicIdentifier\nada\n", "headers": {"content-type": "text/csv"}}
+    imported = send(read_only_client, "POST", "/blocked-leads/import", "i", **csv)
+    assert imported.status_code == 403
+    assert ok(send(tenant.client, "POST", "/blocked-leads/import", "i", **csv))["blocked"] == 1
 
 
 def test_dry_runs_and_checks_are_never_replayed(tenant: TenantFixture) -> None:

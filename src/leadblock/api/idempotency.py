@@ -9,12 +9,13 @@ retry gets a 409: this process's running keys are known here, and on PostgreSQL 
 holds the key's advisory lock, seen by every server process; on SQLite the one writer runs the
 two in turn, and the second finds the first's answer.
 
-Stored: every answer the work gives, successes and its refusals (400, 403, 404; a refusal
-undoes the work's transaction and is stored in a transaction of its own, so no savepoint costs
-the common case a round trip). Not stored: 429 and 503 (nothing ran, or the database failed: a
-retry should run), and a 500 (its transaction rolled back, answer and all). Answers live
-`LEADBLOCK_IDEMPOTENCY_HOURS`; older ones are not replayed, and are deleted every minute by
-`prune_forever`.
+Stored: every answer the work gives, successes and its refusals (400, 404; a refusal undoes the
+work's transaction and is stored in a transaction of its own, so no savepoint costs the common
+case a round trip). Not stored: 403 (it is about the key that asked: the writer key's retry
+must run), 429 and 503 (nothing ran, or the database failed: a retry should run), and a 500
+(its transaction rolled back, answer and all). Bodies of 1 KiB or more are stored deflated.
+Answers live `LEADBLOCK_IDEMPOTENCY_HOURS`; older ones are not replayed, and are deleted every
+minute by `prune_forever`.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from starlette.datastructures import Headers
 
 from leadblock.domain.ids import now_ms
 from leadblock.errors import (
+    Forbidden,
     IdempotencyKeyInUse,
     IdempotencyKeyReused,
     InvalidInput,
@@ -55,6 +57,7 @@ KEY_RULE = "1 to 255 printable ASCII characters, with no space at either end"
 _KEY = re.compile(KEY_PATTERN)
 METHODS = frozenset({"POST", "PATCH", "DELETE"})
 PRUNE_EVERY_S = 60
+PRUNE_BATCH = 1000
 _IN_USE = "A request with this Idempotency-Key is still running; retry once it has answered."
 _REUSED = (
     "This Idempotency-Key was used for another request (method, path or body differ); "
@@ -88,6 +91,9 @@ class IdempotentRequest:
             digest.update(part)
         self.fingerprint = digest.hexdigest()
         self.running_as: tuple[int, str] | None = None  # (workspace, key) while registered
+        # Answered (or given up: the client went away); its work may still run, queued for the
+        # SQLite writer, but it no longer holds the key in this process.
+        self.finished = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +128,7 @@ class Idempotency:
             return replay
         try:
             body = work()
-        except (RateLimited, ServiceUnavailable):
+        except (Forbidden, RateLimited, ServiceUnavailable):
             raise
         except LeadblockError as error:
             raise Rollback(error) from error
@@ -169,19 +175,23 @@ class Idempotency:
         return Answer(stored.status, stored.body, replayed=True)
 
     def done(self, request: IdempotentRequest) -> None:
-        """`request` has answered: its key is free in this process."""
+        """`request` has answered, or was cancelled: its key is free in this process."""
         with self._lock:
+            request.finished = True
             if request.running_as is not None:
                 if self._running.get(request.running_as) is request:
                     del self._running[request.running_as]
                 request.running_as = None
 
     def prune(self, tx: Transaction) -> int:
-        return store.prune(tx, now_ms() - self.keep_ms)
+        """Delete up to `PRUNE_BATCH` expired answers; return how many."""
+        return store.prune(tx, now_ms() - self.keep_ms, PRUNE_BATCH)
 
     def _register(self, workspace: int, request: IdempotentRequest) -> None:
         slot = (workspace, request.key)
         with self._lock:
+            if request.finished:
+                return
             running = self._running.setdefault(slot, request)
             if running is not request:
                 raise IdempotencyKeyInUse(_IN_USE)
@@ -191,15 +201,22 @@ class Idempotency:
 async def prune_forever(
     database: Database, group_commit: GroupCommit | None, idempotency: Idempotency
 ) -> None:
-    """Delete expired answers now and every minute after (the server's lifetime)."""
+    """Delete expired answers now and every minute after (the server's lifetime), a batch per
+    transaction so that no write waits long behind it. A failure is logged and tried again a
+    minute later: the task never ends before the server does."""
     while True:
+        pruned = 0
         try:
-            if group_commit is not None:
-                pruned = await group_commit.write(idempotency.prune)
-            else:
-                pruned = await database.run(idempotency.prune, write=True)
-            if pruned:
-                logger.info("deleted %d expired idempotency answers", pruned)
-        except LeadblockError as error:
-            logger.warning("could not delete expired idempotency answers: %s", error)
+            while True:
+                if group_commit is not None:
+                    batch = await group_commit.write(idempotency.prune)
+                else:
+                    batch = await database.run(idempotency.prune, write=True)
+                pruned += batch
+                if batch < PRUNE_BATCH:
+                    break
+        except Exception:
+            logger.exception("could not delete expired idempotency answers")
+        if pruned:
+            logger.info("deleted %d expired idempotency answers", pruned)
         await asyncio.sleep(PRUNE_EVERY_S)

@@ -80,8 +80,8 @@ IDEMPOTENCY_KEY = {
         "within the retention period (24 hours by default) gets the first answer again, status "
         "and body byte for byte, with `Idempotent-Replayed: true`, and does nothing; the key "
         "with another request is a 422, while the first is still running a 409. Keys belong to "
-        "the workspace. Answers 429 and 503 are not kept (retry them), and a dry run keeps "
-        f"nothing. {idempotency.KEY_RULE[0].upper()}{idempotency.KEY_RULE[1:]}."
+        "the workspace. Answers 403, 429 and 503 are not kept (retry them), and a dry run "
+        f"keeps nothing. {idempotency.KEY_RULE[0].upper()}{idempotency.KEY_RULE[1:]}."
     ),
     "schema": {
         "type": "string",
@@ -160,7 +160,7 @@ def _document_idempotency(operation: dict[str, Any]) -> None:
         return
     parameters.append(IDEMPOTENCY_KEY)
     responses = operation["responses"]
-    for status in ("200", "400", "403", "404"):
+    for status in ("200", "400", "404"):
         if status in responses:  # a replay may be any stored answer
             answer = responses[status]
             responses[status] = {**answer, "headers": {**answer.get("headers", {}), **REPLAYED}}

@@ -39,6 +39,7 @@ from leadblock.api.idempotency import Answer, Idempotency, IdempotentRequest
 from leadblock.domain.records import Caller
 from leadblock.errors import NotAuthenticated
 from leadblock.services import keys
+from leadblock.services.blocklist import require_writer
 from leadblock.storage.db import Database, Rollback, Transaction, WouldBlock, no_wait
 from leadblock.storage.group_commit import GroupCommit
 from leadblock.web.access_log import note_caller
@@ -81,6 +82,7 @@ class RequestUnit:
         self.api_key = api_key
         self.idempotency_key = idempotency_key
         self.rate_headers: dict[str, str] = {}
+        self.verified: Caller | None = None  # once `authenticate` has verified and charged it
 
     async def read(self, work: Work, *, items: int = 1) -> Response:
         """Run `work` in a read transaction of the verified caller; answer its reply."""
@@ -106,6 +108,9 @@ class RequestUnit:
         request = self._idempotent_request(hashlib.sha256(await self.request.body()))
 
         def once(tx: Transaction, caller: Caller) -> Answer:
+            # A read-only key is refused before any answer is looked up, and its refusal is not
+            # kept: it is about who asked, and the writer key's retry must run.
+            require_writer(caller)
             return self.idempotency.answer_once(
                 tx, caller.workspace, request, lambda: _body(work(tx, caller))
             )
@@ -128,6 +133,7 @@ class RequestUnit:
         so a retry is answered before its upload is staged again."""
         if self.idempotency_key is None:
             return self._replay(await run_in_threadpool(run, _publish_plainly))
+        require_writer(caller)
         request = self._idempotent_request(body_sha256)
         try:
             replay = await self._read(
@@ -145,13 +151,18 @@ class RequestUnit:
             self.idempotency.done(request)
 
     async def _store_refusal(self, request: IdempotentRequest, error: Any) -> Answer:
-        """Store the refusal the work of `request` answered (its transaction rolled back)."""
+        """Store the refusal the work of `request` answered (its transaction rolled back), for
+        the caller verified then: the key is neither verified nor charged again."""
+        caller = self.verified
+        assert caller is not None
 
-        def refused(tx: Transaction, caller: Caller) -> Answer:
+        def refused(tx: Transaction) -> Answer:
             return self.idempotency.refused(tx, caller.workspace, request, error)
 
-        answer: Answer = await self._run(refused, write=True, items=1)
-        return answer
+        if self.group_commit is not None:
+            answer: Answer = await self.group_commit.write(refused)
+            return answer
+        return await self.database.run(refused, write=True)
 
     async def caller(self) -> Caller:
         """The verified, charged caller, for handlers that stream or transact on their own."""
@@ -187,6 +198,7 @@ class RequestUnit:
         assert caller.key_id is not None  # only the CLI acts without a key
         self.limiter.remember_verified(self.api_key or "")
         self.rate_headers = self.limiter.charge_key(caller.key_id)
+        self.verified = caller
         note_caller(caller)
         return caller
 

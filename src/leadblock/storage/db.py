@@ -451,9 +451,12 @@ def _postgresql_engine_options(settings: Settings) -> dict[str, Any]:
             # that id's statistics, which are stale (often "1 row") for a workspace that has
             # just grown, and once chose to re-read 10,000 identifiers for each of 100,000
             # rows (docs/performance.md, "Plans on stale statistics").
+            # READ COMMITTED whatever the server's default: a statement sees what committed
+            # before it began (the Idempotency-Key's lock-then-read relies on it).
             "options": (
                 f"-c statement_timeout={settings.db_statement_timeout_ms}"
                 " -c plan_cache_mode=force_generic_plan"
+                " -c default_transaction_isolation=read\\ committed"
             ),
             "prepare_threshold": 0,
             "application_name": "leadblock",

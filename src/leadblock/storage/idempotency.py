@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import zlib
 from typing import Any, NamedTuple
 
 from leadblock.storage.db import Transaction
@@ -12,6 +13,7 @@ CLAIM_IDEMPOTENCY_KEY = query("claim-idempotency-key")
 SELECT_IDEMPOTENCY_KEY = query("select-idempotency-key")
 UPSERT_IDEMPOTENCY_KEY = query("upsert-idempotency-key")
 DELETE_EXPIRED_IDEMPOTENCY_KEYS = query("delete-expired-idempotency-keys")
+DEFLATE_FROM = 1024
 
 
 class StoredAnswer(NamedTuple):
@@ -38,21 +40,26 @@ def find(tx: Transaction, workspace: int, key: str) -> StoredAnswer | None:
 def _answer(row: Any) -> StoredAnswer | None:
     if row is None or row.fingerprint is None:
         return None
-    return StoredAnswer(row.fingerprint, row.status, bytes(row.body), row.created_at)
+    body = zlib.decompress(row.body) if row.deflated else bytes(row.body)
+    return StoredAnswer(row.fingerprint, row.status, body, row.created_at)
 
 
 def store(tx: Transaction, workspace: int, key: str, answer: StoredAnswer) -> None:
+    """Keep `answer` under `key`; a body of `DEFLATE_FROM` bytes or more is kept deflated (a
+    10,000-lead answer repeats its field names and reasons: several times smaller)."""
+    deflated = len(answer.body) >= DEFLATE_FROM
     tx.execute(
         UPSERT_IDEMPOTENCY_KEY,
         workspace=workspace,
         key=key,
         fingerprint=answer.fingerprint,
         status=answer.status,
-        body=answer.body,
+        body=zlib.compress(answer.body, 1) if deflated else answer.body,
+        deflated=deflated,
         created_at=answer.created_at,
     )
 
 
-def prune(tx: Transaction, before: int) -> int:
-    """Delete the answers stored before `before`; return how many."""
-    return tx.execute(DELETE_EXPIRED_IDEMPOTENCY_KEYS, before=before)
+def prune(tx: Transaction, before: int, limit: int) -> int:
+    """Delete up to `limit` answers stored before `before`; return how many."""
+    return tx.execute(DELETE_EXPIRED_IDEMPOTENCY_KEYS, before=before, limit=limit)

@@ -2,9 +2,9 @@
 retries.
 
 One row per workspace and key, written in the transaction of the write it answers: the status,
-the body's exact bytes, and a fingerprint of the request (method, path, body) that a retry must
-match. Rows older than `LEADBLOCK_IDEMPOTENCY_HOURS` are no longer answered and are pruned by
-`created_at`.
+the body's exact bytes (deflated from 1 KiB), and a fingerprint of the request (method, path,
+query, body) that a retry must match. Rows older than `LEADBLOCK_IDEMPOTENCY_HOURS` are no
+longer answered and are pruned by `created_at`.
 
 PostgreSQL gets a function that takes a key's advisory lock and then reads its row, in one round
 trip: the read runs after the lock is held, with a snapshot of its own (a VOLATILE function's
@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("fingerprint", sa.Text, nullable=False),
         sa.Column("status", sa.Integer, nullable=False),
         sa.Column("body", sa.LargeBinary, nullable=False),
+        sa.Column("deflated", sa.Boolean, nullable=False),
         sa.Column("created_at", sa.BigInteger, nullable=False),
         sa.PrimaryKeyConstraint("workspace", "key"),
     )
@@ -49,15 +50,18 @@ def upgrade() -> None:
 
 CLAIM_FUNCTION = """
 CREATE FUNCTION leadblock_claim_idempotency_key(p_workspace integer, p_key text)
-RETURNS TABLE (locked boolean, fingerprint text, status integer, body bytea, created_at bigint)
+RETURNS TABLE (
+  locked boolean, fingerprint text, status integer, body bytea, deflated boolean,
+  created_at bigint
+)
 LANGUAGE plpgsql VOLATILE AS $$
 BEGIN
   IF NOT pg_try_advisory_xact_lock(p_workspace, hashtext(p_key)) THEN
-    RETURN QUERY SELECT false, NULL::text, NULL::integer, NULL::bytea, NULL::bigint;
+    RETURN QUERY SELECT false, NULL::text, NULL::integer, NULL::bytea, NULL::boolean, NULL::bigint;
     RETURN;
   END IF;
   RETURN QUERY
-    SELECT true, k.fingerprint, k.status, k.body, k.created_at
+    SELECT true, k.fingerprint, k.status, k.body, k.deflated, k.created_at
     FROM (SELECT 1) AS one
     LEFT JOIN idempotency_keys AS k ON k.workspace = p_workspace AND k.key = p_key;
 END
