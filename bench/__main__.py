@@ -97,6 +97,7 @@ class Run:
     lease_confirm_ms: float | None = None
     import_rows_s: float | None = None
     raw_import_rows_s: float | None = None
+    bare_import_rows_s: float | None = None  # the bare app on the raw engine, same upload
     export_rows_s: float | None = None
     export_rss_growth_mb: float | None = None
     failures: list[str] = field(default_factory=list)
@@ -363,12 +364,17 @@ def dispatch(http: httpx.Client, size: int, run: Run) -> None:
     )
 
 
-def transfer(http: httpx.Client, pid: int, rows: int, run: Run) -> None:
+def import_upload(rows: int) -> bytes:
+    """A CSV upload of `rows` new identifiers, as a CRM export would give them."""
     text = io.StringIO()
     writer = csv.writer(text)
     writer.writerow(["publicIdentifier", "reason"])
     writer.writerows([f"import-{secrets.token_hex(6)}", "crm export"] for _ in range(rows))
-    content = text.getvalue().encode()
+    return text.getvalue().encode()
+
+
+def transfer(http: httpx.Client, pid: int, rows: int, run: Run) -> None:
+    content = import_upload(rows)
 
     started = time.perf_counter()
     response = http.post(
@@ -396,6 +402,28 @@ def transfer(http: httpx.Client, pid: int, rows: int, run: Run) -> None:
     )
 
 
+def bare_import(databases: Databases, rows: int, run: Run) -> None:
+    """The same upload imported by the bare app into a fresh database of the raw engine."""
+    database = references.bare_database(
+        databases.bare_import_url or databases.folder / "bare-import.db"
+    )
+    content = import_upload(rows)
+    with (
+        references.bare_app(databases.folder / "bare-import.log", database) as port,
+        httpx.Client(
+            base_url=f"http://127.0.0.1:{port}",
+            headers={"x-api-key": references.BARE_KEY, "content-type": "text/csv"},
+            timeout=600,
+        ) as http,
+    ):
+        started = time.perf_counter()
+        response = http.post("/import", content=content)
+        seconds = time.perf_counter() - started
+    assert response.json() == {"blocked": rows}, response.text
+    run.bare_import_rows_s = rows / seconds
+    print(f"  bare app import: {run.bare_import_rows_s:,.0f} rows/s", flush=True)
+
+
 def raw_import(databases: Databases, rows: int, run: Run) -> None:
     """The raw import reference: as many rows as the import, in one transaction."""
     if databases.raw_reference_url is None:
@@ -413,6 +441,7 @@ class Databases:
     # PostgreSQL only: SQLite's raw references make their own files in `folder`.
     raw_reference_url: str | None
     bare_bulk_url: str | None = None
+    bare_import_url: str | None = None
 
 
 @contextmanager
@@ -427,6 +456,7 @@ def backend_databases(backend: str, folder: Path) -> Iterator[Databases]:
             leadblock_url,
             cluster.create_database("raw_reference"),
             cluster.create_database("bare_bulk"),
+            cluster.create_database("bare_import"),
         )
 
 
@@ -487,6 +517,7 @@ def phases(
         ("dispatch", in_workspace(server, keys["dispatch"], dispatch_100)),
         ("import/export", in_workspace(server, keys["transfer"], import_export)),
         ("raw import reference", lambda: raw_import(databases, args.transfer_rows, run)),
+        ("bare app import", lambda: bare_import(databases, args.transfer_rows, run)),
     ]
 
 

@@ -10,13 +10,18 @@ With `BARE_DATABASE` set (a SQLite file or a `postgresql://` URL holding the raw
 reference's `leads` table and a `keys` table), it also serves leadblock's hot paths the plainest
 fast way, to show what FastAPI on the raw engine reaches on this machine: each request looks its
 `x-api-key` up, then `GET /check` looks one identifier up, `POST /check` up to 10,000 (results in
-input order) and `POST /block` inserts up to 10,000 leads and commits. SQLite: one `sqlite3`
-connection used on the event loop (WAL, `synchronous=FULL`, one commit per write). PostgreSQL:
-psycopg's async connections from a `psycopg_pool` pool of 10.
+input order) and `POST /block` inserts up to 10,000 leads and commits; `POST /import` parses a
+CSV upload (`publicIdentifier,reason`) with the `csv` module and inserts every row in one
+transaction, as the raw import reference does (SQLite: `executemany`; PostgreSQL: `COPY` into a
+staging table, then one `INSERT … SELECT`). SQLite: one `sqlite3` connection used on the event
+loop (WAL, `synchronous=FULL`, one commit per write). PostgreSQL: psycopg's async connections
+from a `psycopg_pool` pool of 10.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import secrets
 import sqlite3
@@ -97,6 +102,9 @@ class SqliteEngine:
             raise
         return db.total_changes - before
 
+    async def import_rows(self, key: str, rows: list[tuple[str, str, str | None, int]]) -> int:
+        return await self.block(key, rows)
+
 
 class PostgresEngine:
     def __init__(self, url: str) -> None:
@@ -128,6 +136,26 @@ class PostgresEngine:
                 columns,
             )
             return inserted.rowcount
+
+    async def import_rows(self, key: str, rows: list[tuple[str, str, str | None, int]]) -> int:
+        async with self.pool.connection() as db:
+            found = await db.execute("SELECT 1 FROM keys WHERE key = %s", (key,))
+            _require_key(await found.fetchone())
+            await db.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS staging (public_identifier text, id text,"
+                " reason text, created_at bigint) ON COMMIT DELETE ROWS"
+            )
+            async with db.cursor() as cursor:
+                copying = "COPY staging (public_identifier, id, reason, created_at) FROM STDIN"
+                async with cursor.copy(copying) as copy:
+                    for row in rows:
+                        await copy.write_row(row)
+                await cursor.execute(
+                    "INSERT INTO leads (public_identifier, id, reason, created_at)"
+                    " SELECT public_identifier, id, reason, created_at FROM staging"
+                    " ON CONFLICT DO NOTHING"
+                )
+                return cursor.rowcount
 
 
 def _require_key(row: Any) -> None:
@@ -204,3 +232,13 @@ async def block(request: Request, body: Leads) -> dict[str, int]:
         (lead.public_identifier, secrets.token_hex(16), lead.reason, now_ms) for lead in body.leads
     ]
     return {"blocked": await _engine().block(key, rows)}
+
+
+@app.post("/import")
+async def import_csv(request: Request) -> dict[str, int]:
+    key = request.headers.get("x-api-key", "")
+    now_ms = time.time_ns() // 1_000_000
+    reader = csv.reader(io.StringIO((await request.body()).decode("utf-8-sig"), newline=""))
+    next(reader)  # the header row
+    rows = [(ident, secrets.token_hex(16), reason or None, now_ms) for ident, reason in reader]
+    return {"blocked": await _engine().import_rows(key, rows)}

@@ -118,6 +118,7 @@ GOALS = (
         each(1.0, 0.8),
         reference=lambda run: run.raw_import_rows_s,
         reference_name="raw",
+        ceiling=ratio(lambda run: run.bare_import_rows_s, lambda run: run.raw_import_rows_s),
     ),
     Goal(
         "POST /blocked-leads/check, 10,000 ids against the full workspace",
