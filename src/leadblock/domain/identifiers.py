@@ -101,7 +101,7 @@ def canonicalise_identifier(value: str) -> str:
         raise InvalidIdentifier(f"is too long (more than {MAX_INPUT_LENGTH:,} characters)")
     if _PLAIN_ASCII.fullmatch(value):
         return value.lower()
-    trimmed = _trim(value)
+    trimmed = trim(value)
     if not trimmed:
         raise InvalidIdentifier("is empty")
     if _is_url(trimmed):
@@ -112,7 +112,7 @@ def canonicalise_identifier(value: str) -> str:
     return _canonical(raw)
 
 
-def _trim(value: str) -> str:
+def trim(value: str) -> str:
     start = _trimmable_prefix_length(value)
     if start == len(value):
         return ""
@@ -122,6 +122,10 @@ def _trim(value: str) -> str:
 def _trimmable_prefix_length(text: str) -> int:
     match = _TRIMMABLE_RUN.match(text)
     return match.end() if match else 0
+
+
+def has_control_character(text: str) -> bool:
+    return _CONTROL.search(text) is not None
 
 
 def _is_url(value: str) -> bool:
@@ -144,11 +148,11 @@ def _reject_path_or_handle(value: str) -> None:
 def _identifier_from_url(url: str) -> str:
     if _CONTROL.search(url):
         raise InvalidIdentifier("URL contains control characters")
-    rest = _strip_scheme(url)
-    authority_end = _first_index(rest, "/?#")
+    rest = strip_scheme(url)
+    authority_end = first_index(rest, "/?#")
     authority, rest = rest[:authority_end], rest[authority_end:]
-    _check_host(authority)
-    path = rest[: _first_index(rest, "?#")]
+    check_linkedin_host(authority)
+    path = rest[: first_index(rest, "?#")]
     # Split before decoding, so an encoded %2F stays inside its segment (and fails validation).
     segments = path.split("/")[1:] if path.startswith("/") else []
     lowered = [segment.lower() for segment in segments]
@@ -161,7 +165,7 @@ def _identifier_from_url(url: str) -> str:
     raise InvalidIdentifier(_why_not_a_profile(lowered))
 
 
-def _strip_scheme(url: str) -> str:
+def strip_scheme(url: str) -> str:
     if url.startswith("//"):
         return url[2:]
     match = _SCHEME_WITH_AUTHORITY.match(url)
@@ -181,7 +185,7 @@ def _strip_scheme(url: str) -> str:
     raise InvalidIdentifier(f"URL scheme '{scheme}' is not http or https")
 
 
-def _check_host(authority: str) -> None:
+def check_linkedin_host(authority: str) -> None:
     host_port = authority.rpartition("@")[2]  # userinfo is ignored
     if host_port.startswith("["):
         raise InvalidIdentifier("not a LinkedIn URL (host is an IP address)")
@@ -217,23 +221,30 @@ def _why_not_a_profile(segments: list[str]) -> str:
     return "not a LinkedIn profile URL (expected linkedin.com/in/<identifier>)"
 
 
-def _first_index(text: str, stops: str) -> int:
+def first_index(text: str, stops: str) -> int:
     positions = [index for index in (text.find(stop) for stop in stops) if index >= 0]
     return min(positions, default=len(text))
 
 
 def _canonical(raw: str) -> str:
-    visible = _DEFAULT_IGNORABLE.sub("", _percent_decode(raw))
-    # NFC sorts each run of combining marks by insertion (quadratic in the run's length), so it
-    # only gets text that can still give an identifier short enough; the rest fails as it would.
-    if len(visible) > _MAX_NFD_EXPANSION * MAX_LENGTH:
-        raise InvalidIdentifier(_LONGER_THAN_MAX)
-    identifier = unicodedata.normalize("NFC", visible).lower()
+    identifier = normalise(raw, MAX_LENGTH)
     _validate(identifier)
     return identifier
 
 
-def _percent_decode(raw: str) -> str:
+def normalise(raw: str, max_length: int) -> str:
+    """`raw` percent-decoded once, default-ignorables dropped, NFC, lower-cased: the canonical
+    text of an identifier (or company slug) that may still break a character rule. Text that
+    cannot get down to `max_length` characters is refused before NFC."""
+    visible = _DEFAULT_IGNORABLE.sub("", percent_decode(raw))
+    # NFC sorts each run of combining marks by insertion (quadratic in the run's length), so it
+    # only gets text that can still give an identifier short enough; the rest fails as it would.
+    if len(visible) > _MAX_NFD_EXPANSION * max_length:
+        raise InvalidIdentifier(f"is longer than {max_length} characters")
+    return unicodedata.normalize("NFC", visible).lower()
+
+
+def percent_decode(raw: str) -> str:
     """Decode %XX escapes exactly once, as strict UTF-8; `+` stays a plus sign."""
     if "%" not in raw:
         _check_encodable(raw)
@@ -268,7 +279,9 @@ def _validate(identifier: str) -> None:
         raise InvalidIdentifier(_LONGER_THAN_MAX)
     for char in identifier:
         if not _is_allowed(char):
-            raise InvalidIdentifier(f"contains a character that is not allowed: {_describe(char)}")
+            raise InvalidIdentifier(
+                f"contains a character that is not allowed: {describe_character(char)}"
+            )
 
 
 def _is_allowed(char: str) -> bool:
@@ -281,7 +294,7 @@ def _is_allowed(char: str) -> bool:
     )
 
 
-def _describe(char: str) -> str:
+def describe_character(char: str) -> str:
     name = unicodedata.name(char, "")
     printable = char.isprintable() and not char.isspace()
     shown = f"'{char}' " if printable else ""
