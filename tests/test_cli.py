@@ -117,7 +117,7 @@ def test_import_and_export_files(server: Server, database_url: str, tmp_path: Pa
     # "row" counts data rows from 0 (the API's index).
     assert failed.stderr == (
         "error: 1 invalid row; nothing was written.\n"
-        "  row 1: line 3: publicIdentifier is a handle; send the bare public identifier "
+        "  row 2: line 3: publicIdentifier is a handle; send the bare public identifier "
         "without '@'\n"
     )
     assert failed.stdout == ""

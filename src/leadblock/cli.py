@@ -57,7 +57,8 @@ def _database() -> Iterator[Database]:
     except errors.LeadblockError as error:
         typer.echo(f"error: {error.message}", err=True)
         for item in getattr(error, "errors", [])[:20]:
-            typer.echo(f"  row {item.index}: {item.message}", err=True)
+            # `index` counts from 0, as in the API's `errors`; people count rows from 1.
+            typer.echo(f"  row {item.index + 1}: {item.message}", err=True)
         raise typer.Exit(EXIT_CODES.get(type(error), 1)) from None
     finally:
         database.dispose()

@@ -620,16 +620,29 @@ NO_IDENTIFIER_COLUMN = (
         (b"", "The CSV file is empty; expected a header row with publicIdentifier."),
         (b"publicIdentifier;reason\njohn-doe;x\n", NO_IDENTIFIER_COLUMN),
         (b"name,reason\njohn,x\n", NO_IDENTIFIER_COLUMN),
-        # The bytes are on line 2; the file is decoded ahead of the parser, a block at a time,
-        # hence "near".
-        (b"publicIdentifier\n\xff\xfe\n", "The CSV file is not valid UTF-8 (near line 1)."),
+        (b"publicIdentifier\n\xff\xfe\n", "The CSV file is not valid UTF-8 (line 2)."),
+        # Far into the file: the line of the byte, not of the parser (which decodes ahead).
+        (
+            b"publicIdentifier\n"
+            + b"".join(b"lead-%d\n" % n for n in range(60_000))
+            + b"bad-\xe9\n",
+            "The CSV file is not valid UTF-8 (line 60,002).",
+        ),
         (b"publicIdentifier\n", "The CSV file has no data rows."),
         (
             b'publicIdentifier\n"unterminated\n',
             "The CSV file is malformed at line 2: unexpected end of data.",
         ),
     ],
-    ids=["empty", "semicolons", "no-column", "not-utf-8", "no-rows", "unterminated"],
+    ids=[
+        "empty",
+        "semicolons",
+        "no-column",
+        "not-utf-8",
+        "not-utf-8-far",
+        "no-rows",
+        "unterminated",
+    ],
 )
 def test_import_rejects_malformed_files(
     tenant: TenantFixture, content: bytes, message: str

@@ -318,7 +318,7 @@ def test_csv_files_with_hostile_content(tenant: TenantFixture) -> None:
         ),
         (
             "publicIdentifier\njohn-doe\n".encode("utf-16"),
-            error("invalid_input", "The CSV file is not valid UTF-8 (near line 1)."),
+            error("invalid_input", "The CSV file is not valid UTF-8 (line 1)."),
         ),
         (
             b"publicIdentifier,reason\njohn-doe,a\x00b\n",

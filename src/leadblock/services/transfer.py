@@ -16,6 +16,7 @@ JSON writes, and the write lock is held for those two statements only.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import logging
@@ -168,6 +169,23 @@ def _drop_staged(database: Database) -> None:
         logger.warning("could not drop an import's staging table", exc_info=True)
 
 
+def _first_line_not_utf8(source: IO[bytes]) -> int:
+    """The line of the first byte that is not UTF-8. The reader decodes ahead of the row it
+    parses, so its own line count can be thousands of lines short: the upload is scanned again
+    from the start, a megabyte at a time."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    source.seek(0)
+    line = 1
+    while chunk := source.read(1 << 20):
+        pending = len(decoder.getstate()[0])  # bytes of a character cut by the last chunk
+        try:
+            decoder.decode(chunk)
+        except UnicodeDecodeError as error:
+            return line + chunk.count(b"\n", 0, max(0, error.start - pending))
+        line += chunk.count(b"\n")
+    return line
+
+
 def _no_progress(_phase: str, _done: int, _total: int) -> None:
     pass
 
@@ -220,9 +238,8 @@ def _stage(database: Database, source: IO[bytes], report: Progress) -> int:
             if rows % PROGRESS_EVERY_ROWS == 0:
                 report("validating", source.tell(), size)
     except UnicodeDecodeError:
-        raise InvalidInput(
-            f"The CSV file is not valid UTF-8 (near line {reader.line_num + 1})."
-        ) from None
+        line = _first_line_not_utf8(source)
+        raise InvalidInput(f"The CSV file is not valid UTF-8 (line {line:,}).") from None
     except csv.Error as error:
         raise InvalidInput(
             f"The CSV file is malformed at line {reader.line_num}: {error}."
