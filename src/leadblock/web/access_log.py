@@ -78,6 +78,11 @@ def _route_template(scope: Scope) -> str:
     # path_format: the template without convertors (`{lead_id}`, not `{lead_id:lead_id}`).
     template = getattr(scope.get("route"), "path_format", None)
     if template is None:
+        # Starlette's own routes (FastAPI's /openapi.json) name no route in the scope; one
+        # without parameters is its own template. Mounted files and unrouted paths stay
+        # unnamed: their paths are the client's words.
+        if "endpoint" in scope and not scope.get("path_params"):
+            return str(scope["path"])
         return "(no route)"
     # Routes of an included router know their path below the router's prefix only.
     if scope["path"].startswith(API_PREFIX) and not template.startswith(API_PREFIX):
