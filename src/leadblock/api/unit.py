@@ -9,16 +9,17 @@
     answer the work's JSON with the key's RateLimit-* headers
 
 Where it runs (SQLite): a read runs on the event loop when it is small, in the thread pool
-otherwise. On these machines a hop to the thread pool costs more than the whole database work of
-a single-lead read (~0.2 ms of work, ~1 ms for the hop under load, as threads wait for the GIL
-behind the event loop; docs/performance.md), and WAL reads never wait for a lock. Every write
-goes to the group commit (`storage/group_commit.py`): one writer thread runs the writes queued
-meanwhile in one transaction and answers them after its one fsync, so no commit ever waits for
-the disk on the event loop, and writers waiting behind a large import hold no thread.
-PostgreSQL: the key is checked inside the work's own transaction. Small work runs on the event
-loop on an async connection (`Database.run`): its statements await the network in a greenlet,
-so no round trip stalls the loop and no thread is needed (a hop cost more than the whole work);
-larger work goes to the thread pool, as its Python would hold the loop.
+otherwise, and verifies the key in its own transaction. On these machines a hop to the thread
+pool costs more than the whole database work of a single-lead read (~0.2 ms of work, ~1 ms for
+the hop under load, as threads wait for the GIL behind the event loop; docs/performance.md), and
+WAL reads never wait for a lock. Every write goes to the group commit
+(`storage/group_commit.py`): one writer thread runs the writes queued meanwhile in one
+transaction and answers them after its one fsync, so no commit ever waits for the disk on the
+event loop, and writers waiting behind a large import hold no thread. PostgreSQL: the key is
+checked inside the work's own transaction. Small work runs on the event loop on an async
+connection (`Database.run`): its statements await the network in a greenlet, so no round trip
+stalls the loop and no thread is needed (a hop cost more than the whole work); larger work goes
+to the thread pool, as its Python would hold the loop.
 """
 
 from __future__ import annotations
@@ -186,7 +187,8 @@ class RequestUnit:
         """Verify the key (in `tx` if given), then charge its budget. Never waits for the
         write lock."""
         self.limiter.refuse_failing_address(self.address, self.api_key)
-        if tx is not None:  # the request's own transaction: its last use is noted there too
+        if tx is not None and self.group_commit is None:
+            # PostgreSQL, the request's own transaction: its last use is noted there too.
             record_use: keys.RecordUse | None = partial(keys.touch, tx)
         else:
             record_use = self._record_use
@@ -218,19 +220,16 @@ class RequestUnit:
             if items <= INLINE_MAX_ITEMS:
                 return await database.run(lambda tx: work(tx, self.authenticate(tx)), write=write)
             return await run_in_threadpool(self._transact_verified, work, write)
+        if not write:
+            # The key is verified in the read's own transaction: one transaction, not two.
+            return await _run_database_work(lambda: self._transact_verified(work, False), items)
         caller = self.authenticate()  # a point read on the event loop: WAL reads never wait
-        if write:
-            assert self.group_commit is not None
-            return await self.group_commit.write(lambda tx: work(tx, caller))
-        return await _run_database_work(lambda: self._transact(caller, work, write=False), items)
+        assert self.group_commit is not None
+        return await self.group_commit.write(lambda tx: work(tx, caller))
 
     def _transact_verified(self, work: Work, write: bool) -> Any:
         with self.database.transaction(write=write) as tx:
             return work(tx, self.authenticate(tx))
-
-    def _transact(self, caller: Caller, work: Work, *, write: bool) -> Any:
-        with self.database.transaction(write=write) as tx:
-            return work(tx, caller)
 
     def _idempotent_request(self, body_sha256: Any) -> IdempotentRequest:
         assert self.idempotency_key is not None
