@@ -32,10 +32,10 @@ import idna
 from leadblock.domain.identifiers import (
     MAX_INPUT_LENGTH,
     InvalidIdentifier,
-    check_linkedin_host,
     describe_character,
     first_index,
     has_control_character,
+    linkedin_path_segments,
     normalise,
     strip_scheme,
     trim,
@@ -58,11 +58,7 @@ class InvalidCompany(ValueError):
 
 def canonicalise_linkedin_company(value: str) -> str:
     """The canonical slug of a LinkedIn company page, given as a bare slug or a URL."""
-    if len(value) > MAX_INPUT_LENGTH:
-        raise InvalidCompany(f"is too long (more than {MAX_INPUT_LENGTH:,} characters)")
-    trimmed = trim(value)
-    if not trimmed:
-        raise InvalidCompany("is empty")
+    trimmed = _trimmed(value)
     try:
         if "linkedin.com" in trimmed.lower() or trimmed.lower().startswith(("http:", "https:")):
             raw = _slug_from_url(trimmed)
@@ -88,16 +84,19 @@ def canonicalise_linkedin_company(value: str) -> str:
     return slug
 
 
+def _trimmed(value: str) -> str:
+    """`value` without white space or invisible characters at its ends; refused when it is
+    over the input limit (before any other work) or nothing is left."""
+    if len(value) > MAX_INPUT_LENGTH:
+        raise InvalidCompany(f"is too long (more than {MAX_INPUT_LENGTH:,} characters)")
+    trimmed = trim(value)
+    if not trimmed:
+        raise InvalidCompany("is empty")
+    return trimmed
+
+
 def _slug_from_url(url: str) -> str:
-    if has_control_character(url):
-        raise InvalidCompany("URL contains control characters")
-    rest = strip_scheme(url)
-    authority_end = first_index(rest, "/?#")
-    authority, rest = rest[:authority_end], rest[authority_end:]
-    check_linkedin_host(authority)
-    path = rest[: first_index(rest, "?#")]
-    # Split before decoding, so an encoded %2F stays inside its segment (and fails validation).
-    segments = path.split("/")[1:] if path.startswith("/") else []
+    segments = linkedin_path_segments(url)
     if segments[:1] and segments[0].lower() == "mwlite":  # LinkedIn's lite site
         segments = segments[1:]
     first = segments[0].lower() if segments else ""
@@ -112,11 +111,7 @@ def _slug_from_url(url: str) -> str:
 
 def canonicalise_domain(value: str) -> str:
     """The canonical domain of a domain, an `@domain`, an e-mail address or a URL."""
-    if len(value) > MAX_INPUT_LENGTH:
-        raise InvalidCompany(f"is too long (more than {MAX_INPUT_LENGTH:,} characters)")
-    text = trim(value)
-    if not text:
-        raise InvalidCompany("is empty")
+    text = _trimmed(value)
     if has_control_character(text):
         raise InvalidCompany("contains control characters")
     host = _host_of(text)

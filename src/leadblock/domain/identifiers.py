@@ -145,16 +145,22 @@ def _reject_path_or_handle(value: str) -> None:
         )
 
 
-def _identifier_from_url(url: str) -> str:
+def linkedin_path_segments(url: str) -> list[str]:
+    """The path segments of a linkedin.com URL, still percent-encoded; `InvalidIdentifier` if
+    it is no http(s) URL of a linkedin.com host."""
     if _CONTROL.search(url):
         raise InvalidIdentifier("URL contains control characters")
     rest = strip_scheme(url)
     authority_end = first_index(rest, "/?#")
     authority, rest = rest[:authority_end], rest[authority_end:]
-    check_linkedin_host(authority)
+    _check_host(authority)
     path = rest[: first_index(rest, "?#")]
     # Split before decoding, so an encoded %2F stays inside its segment (and fails validation).
-    segments = path.split("/")[1:] if path.startswith("/") else []
+    return path.split("/")[1:] if path.startswith("/") else []
+
+
+def _identifier_from_url(url: str) -> str:
+    segments = linkedin_path_segments(url)
     lowered = [segment.lower() for segment in segments]
     for prefix in _PROFILE_PREFIXES:
         if tuple(lowered[: len(prefix)]) == prefix:
@@ -185,7 +191,7 @@ def strip_scheme(url: str) -> str:
     raise InvalidIdentifier(f"URL scheme '{scheme}' is not http or https")
 
 
-def check_linkedin_host(authority: str) -> None:
+def _check_host(authority: str) -> None:
     host_port = authority.rpartition("@")[2]  # userinfo is ignored
     if host_port.startswith("["):
         raise InvalidIdentifier("not a LinkedIn URL (host is an IP address)")
