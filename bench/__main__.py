@@ -239,17 +239,27 @@ def bulk(http: httpx.Client, pid: int, total: int, run: Run) -> list[str]:
     return sample
 
 
+@contextmanager
+def bare_client(
+    log: Path, database: str, content_type: str = "application/json", timeout: float = 300
+) -> Iterator[tuple[int, httpx.Client]]:
+    """The bare app on `database` (`references.bare_app`): its port, and a client sending its
+    key."""
+    with (
+        references.bare_app(log, database) as port,
+        httpx.Client(
+            base_url=f"http://127.0.0.1:{port}",
+            headers={"x-api-key": references.BARE_KEY, "content-type": content_type},
+            timeout=timeout,
+        ) as http,
+    ):
+        yield port, http
+
+
 def bare_bulk(databases: Databases, total: int, run: Run) -> None:
     """The same bulk phase against the bare app on a fresh database of the raw engine."""
     database = references.bare_database(databases.bare_bulk_url or databases.folder / "bare.db")
-    with (
-        references.bare_app(databases.folder / "bare-bulk.log", database) as port,
-        httpx.Client(
-            base_url=f"http://127.0.0.1:{port}",
-            headers={"x-api-key": references.BARE_KEY, "content-type": "application/json"},
-            timeout=300,
-        ) as http,
-    ):
+    with bare_client(databases.folder / "bare-bulk.log", database) as (_port, http):
         run.bare_bulk_segments, _ = bulk_segments(http, "/block", total, "bare app bulk")
 
 
@@ -284,14 +294,7 @@ def bare_engine(databases: Databases, requests: int, run: Run) -> None:
 
     body = {"publicIdentifiers": known + [f"free-{secrets.token_hex(6)}" for _ in range(5000)]}
     content = orjson.dumps(body)
-    with (
-        references.bare_app(databases.folder / "bare-engine.log", database) as port,
-        httpx.Client(
-            base_url=f"http://127.0.0.1:{port}",
-            headers={"x-api-key": key, "content-type": "application/json"},
-            timeout=300,
-        ) as http,
-    ):
+    with bare_client(databases.folder / "bare-engine.log", database) as (port, http):
         run.engine_block_post, _ = load(port, block, requests)
         run.engine_check_get, _ = load(port, check, 2 * requests)
         answer = http.post("/check", content=content).json()
@@ -408,13 +411,9 @@ def bare_import(databases: Databases, rows: int, run: Run) -> None:
         databases.bare_import_url or databases.folder / "bare-import.db"
     )
     content = import_upload(rows)
-    with (
-        references.bare_app(databases.folder / "bare-import.log", database) as port,
-        httpx.Client(
-            base_url=f"http://127.0.0.1:{port}",
-            headers={"x-api-key": references.BARE_KEY, "content-type": "text/csv"},
-            timeout=600,
-        ) as http,
+    with bare_client(databases.folder / "bare-import.log", database, "text/csv", timeout=600) as (
+        _port,
+        http,
     ):
         started = time.perf_counter()
         response = http.post("/import", content=content)

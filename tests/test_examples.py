@@ -28,6 +28,11 @@ def load_example() -> ModuleType:
     return module
 
 
+def statuses(client: httpx.Client, campaign: str) -> dict[str, str]:
+    leads = client.get(f"/campaigns/{campaign}/leads").json()
+    return {lead["publicIdentifier"]: lead["status"] for lead in leads}
+
+
 def test_the_sender_messages_exactly_what_confirm_lets_through(tenant: TenantFixture) -> None:
     sender = load_example()
     client = tenant.client
@@ -53,11 +58,7 @@ def test_the_sender_messages_exactly_what_confirm_lets_through(tenant: TenantFix
     assert [lead["publicIdentifier"] for lead in batch.blocked] == ["prospect-4"]
     assert [lead["publicIdentifier"] for lead in batch.failed] == ["prospect-3"]
 
-    status = {
-        lead["publicIdentifier"]: lead["status"]
-        for lead in client.get(f"/campaigns/{campaign}/leads").json()
-    }
-    assert status == {
+    assert statuses(client, campaign) == {
         "prospect-0": "pending",
         "prospect-1": "dispatched",
         "prospect-2": "dispatched",
@@ -128,11 +129,7 @@ def test_the_sender_retries_a_lost_answer_without_acting_twice(tenant: TenantFix
     assert lost == ["dispatch", "confirm"]
     assert messaged == ["prospect-0", "prospect-1"]
     assert [lead["publicIdentifier"] for lead in batch.sent] == messaged
-    status = {
-        lead["publicIdentifier"]: lead["status"]
-        for lead in client.get(f"/campaigns/{campaign}/leads").json()
-    }
-    assert status == {
+    assert statuses(client, campaign) == {
         "prospect-0": "dispatched",
         "prospect-1": "dispatched",
         "prospect-2": "pending",
