@@ -18,11 +18,12 @@ from starlette.types import Scope
 
 from leadblock import __version__
 from leadblock.api import idempotency, openapi
-from leadblock.api.routes import blocked_leads, campaigns, reference
+from leadblock.api.routes import blocked_leads, campaigns, company_blocks, reference
 from leadblock.config import Settings
 from leadblock.console import web as console
 from leadblock.console.session import SESSION_COOKIE
 from leadblock.domain import ids
+from leadblock.services import expiry
 from leadblock.storage.db import Database
 from leadblock.storage.group_commit import GroupCommit
 from leadblock.web.access_log import AccessLogMiddleware
@@ -37,13 +38,18 @@ from leadblock.web.responses import OrjsonResponse
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     state = app.state
-    pruning = asyncio.create_task(
-        idempotency.prune_forever(state.database, state.group_commit, state.idempotency)
-    )
+    chores = [
+        asyncio.create_task(
+            idempotency.prune_forever(state.database, state.group_commit, state.idempotency)
+        ),
+        asyncio.create_task(expiry.sweep_forever(state.database, state.group_commit)),
+    ]
     yield
-    pruning.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await pruning
+    for chore in chores:
+        chore.cancel()
+    for chore in chores:
+        with contextlib.suppress(asyncio.CancelledError):
+            await chore
     await state.database.close()
 
 
@@ -76,7 +82,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         else None
     )
     app.state.idempotency = idempotency.Idempotency(settings.idempotency_hours)
-    for router in (blocked_leads.router, campaigns.router):
+    for router in (blocked_leads.router, company_blocks.router, campaigns.router):
         app.include_router(
             router,
             prefix=API_PREFIX,

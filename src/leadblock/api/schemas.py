@@ -17,15 +17,24 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, JsonValue
 from pydantic.alias_generators import to_camel
+from pydantic.json_schema import SkipJsonSchema
 
+from leadblock.domain.blocking import ActiveBlock
 from leadblock.domain.contacts import MAX_EMAIL_LENGTH
 from leadblock.domain.contacts import MAX_NAME_LENGTH as MAX_CONTACT_NAME_LENGTH
 from leadblock.domain.identifiers import MAX_INPUT_LENGTH as MAX_IDENTIFIER_INPUT
 from leadblock.domain.labels import MAX_LABEL_LENGTH as MAX_NAME_LENGTH
 from leadblock.domain.reasons import CONTROL_BUT_LF_TAB, MAX_REASON_LENGTH
-from leadblock.domain.records import BlockedLead, Campaign, CampaignBlock, Event
+from leadblock.domain.records import (
+    BlockedLead,
+    Campaign,
+    CampaignBlock,
+    CompanyBlock,
+    Event,
+    SubjectKind,
+)
 from leadblock.domain.timestamps import iso
-from leadblock.services.blocklist import MAX_LEADS_PER_REQUEST, CheckResult
+from leadblock.services.blocklist import MAX_LEADS_PER_REQUEST, CheckItem, CheckResult
 from leadblock.services.campaigns import LeadView
 from leadblock.web.errors import CODES
 
@@ -72,6 +81,10 @@ IDENTIFIER_FORMAT = "linkedin-identifier"
 EMAIL_FORMAT = "lead-email"
 CURSOR_FORMAT = "page-cursor"
 CSV_FORMAT = "blocklist-csv"
+COMPANY_CSV_FORMAT = "company-blocklist-csv"
+LINKEDIN_COMPANY_FORMAT = "linkedin-company"
+DOMAIN_FORMAT = "company-domain"
+EXPIRY_FORMAT = "future-date-time"
 IDENTIFIER_RULES = (
     "A LinkedIn public identifier (`john-doe`) or profile URL "
     "(`https://www.linkedin.com/in/john-doe/`), canonicalised: trimmed; a URL "
@@ -92,9 +105,34 @@ CURSOR_RULES = (
 )
 CSV_RULES = (
     "UTF-8 CSV (a BOM is ignored): a header row naming a `publicIdentifier` column and optionally "
-    "a `reason` column (any order, other columns ignored), then 1 to 1,000,000 data rows (blank "
-    "rows skipped), each a valid identifier or profile URL and a valid reason. A cell that "
-    "export prefixed with `'` (a would-be formula) has it removed."
+    "`reason` and `expiresAt` columns (any order, other columns ignored), then 1 to 1,000,000 "
+    "data rows (blank rows skipped), each a valid identifier or profile URL, a valid reason and "
+    "an empty or valid expiry. A cell that export prefixed with `'` (a would-be formula) has it "
+    "removed."
+)
+COMPANY_CSV_RULES = (
+    "UTF-8 CSV (a BOM is ignored): a header row naming `kind` and `value` columns and optionally "
+    "`name`, `reason` and `expiresAt` (any order, other columns ignored), then 1 to 100,000 data "
+    "rows (blank rows skipped): `kind` is `linkedinCompany` or `domain`, `value` a company of "
+    "that kind, the rest as in `POST /company-blocks`. A cell that export prefixed with `'` has "
+    "it removed."
+)
+LINKEDIN_COMPANY_RULES = (
+    "A LinkedIn company page: its slug (`acme-corp`, or a numeric id) or any everyday "
+    "`linkedin.com/company/<slug>` URL (any linkedin.com host, query and further path ignored), "
+    "canonicalised: percent-decoded once, NFC, lower-cased, 1–100 characters, each a letter, "
+    "combining mark, digit, `-`, `_` or `.`. `/school/` and `/showcase/` pages are refused. At "
+    f"most {MAX_IDENTIFIER_INPUT:,} characters as sent."
+)
+DOMAIN_RULES = (
+    "An internet domain, given as `acme.com`, `@acme.com`, `jane@acme.com` or a URL "
+    "(`https://www.acme.com/x`), canonicalised: lower case, IDNA to ASCII (punycode), one leading "
+    "`www.` and a trailing dot removed; a host name with a dot, no IP address. A domain block "
+    f"also matches every subdomain. At most {MAX_IDENTIFIER_INPUT:,} characters as sent."
+)
+EXPIRY_RULES = (
+    "When the block ends: an RFC 3339 date and time with `Z` or an offset "
+    "(`2027-03-01T00:00:00Z`), in the future, at most 100 years ahead; null or absent: never."
 )
 Identifier = Annotated[
     str,
@@ -129,6 +167,39 @@ ContactName = Annotated[
     ),
 ]
 Email = Annotated[str, Field(description=EMAIL_RULES, json_schema_extra={"format": EMAIL_FORMAT})]
+LinkedinCompany = Annotated[
+    str,
+    Field(
+        description=LINKEDIN_COMPANY_RULES,
+        examples=["acme-corp"],
+        json_schema_extra={
+            "format": LINKEDIN_COMPANY_FORMAT,
+            "minLength": 1,
+            "maxLength": MAX_IDENTIFIER_INPUT,
+        },
+    ),
+]
+Domain = Annotated[
+    str,
+    Field(
+        description=DOMAIN_RULES,
+        examples=["acme.com"],
+        json_schema_extra={
+            "format": DOMAIN_FORMAT,
+            "minLength": 1,
+            "maxLength": MAX_IDENTIFIER_INPUT,
+        },
+    ),
+]
+Expiry = Annotated[
+    str,
+    Field(
+        description=EXPIRY_RULES,
+        examples=["2027-03-01T00:00:00Z"],
+        json_schema_extra={"format": EXPIRY_FORMAT},
+    ),
+]
+EXPIRES_AT_OUT = "When the block ends (it no longer applies from that instant); null: never"
 
 
 def _batch(minimum: int, what: str) -> Any:
@@ -165,6 +236,7 @@ class WireModel(BaseModel):
 class LeadIn(WireModel):
     public_identifier: Identifier
     reason: Reason | None = None
+    expires_at: Expiry | None = None
 
 
 class BlockRequest(WireModel):
@@ -179,6 +251,13 @@ class BlockedLeadOut(WireModel):
     reason: str | None
     created_at: str
     workspace_id: str
+    expires_at: str | None = Field(description=EXPIRES_AT_OUT)
+
+
+EXTENDED = (
+    "Of `alreadyBlocked`, how many had an expiry that this request moved later (a block is "
+    "never shortened by blocking again)"
+)
 
 
 class BlockResponse(WireModel):
@@ -186,6 +265,7 @@ class BlockResponse(WireModel):
     message: str
     blocked: int = Field(description="How many leads were newly blocked")
     already_blocked: int
+    extended: int = Field(description=EXTENDED)
     duplicates: int
     leads: list[BlockedLeadOut]
     dry_run: bool = Field(default=False, description="Present and true on a dry run's answer")
@@ -197,12 +277,26 @@ class ImportResponse(WireModel):
     rows: int
     blocked: int
     already_blocked: int
+    extended: int = Field(description=EXTENDED)
     duplicates: int
     dry_run: bool = Field(default=False, description="Present and true on a dry run's answer")
 
 
-class ReasonUpdate(WireModel):
-    reason: Reason | None
+PATCH_RULE = "Fields absent from the body stay as they are; null clears a field."
+
+
+def patched(body: BaseModel) -> dict[str, Any]:
+    """The fields a PATCH sent, by their Python names (those left out stay as they are)."""
+    return {name: getattr(body, name) for name in body.model_fields_set}
+
+
+class BlockedLeadUpdate(WireModel):
+    """Set exactly what is given: an explicit `expiresAt` may shorten a block."""
+
+    reason: Reason | None = Field(default=None, description="The new reason. " + PATCH_RULE)
+    expires_at: Expiry | None = Field(
+        default=None, description="The new expiry (null: permanent). " + PATCH_RULE
+    )
 
 
 RecordIds = Annotated[
@@ -242,15 +336,33 @@ class UnblockResponse(WireModel):
 # Any text up to the input limit: one that is no identifier gets a result with an `error`, not a
 # 400. Beyond the limit it is refused at once (SPEC: "invalid at once"), as the GET check does.
 CheckInput = Annotated[str, Field(max_length=MAX_IDENTIFIER_INPUT)]
+CompanyCheckInput = Annotated[str, Field(max_length=MAX_IDENTIFIER_INPUT)]
+
+
+class CheckItemIn(WireModel):
+    """A lead to check with what is known of its company: company blocks apply too."""
+
+    public_identifier: CheckInput
+    company_linkedin: CompanyCheckInput | None = Field(
+        default=None,
+        alias="companyLinkedIn",
+        description="The lead's LinkedIn company (slug or URL); invalid: an `error`",
+    )
+    company_domain: CompanyCheckInput | None = Field(
+        default=None, description="The lead's company domain; invalid: an `error`"
+    )
+    email: CompanyCheckInput | None = Field(
+        default=None, description="The lead's e-mail address: its domain is a company key"
+    )
 
 
 class CheckRequest(WireModel):
-    public_identifiers: list[CheckInput] = Field(
+    public_identifiers: list[CheckInput | CheckItemIn] = Field(
         min_length=1,
         description=(
             f"1 to 10,000 identifiers or profile URLs of at most {MAX_IDENTIFIER_INPUT:,} "
-            "characters; one that is no identifier gets `blocked: null` and an `error` in its "
-            "result"
+            "characters, or objects that add the lead's company; one that cannot be judged "
+            "gets `blocked: null` and an `error` in its result"
         ),
         json_schema_extra={"maxItems": MAX_LEADS_PER_REQUEST},
     )
@@ -260,16 +372,23 @@ class CheckRequest(WireModel):
 
 
 class CheckResultOut(WireModel):
-    input: str
+    input: str | CheckItemIn = Field(description="The input, as sent")
     public_identifier: str | None
     blocked: bool | None
-    scope: str | None
+    scope: str | None = Field(
+        description="workspace, company or campaign: the block that applies (workspace wins, "
+        "then company, then campaign); null when none does"
+    )
     reason: str | None
     blocked_at: str | None
+    expires_at: str | None = Field(description="When the block that applies ends; null: never")
     contactable: bool = Field(
         description="True only when the input is valid and no block of any kind applies at "
         "this moment. Test this before messaging, never `not blocked`: an input that could "
         "not be judged has `blocked: null`."
+    )
+    company_block_id: str | None = Field(
+        default=None, description="With scope company: the company block that applies"
     )
     error: str | None = None
 
@@ -281,12 +400,20 @@ class CheckResponse(WireModel):
 
 class EventOut(WireModel):
     id: str
-    type: str = Field(description="blocked, unblocked or reason_changed")
+    type: str = Field(
+        description="blocked, unblocked, reason_changed, expiry_changed or expired (the block's "
+        "expiry passed)"
+    )
     at: str
-    key_id: str | None = Field(description="Id of the API key that acted; null for the CLI")
-    public_identifier: str
+    key_id: str | None = Field(
+        description="Id of the API key that acted; null for the CLI and for expiries"
+    )
+    public_identifier: str | None = Field(description="The lead; null for a company block")
+    linkedin_company: str | None = Field(description="The company of a company block, or null")
+    domain: str | None = Field(description="The domain of a company block, or null")
     reason: str | None
-    scope: str
+    expires_at: str | None = Field(description="The block's expiry as the event left it")
+    scope: str = Field(description="workspace, company or campaign")
     campaign_id: str | None
 
 
@@ -317,6 +444,10 @@ class ErrorResponse(WireModel):
     )
 
 
+def optional_iso(ms: int | None) -> str | None:
+    return None if ms is None else iso(ms)
+
+
 def blocked_lead_json(lead: BlockedLead, workspace_id: str) -> dict[str, Any]:
     return {
         "id": lead.id,
@@ -324,32 +455,48 @@ def blocked_lead_json(lead: BlockedLead, workspace_id: str) -> dict[str, Any]:
         "reason": lead.reason,
         "createdAt": iso(lead.created_at),
         "workspaceId": workspace_id,
+        "expiresAt": None if lead.expires_at is None else iso(lead.expires_at),
     }
 
 
 def check_result_json(result: CheckResult) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "input": result.input,
+        "input": result.input if isinstance(result.input, str) else check_item_json(result.input),
         "publicIdentifier": result.public_identifier,
         "blocked": result.blocked,
         "scope": result.scope.value if result.scope else None,
         "reason": result.reason,
         "blockedAt": iso(result.blocked_at) if result.blocked_at is not None else None,
+        "expiresAt": iso(result.expires_at) if result.expires_at is not None else None,
         "contactable": result.contactable,
     }
+    if result.company_block_id is not None:
+        body["companyBlockId"] = result.company_block_id
     if result.error is not None:
         body["error"] = result.error
     return body
 
 
+def check_item_json(item: CheckItem) -> dict[str, Any]:
+    return {
+        "publicIdentifier": item.public_identifier,
+        "companyLinkedIn": item.company_linkedin,
+        "companyDomain": item.company_domain,
+        "email": item.email,
+    }
+
+
 def event_json(event: Event) -> dict[str, Any]:
+    subject: dict[str, str | None] = {kind.value: None for kind in SubjectKind}
+    subject[event.subject_kind.value] = event.subject
     return {
         "id": event.id,
         "type": event.type.value,
         "at": iso(event.at),
         "keyId": event.key_id,
-        "publicIdentifier": event.public_identifier,
+        **subject,
         "reason": event.reason,
+        "expiresAt": optional_iso(event.expires_at),
         "scope": event.scope.value,
         "campaignId": event.campaign_id,
     }
@@ -385,6 +532,7 @@ class CampaignCreated(CampaignOut):
 class CampaignBlockRequest(WireModel):
     public_identifiers: Annotated[list[Identifier], _batch(1, "identifiers or profile URLs")]
     reason: Reason | None = None
+    expires_at: Expiry | None = Field(default=None, description="For every lead of the request")
 
 
 class CampaignBlockResponse(WireModel):
@@ -392,6 +540,7 @@ class CampaignBlockResponse(WireModel):
     message: str
     blocked: int
     already_blocked: int
+    extended: int = Field(description=EXTENDED)
     duplicates: int
     dry_run: bool = Field(default=False, description="Present and true on a dry run's answer")
 
@@ -400,6 +549,7 @@ class CampaignBlockOut(WireModel):
     public_identifier: str
     reason: str | None
     created_at: str
+    expires_at: str | None = Field(description=EXPIRES_AT_OUT)
 
 
 class CampaignUnblockRequest(WireModel):
@@ -417,8 +567,12 @@ class CampaignLeadIn(WireModel):
     public_identifier: Identifier
     first_name: ContactName | None = None
     last_name: ContactName | None = None
-    company_name: ContactName | None = None
+    company_name: ContactName | None = Field(
+        default=None, description="Shown only: a company name never matches a company block"
+    )
     email: Email | None = None
+    company_linkedin: LinkedinCompany | None = Field(default=None, alias="companyLinkedIn")
+    company_domain: Domain | None = None
 
 
 class EnrolRequest(WireModel):
@@ -435,8 +589,12 @@ class EnrolResponse(WireModel):
 
 
 class BlockStateOut(WireModel):
-    scope: str
+    scope: str = Field(description="workspace, company or campaign")
     reason: str | None
+    expires_at: str | None = Field(description=EXPIRES_AT_OUT)
+    company_block_id: str | None = Field(
+        default=None, description="With scope company: the company block that applies"
+    )
 
 
 class CampaignLeadOut(WireModel):
@@ -446,6 +604,8 @@ class CampaignLeadOut(WireModel):
     last_name: str | None
     company_name: str | None
     email: str | None
+    company_linkedin: str | None = Field(alias="companyLinkedIn")
+    company_domain: str | None
     status: str = Field(
         description="pending, leased (held by a claim until `leaseExpiresAt`) or dispatched"
     )
@@ -488,10 +648,10 @@ class ClaimLeadsRequest(WireModel):
     )
 
 
-class BlockedLeadOfClaim(WireModel):
+class BlockedLeadOfClaim(BlockStateOut):
+    """A lead of the claim that a block stopped, and that block."""
+
     lead: CampaignLeadOut
-    scope: str = Field(description="workspace or campaign: the block that stopped the lead")
-    reason: str | None
 
 
 class ConfirmResponse(WireModel):
@@ -520,7 +680,19 @@ def campaign_block_json(block: CampaignBlock) -> dict[str, Any]:
         "publicIdentifier": block.public_identifier,
         "reason": block.reason,
         "createdAt": iso(block.created_at),
+        "expiresAt": optional_iso(block.expires_at),
     }
+
+
+def block_state_json(block: ActiveBlock) -> dict[str, Any]:
+    state = {
+        "scope": block.scope.value,
+        "reason": block.reason,
+        "expiresAt": optional_iso(block.expires_at),
+    }
+    if block.company_block_id is not None:
+        state["companyBlockId"] = block.company_block_id
+    return state
 
 
 def campaign_lead_json(view: LeadView) -> dict[str, Any]:
@@ -532,9 +704,135 @@ def campaign_lead_json(view: LeadView) -> dict[str, Any]:
         "lastName": lead.contact.last_name,
         "companyName": lead.contact.company_name,
         "email": lead.contact.email,
+        "companyLinkedIn": lead.contact.company_linkedin,
+        "companyDomain": lead.contact.company_domain,
         "status": lead.status.value,
-        "blocked": {"scope": block.scope.value, "reason": block.reason} if block else None,
+        "blocked": block_state_json(block) if block else None,
         "createdAt": iso(lead.created_at),
         "claimId": lead.claim_id,
         "leaseExpiresAt": iso(lead.lease_expires_at) if lead.lease_expires_at is not None else None,
+    }
+
+
+# --- Company blocks ----------------------------------------------------------------------------
+CompanyName = Annotated[
+    str,
+    Field(
+        description=(
+            f"A display name, 1–{MAX_NAME_LENGTH} characters after trimming, no control "
+            "character but line feed and tab; empty means none. Never matched: a name alone "
+            "identifies no company"
+        ),
+        json_schema_extra={"pattern": trimmed_text_pattern(MAX_NAME_LENGTH, CONTROL_BUT_LF_TAB)},
+    ),
+]
+
+
+def _not_null(value: Any) -> Any:
+    """A key that names what an entry is may be absent, never null."""
+    if value is None:
+        raise ValueError("must be a string when present (leave it out instead of null)")
+    return value
+
+
+class CompanyIn(WireModel):
+    """Exactly one of `linkedinCompany` and `domain` (the service says which entries lack
+    one or have both, all at once)."""
+
+    linkedin_company: Annotated[
+        LinkedinCompany | SkipJsonSchema[None], BeforeValidator(_not_null)
+    ] = None
+    domain: Annotated[Domain | SkipJsonSchema[None], BeforeValidator(_not_null)] = None
+    name: CompanyName | None = None
+    reason: Reason | None = None
+    expires_at: Expiry | None = None
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [{"required": ["linkedinCompany"]}, {"required": ["domain"]}],
+            "not": {"required": ["linkedinCompany", "domain"]},
+        }
+    )
+
+
+class CompanyBlockRequest(WireModel):
+    companies: Annotated[list[CompanyIn], _batch(1, "companies")]
+
+
+class CompanyBlockOut(WireModel):
+    id: str | None = Field(
+        description="Null only in a dry run's answer, for a record that would be new"
+    )
+    kind: Literal["linkedinCompany", "domain"]
+    value: str = Field(description="The canonical LinkedIn company slug or domain")
+    name: str | None
+    reason: str | None
+    created_at: str
+    expires_at: str | None = Field(description=EXPIRES_AT_OUT)
+
+
+class CompanyBlockResponse(WireModel):
+    success: bool = True
+    message: str
+    blocked: int = Field(description="How many companies were newly blocked")
+    already_blocked: int
+    extended: int = Field(description=EXTENDED)
+    duplicates: int
+    companies: list[CompanyBlockOut] = Field(
+        description="One record per distinct company of the request, in request order"
+    )
+    dry_run: bool = Field(default=False, description="Present and true on a dry run's answer")
+
+
+class CompanyBlockUpdate(WireModel):
+    name: CompanyName | None = Field(default=None, description="The new name. " + PATCH_RULE)
+    reason: Reason | None = Field(default=None, description="The new reason. " + PATCH_RULE)
+    expires_at: Expiry | None = Field(
+        default=None, description="The new expiry (null: permanent). " + PATCH_RULE
+    )
+
+
+def _batch_of(what: str) -> Any:
+    return Field(
+        default_factory=list,
+        description=f"{what}, at most 10,000 (ids and companies together)",
+        json_schema_extra={"maxItems": MAX_LEADS_PER_REQUEST},
+    )
+
+
+class CompanyUnblockRequest(WireModel):
+    ids: list[str] = _batch_of(
+        "Record ids; any that is not a company block of this workspace is listed in `notFound`"
+    )
+    linkedin_companies: list[LinkedinCompany] = _batch_of("LinkedIn companies (slugs or URLs)")
+    domains: list[Domain] = _batch_of("Domains")
+
+
+class CompanyUnblockResponse(WireModel):
+    success: bool = True
+    message: str
+    unblocked: int
+    not_found: list[str] = Field(description="Ids as sent, and companies in canonical form")
+    dry_run: bool = Field(default=False, description="Present and true on a dry run's answer")
+
+
+class CompanyImportResponse(WireModel):
+    success: bool = True
+    message: str
+    rows: int
+    blocked: int
+    already_blocked: int
+    extended: int = Field(description=EXTENDED)
+    duplicates: int
+
+
+def company_block_json(block: CompanyBlock) -> dict[str, Any]:
+    return {
+        "id": block.id,
+        "kind": block.kind.value,
+        "value": block.value,
+        "name": block.name,
+        "reason": block.reason,
+        "createdAt": iso(block.created_at),
+        "expiresAt": optional_iso(block.expires_at),
     }

@@ -23,6 +23,7 @@ identity: two companies share names, and one company has many spellings of its o
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
 import unicodedata
@@ -40,6 +41,7 @@ from leadblock.domain.identifiers import (
     strip_scheme,
     trim,
 )
+from leadblock.domain.records import CompanyKind
 
 MAX_SLUG_LENGTH = 100
 MAX_DOMAIN_LENGTH = 253
@@ -172,3 +174,22 @@ def parent_domains(domain: str) -> list[str]:
     match it (`mail.eu.acme.com` -> mail.eu.acme.com, eu.acme.com, acme.com)."""
     labels = domain.split(".")
     return [".".join(labels[start:]) for start in range(len(labels) - 1)]
+
+
+def company_keys(
+    linkedin_company: str | None, domain: str | None, email: str | None
+) -> list[tuple[CompanyKind, str]]:
+    """The (kind, value) keys a company block must equal to stop a lead: its canonical LinkedIn
+    company, and every domain a domain block would match — its company domain, its e-mail's
+    domain, and each parent of either. An e-mail whose domain is no valid domain gives none."""
+    keys: dict[tuple[CompanyKind, str], None] = {}
+    if linkedin_company is not None:
+        keys[(CompanyKind.LINKEDIN_COMPANY, linkedin_company)] = None
+    email_domain = None
+    if email is not None:
+        with contextlib.suppress(InvalidCompany):
+            email_domain = canonicalise_domain(email.rpartition("@")[2])
+    for own in (domain, email_domain):
+        if own is not None:
+            keys.update(((CompanyKind.DOMAIN, parent), None) for parent in parent_domains(own))
+    return list(keys)

@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 class Scope(StrEnum):
     WORKSPACE = "workspace"
+    COMPANY = "company"
     CAMPAIGN = "campaign"
 
 
@@ -23,6 +24,16 @@ class EventType(StrEnum):
     BLOCKED = "blocked"
     UNBLOCKED = "unblocked"
     REASON_CHANGED = "reason_changed"
+    EXPIRY_CHANGED = "expiry_changed"  # set, moved or cleared by hand (PATCH)
+    EXPIRED = "expired"  # its `expiresAt` passed; recorded once, with no key
+
+
+class SubjectKind(StrEnum):
+    """What an event's subject names: a lead, or the company of a company block."""
+
+    LEAD = "publicIdentifier"
+    LINKEDIN_COMPANY = "linkedinCompany"
+    DOMAIN = "domain"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +71,7 @@ class BlockedLead(NamedTuple):
     public_identifier: str
     reason: str | None
     created_at: int
+    expires_at: int | None = None  # None: permanent
 
 
 class Event(NamedTuple):
@@ -67,8 +79,10 @@ class Event(NamedTuple):
     type: EventType
     at: int
     key_id: str | None
-    public_identifier: str
+    subject_kind: SubjectKind
+    subject: str  # the lead's identifier, or the company block's value
     reason: str | None
+    expires_at: int | None  # the block's expiry, as this event left it
     scope: Scope
     campaign_id: str | None
 
@@ -78,6 +92,22 @@ class LeadInput(NamedTuple):
 
     public_identifier: str
     reason: str | None
+    expires_at: int | None = None
+
+
+class CompanyKind(StrEnum):
+    LINKEDIN_COMPANY = "linkedinCompany"
+    DOMAIN = "domain"
+
+
+class CompanyBlock(NamedTuple):
+    id: str
+    kind: CompanyKind
+    value: str  # canonical: a LinkedIn company slug, or a domain
+    name: str | None
+    reason: str | None
+    created_at: int
+    expires_at: int | None = None
 
 
 class LeadStatus(StrEnum):
@@ -98,6 +128,7 @@ class CampaignBlock(NamedTuple):
     public_identifier: str
     reason: str | None
     created_at: int
+    expires_at: int | None = None
 
 
 class Contact(NamedTuple):
@@ -107,6 +138,8 @@ class Contact(NamedTuple):
     last_name: str | None = None
     company_name: str | None = None
     email: str | None = None
+    company_linkedin: str | None = None  # canonical LinkedIn company slug
+    company_domain: str | None = None  # canonical domain
 
 
 class CampaignLead(NamedTuple):

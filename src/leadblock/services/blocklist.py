@@ -7,23 +7,45 @@ Every change appends to the audit trail in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
-from leadblock.domain.blocking import ActiveBlock, effective_blocks
+from leadblock.domain.blocking import ActiveBlock, effective_blocks, in_force
+from leadblock.domain.companies import InvalidCompany, canonicalise_domain, company_keys
+from leadblock.domain.companies import canonicalise_linkedin_company as canonicalise_company
 from leadblock.domain.identifiers import InvalidIdentifier, canonicalise_identifier
 from leadblock.domain.ids import is_record_id, new_ids, now_ms
 from leadblock.domain.reasons import InvalidReason, normalise_reason
-from leadblock.domain.records import BlockedLead, Caller, EventType, LeadInput, Scope
+from leadblock.domain.records import (
+    BlockedLead,
+    Caller,
+    CompanyBlock,
+    CompanyKind,
+    EventType,
+    LeadInput,
+    Scope,
+)
+from leadblock.domain.timestamps import InvalidExpiry, parse_expiry
 from leadblock.errors import Forbidden, InvalidInput, ItemError, NotFound
+from leadblock.services import expiry
 from leadblock.services.paging import cut_page, position_from_cursor
 from leadblock.storage import blocked_leads as store
-from leadblock.storage import campaigns, events
+from leadblock.storage import campaigns, company_blocks, events
 from leadblock.storage.db import Transaction
 
 MAX_LEADS_PER_REQUEST = 10_000
 Sort = Literal["ASC", "DESC"]
+# A lead to block as a request sends it: (identifier, reason) or (identifier, reason, expiresAt).
+RawLead = tuple[str, str | None] | tuple[str, str | None, str | None]
+CompanyKey = tuple[CompanyKind, str]
+
+
+class Unchanged:
+    """The value of a PATCH field the request did not send: the field stays as it is."""
+
+
+UNCHANGED = Unchanged()
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +55,7 @@ class BlockOutcome:
     duplicates: int
     leads: list[BlockedLead]
     new: frozenset[str] = frozenset()  # ids of the records this request created
+    extended: int = 0  # already blocked, and this request moved their expiry later
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,18 +66,29 @@ class Page:
 
 
 class CheckResult(NamedTuple):
-    input: str
+    input: str | CheckItem
     public_identifier: str | None
     blocked: bool | None
     scope: Scope | None
     reason: str | None
     blocked_at: int | None
     error: str | None = None
+    expires_at: int | None = None
+    company_block_id: str | None = None
 
     @property
     def contactable(self) -> bool:
         """Valid and blocked by nothing at this moment: the only answer that clears a send."""
         return self.error is None and self.blocked is False
+
+
+class CheckItem(NamedTuple):
+    """A check input given as an object: the lead, and what is known of its company."""
+
+    public_identifier: str
+    company_linkedin: str | None = None
+    company_domain: str | None = None
+    email: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +102,7 @@ def require_writer(caller: Caller) -> None:
         raise Forbidden("This API key is read-only.")
 
 
-def canonicalise_leads(raw: Sequence[tuple[str, str | None]]) -> tuple[list[LeadInput], int]:
+def canonicalise_leads(raw: Sequence[RawLead], now: int) -> tuple[list[LeadInput], int]:
     """Canonical, de-duplicated leads in request order, and how many duplicates were dropped.
 
     Raises `InvalidInput` listing every bad entry. The first occurrence of a lead wins.
@@ -77,20 +111,39 @@ def canonicalise_leads(raw: Sequence[tuple[str, str | None]]) -> tuple[list[Lead
         raise InvalidInput(f"At most {MAX_LEADS_PER_REQUEST:,} leads per request.")
     errors: list[ItemError] = []
     leads: dict[str, LeadInput] = {}
-    for index, (identifier, reason) in enumerate(raw):
+    for index, (identifier, reason, *expiry_text) in enumerate(raw):
         try:
             canonical = canonicalise_identifier(identifier)
             normalised = normalise_reason(reason)
+            expires_at = expiry_of(expiry_text[0] if expiry_text else None, now)
         except InvalidIdentifier as error:
             errors.append(ItemError(index, identifier, f"publicIdentifier {error}"))
             continue
-        except InvalidReason as error:
+        except (InvalidReason, InvalidExpiry) as error:
             errors.append(ItemError(index, identifier, str(error)))
             continue
-        leads.setdefault(canonical, LeadInput(canonical, normalised))
+        leads.setdefault(canonical, LeadInput(canonical, normalised, expires_at))
     if errors:
         raise InvalidInput(count_message(len(errors), "invalid lead"), errors)
     return list(leads.values()), len(raw) - len(leads)
+
+
+def expiry_of(text: str | None, now: int) -> int | None:
+    """The instant of an `expiresAt` (None: permanent); `InvalidExpiry` names the field."""
+    if text is None:
+        return None
+    try:
+        return parse_expiry(text, now)
+    except InvalidExpiry as error:
+        raise InvalidExpiry(f"expiresAt {error}") from None
+
+
+def expiry_of_request(text: str | None, now: int) -> int | None:
+    """The one `expiresAt` of a request, or `InvalidInput` saying what is wrong."""
+    try:
+        return expiry_of(text, now)
+    except InvalidExpiry as error:
+        raise InvalidInput(f"{error}.", [ItemError(-1, text, str(error))]) from None
 
 
 def reason_of_request(reason: str | None) -> str | None:
@@ -118,11 +171,9 @@ def canonicalise_identifiers(raw: Sequence[str]) -> list[str]:
     return list(canonical)
 
 
-def block_leads(
-    tx: Transaction, caller: Caller, raw: Sequence[tuple[str, str | None]]
-) -> BlockOutcome:
+def block_leads(tx: Transaction, caller: Caller, raw: Sequence[RawLead]) -> BlockOutcome:
     require_writer(caller)
-    leads, duplicates = canonicalise_leads(raw)
+    leads, duplicates = canonicalise_leads(raw, now_ms())
     if not leads:
         raise InvalidInput("Send at least one lead.")
     return insert_leads(tx, caller, leads, duplicates)
@@ -131,11 +182,14 @@ def block_leads(
 def insert_leads(
     tx: Transaction, caller: Caller, leads: Sequence[LeadInput], duplicates: int = 0
 ) -> BlockOutcome:
-    """Block canonical leads; an already-blocked lead keeps its original record."""
+    """Block canonical leads. An already-blocked lead keeps its original record, and its
+    expiry becomes the later of the two (never shortened); one whose block has expired, not
+    swept yet, is blocked afresh."""
     at = now_ms()
     ids = new_ids(len(leads), at)
     rows = [
-        (id_, lead.public_identifier, lead.reason) for id_, lead in zip(ids, leads, strict=True)
+        (id_, lead.public_identifier, lead.reason, lead.expires_at)
+        for id_, lead in zip(ids, leads, strict=True)
     ]
     inserted = store.insert_missing(tx, caller.workspace, rows, at)
     existing = store.find_by_identifiers(
@@ -143,19 +197,42 @@ def insert_leads(
         caller.workspace,
         [lead.public_identifier for lead in leads if lead.public_identifier not in inserted],
     )
+    if any(not in_force(lead.expires_at, at) for lead in existing.values()):
+        expiry.expire_due(tx, caller.workspace, at, limit=MAX_LEADS_PER_REQUEST)
+        lapsed = [row for row in rows if row[1] in existing and row[1] not in inserted]
+        inserted |= store.insert_missing(tx, caller.workspace, lapsed, at)
+        existing = store.find_by_identifiers(
+            tx, caller.workspace, [row[1] for row in rows if row[1] not in inserted]
+        )
+    extended = store.extend(
+        tx,
+        caller.workspace,
+        [
+            (block.id, lead.expires_at)
+            for lead in leads
+            if (block := existing.get(lead.public_identifier)) is not None
+            and block.expires_at is not None
+            and (lead.expires_at is None or lead.expires_at > block.expires_at)
+        ],
+    )
     records: list[BlockedLead] = []
     for id_, lead in zip(ids, leads, strict=True):
         if lead.public_identifier in inserted:
-            records.append(BlockedLead(id_, lead.public_identifier, lead.reason, at))
-        elif lead.public_identifier in existing:
-            records.append(existing[lead.public_identifier])
+            records.append(
+                BlockedLead(id_, lead.public_identifier, lead.reason, at, lead.expires_at)
+            )
+        elif (block := existing.get(lead.public_identifier)) is not None:
+            if block.id in extended:
+                block = block._replace(expires_at=extended[block.id])
+            records.append(block)
     events.record(
         tx,
-        caller,
+        caller.workspace,
+        caller.key_id,
         EventType.BLOCKED,
         at,
         [
-            (lead.public_identifier, lead.reason)
+            (lead.public_identifier, lead.reason, lead.expires_at)
             for lead in leads
             if lead.public_identifier in inserted
         ],
@@ -168,12 +245,14 @@ def insert_leads(
         new=frozenset(
             id_ for id_, lead in zip(ids, leads, strict=True) if lead.public_identifier in inserted
         ),
+        extended=len(extended),
     )
 
 
 def get_blocked_lead(tx: Transaction, caller: Caller, lead_id: str) -> BlockedLead:
+    """The block of `lead_id`; not found once it has expired, swept or not."""
     lead = store.find(tx, caller.workspace, lead_id) if is_record_id(lead_id) else None
-    if lead is None:
+    if lead is None or not in_force(lead.expires_at, now_ms()):
         raise NotFound("Blocked lead not found.")
     return lead
 
@@ -204,17 +283,34 @@ def list_blocked_leads(
     return Page(items, store.count(tx, caller.workspace, pattern), next_cursor)
 
 
-def update_reason(tx: Transaction, caller: Caller, lead_id: str, reason: str | None) -> BlockedLead:
+def update_blocked_lead(
+    tx: Transaction,
+    caller: Caller,
+    lead_id: str,
+    reason: str | Unchanged | None = UNCHANGED,
+    expires_at: str | Unchanged | None = UNCHANGED,
+) -> BlockedLead:
+    """Set the reason and/or the expiry of a block (exactly as given: an explicit edit may
+    shorten a block; None clears either). A field not given stays as it is."""
     require_writer(caller)
-    lead = get_blocked_lead(tx, caller, lead_id)
-    normalised = reason_of_request(reason)
-    if normalised == lead.reason:
-        return lead
-    store.update_reason(tx, caller.workspace, lead_id, normalised)
-    events.record(
-        tx, caller, EventType.REASON_CHANGED, now_ms(), [(lead.public_identifier, normalised)]
+    at = now_ms()
+    new_reason = reason if isinstance(reason, Unchanged) else reason_of_request(reason)
+    new_expiry = (
+        expires_at if isinstance(expires_at, Unchanged) else expiry_of_request(expires_at, at)
     )
-    return lead._replace(reason=normalised)
+    lead = get_blocked_lead(tx, caller, lead_id)
+    subject = [(lead.public_identifier, lead.reason, lead.expires_at)]
+    if not isinstance(new_reason, Unchanged) and new_reason != lead.reason:
+        store.update_reason(tx, caller.workspace, lead_id, new_reason)
+        lead = lead._replace(reason=new_reason)
+        subject = [(lead.public_identifier, lead.reason, lead.expires_at)]
+        events.record(tx, caller.workspace, caller.key_id, EventType.REASON_CHANGED, at, subject)
+    if not isinstance(new_expiry, Unchanged) and new_expiry != lead.expires_at:
+        store.update_expiry(tx, caller.workspace, lead_id, new_expiry)
+        lead = lead._replace(expires_at=new_expiry)
+        subject = [(lead.public_identifier, lead.reason, lead.expires_at)]
+        events.record(tx, caller.workspace, caller.key_id, EventType.EXPIRY_CHANGED, at, subject)
+    return lead
 
 
 def unblock(
@@ -236,14 +332,30 @@ def unblock(
         removed_identifiers.update(lead.public_identifier for lead in removed)
         not_found += [ident for ident in canonical if ident not in removed_identifiers]
         removed += by_identifier
+    at = now_ms()
+    lapsed = [lead for lead in removed if not in_force(lead.expires_at, at)]
+    if lapsed:  # expired before this request, not swept yet: recorded as such, not found here
+        events.record(
+            tx, caller.workspace, None, EventType.EXPIRED, at, [_subject(lead) for lead in lapsed]
+        )
+        asked_ids = set(unique_ids)
+        not_found += [
+            lead.id if lead.id in asked_ids else lead.public_identifier for lead in lapsed
+        ]
+        removed = [lead for lead in removed if in_force(lead.expires_at, at)]
     events.record(
         tx,
-        caller,
+        caller.workspace,
+        caller.key_id,
         EventType.UNBLOCKED,
-        now_ms(),
-        [(lead.public_identifier, lead.reason) for lead in removed],
+        at,
+        [_subject(lead) for lead in removed],
     )
     return UnblockOutcome(unblocked=len(removed), not_found=not_found)
+
+
+def _subject(lead: BlockedLead) -> tuple[str, str | None, int | None]:
+    return lead.public_identifier, lead.reason, lead.expires_at
 
 
 def unblock_one(tx: Transaction, caller: Caller, lead_id: str) -> None:
@@ -252,10 +364,14 @@ def unblock_one(tx: Transaction, caller: Caller, lead_id: str) -> None:
 
 
 def check(
-    tx: Transaction, caller: Caller, inputs: Sequence[str], campaign_id: str | None = None
+    tx: Transaction,
+    caller: Caller,
+    inputs: Sequence[str | CheckItem],
+    campaign_id: str | None = None,
 ) -> list[CheckResult]:
-    """Is each input blocked right now, for the workspace or for `campaign_id`? A workspace
-    block wins when both apply. Invalid inputs get an error of their own."""
+    """Is each input blocked right now, for the workspace, its company (items given as
+    objects) or `campaign_id`? Workspace wins, then company, then campaign. An invalid input
+    gets an error of its own."""
     if len(inputs) > MAX_LEADS_PER_REQUEST:
         raise InvalidInput(f"At most {MAX_LEADS_PER_REQUEST:,} identifiers per request.")
     if campaign_id is not None and (
@@ -263,36 +379,123 @@ def check(
         or not campaigns.find_campaign(tx, caller.workspace, campaign_id)
     ):
         raise NotFound("Campaign not found.")
-    canonical: list[str | InvalidIdentifier] = []
-    for value in inputs:
+    now = now_ms()
+    canonical: list[str | ValueError] = []  # an identifier, or why the input is invalid
+    companies: dict[int, list[CompanyKey]] = {}  # by input index, for objects with a company
+    for index, value in enumerate(inputs):
         try:
-            canonical.append(canonicalise_identifier(value))
+            if isinstance(value, str):
+                canonical.append(canonicalise_identifier(value))
+                continue
+            identifier = canonicalise_identifier(value.public_identifier)
+            keys = _company_keys_of(value)
         except InvalidIdentifier as error:
+            canonical.append(InvalidIdentifier(f"publicIdentifier {error}"))
+            continue
+        except InvalidCompany as error:
             canonical.append(error)
-    blocks = active_blocks(
-        tx, caller.workspace, campaign_id, [c for c in canonical if isinstance(c, str)]
-    )
+            continue
+        canonical.append(identifier)
+        if keys:
+            companies[index] = keys
+    identifiers = [c for c in canonical if isinstance(c, str)]
+    blocks = active_blocks(tx, caller.workspace, campaign_id, identifiers, now=now)
+    matched = _company_matches(tx, caller.workspace, companies, now)
     # Positional tuples in a tight loop: 10,000 results are on the hot path of every campaign.
     results: list[CheckResult] = []
     append = results.append
-    for value, ident in zip(inputs, canonical, strict=True):
-        if isinstance(ident, InvalidIdentifier):
-            append(CheckResult(value, None, None, None, None, None, f"publicIdentifier {ident}"))
-        elif (block := blocks.get(ident)) is None:
+    for index, (value, ident) in enumerate(zip(inputs, canonical, strict=True)):
+        if not isinstance(ident, str):
+            append(CheckResult(value, None, None, None, None, None, str(ident)))
+            continue
+        block = blocks.get(ident)
+        if index in matched and (block is None or block.scope == Scope.CAMPAIGN):
+            block = matched[index]
+        if block is None:
             append(CheckResult(value, ident, False, None, None, None))
         else:
-            append(CheckResult(value, ident, True, block.scope, block.reason, block.since))
+            append(
+                CheckResult(
+                    value,
+                    ident,
+                    True,
+                    block.scope,
+                    block.reason,
+                    block.since,
+                    None,
+                    block.expires_at,
+                    block.company_block_id,
+                )
+            )
     return results
 
 
+def _company_keys_of(item: CheckItem) -> list[CompanyKey]:
+    """The company keys of a check item; `InvalidCompany` (naming the field) if a company
+    field is given but names no company."""
+    linkedin = domain = None
+    if item.company_linkedin is not None and item.company_linkedin.strip():
+        try:
+            linkedin = canonicalise_company(item.company_linkedin)
+        except InvalidCompany as error:
+            raise InvalidCompany(f"companyLinkedIn {error}") from None
+    if item.company_domain is not None and item.company_domain.strip():
+        try:
+            domain = canonicalise_domain(item.company_domain)
+        except InvalidCompany as error:
+            raise InvalidCompany(f"companyDomain {error}") from None
+    email = item.email if item.email and "@" in item.email else None
+    return company_keys(linkedin, domain, email)
+
+
+def _company_matches(
+    tx: Transaction, workspace: int, companies: Mapping[int, Sequence[CompanyKey]], now: int
+) -> dict[int, ActiveBlock]:
+    """For each entry of `companies`, the company block in force at `now` that matches one of
+    its keys (the first key, in the order `company_keys` gives them, that is blocked)."""
+    if not companies:
+        return {}
+    found = company_blocks.find_by_keys(
+        tx, workspace, list({key for keys in companies.values() for key in keys})
+    )
+    live = {key: block for key, block in found.items() if in_force(block.expires_at, now)}
+    matches: dict[int, ActiveBlock] = {}
+    for index, keys in companies.items():
+        block = next((live[key] for key in keys if key in live), None)
+        if block is not None:
+            matches[index] = company_block_in_force(block)
+    return matches
+
+
+def company_block_in_force(block: CompanyBlock) -> ActiveBlock:
+    return ActiveBlock(Scope.COMPANY, block.reason, block.created_at, block.expires_at, block.id)
+
+
 def active_blocks(
-    tx: Transaction, workspace: int, campaign_id: str | None, identifiers: Sequence[str]
+    tx: Transaction,
+    workspace: int,
+    campaign_id: str | None,
+    identifiers: Sequence[str],
+    companies: Mapping[str, Sequence[CompanyKey]] | None = None,
+    *,
+    now: int | None = None,
 ) -> dict[str, ActiveBlock]:
-    """The block in force for each blocked identifier, workspace over campaign."""
+    """The block in force at `now` for each blocked identifier: workspace over company (of
+    the lead's company keys, `companies`) over campaign."""
+    now = now_ms() if now is None else now
     unique = list(dict.fromkeys(identifiers))
     in_workspace = store.find_by_identifiers(tx, workspace, unique)
     in_campaign = campaigns.find_blocks(tx, workspace, campaign_id, unique) if campaign_id else {}
-    return effective_blocks(in_workspace, in_campaign)
+    blocks = effective_blocks(in_workspace, in_campaign, now)
+    if companies:
+        by_index = dict(enumerate(companies.values()))
+        matched = _company_matches(tx, workspace, by_index, now)
+        for index, ident in enumerate(companies):
+            if index in matched and (
+                (block := blocks.get(ident)) is None or block.scope == Scope.CAMPAIGN
+            ):
+                blocks[ident] = matched[index]
+    return blocks
 
 
 def _position(lead: BlockedLead) -> tuple[int, str]:

@@ -7,10 +7,16 @@ acknowledged before a dispatch is always honoured by it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from leadblock.domain.blocking import ActiveBlock
+from leadblock.domain.blocking import ActiveBlock, in_force
+from leadblock.domain.companies import (
+    InvalidCompany,
+    canonicalise_domain,
+    canonicalise_linkedin_company,
+    company_keys,
+)
 from leadblock.domain.contacts import InvalidContact, normalise_email, normalise_name
 from leadblock.domain.cursors import IDENTIFIER_KEY
 from leadblock.domain.identifiers import InvalidIdentifier, canonicalise_identifier
@@ -27,11 +33,14 @@ from leadblock.domain.records import (
     Scope,
 )
 from leadblock.errors import InvalidInput, ItemError, NotFound
+from leadblock.services import expiry
 from leadblock.services.blocklist import (
     MAX_LEADS_PER_REQUEST,
+    CompanyKey,
     active_blocks,
     canonicalise_identifiers,
     count_message,
+    expiry_of_request,
     reason_of_request,
     require_writer,
 )
@@ -81,6 +90,7 @@ class CampaignBlockOutcome:
     blocked: int
     already_blocked: int
     duplicates: int
+    extended: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +130,8 @@ class RawLead:
     last_name: str | None = None
     company_name: str | None = None
     email: str | None = None
+    company_linkedin: str | None = None
+    company_domain: str | None = None
 
 
 def create_campaign(tx: Transaction, caller: Caller, name: str) -> Campaign:
@@ -168,27 +180,49 @@ def block_in_campaign(
     campaign_id: str,
     identifiers: Sequence[str],
     reason: str | None,
+    expires_at: str | None = None,
 ) -> CampaignBlockOutcome:
+    """Block identifiers for one campaign, with one reason and one expiry for them all. An
+    already-blocked lead keeps its block, whose expiry becomes the later of the two; one whose
+    block has expired, not swept yet, is blocked afresh."""
     require_writer(caller)
     get_campaign(tx, caller, campaign_id)
     canonical = canonicalise_identifiers(identifiers)
     if not canonical:
         raise InvalidInput("Send at least one public identifier.")
     normalised = reason_of_request(reason)
-    inserted = store.insert_blocks(
-        tx, caller.workspace, campaign_id, canonical, normalised, now_ms()
+    at = now_ms()
+    until = expiry_of_request(expires_at, at)
+    workspace = caller.workspace
+    inserted = store.insert_blocks(tx, workspace, campaign_id, canonical, normalised, at, until)
+    existing = store.find_blocks(
+        tx, workspace, campaign_id, [ident for ident in canonical if ident not in inserted]
     )
+    if any(not in_force(block.expires_at, at) for block in existing.values()):
+        expiry.expire_due(tx, workspace, at, limit=MAX_LEADS_PER_REQUEST)
+        lapsed = [ident for ident in existing if ident not in inserted]
+        inserted |= store.insert_blocks(tx, workspace, campaign_id, lapsed, normalised, at, until)
+        existing = store.find_blocks(
+            tx, workspace, campaign_id, [ident for ident in canonical if ident not in inserted]
+        )
+    extendable = [
+        ident
+        for ident, block in existing.items()
+        if block.expires_at is not None and (until is None or until > block.expires_at)
+    ]
+    extended = store.extend_blocks(tx, workspace, campaign_id, extendable, until)
     _record(
         tx,
         caller,
         EventType.BLOCKED,
-        [(ident, normalised) for ident in canonical if ident in inserted],
+        [(ident, normalised, until) for ident in canonical if ident in inserted],
         campaign_id,
     )
     return CampaignBlockOutcome(
         blocked=len(inserted),
         already_blocked=len(canonical) - len(inserted),
         duplicates=len(identifiers) - len(canonical),
+        extended=extended,
     )
 
 
@@ -244,7 +278,9 @@ def enrol_leads(
         for id_, (ident, contact) in zip(new_ids(len(leads), at), leads.items(), strict=True)
     ]
     added = store.insert_leads(tx, caller.workspace, campaign_id, rows, at)
-    blocks = active_blocks(tx, caller.workspace, campaign_id, list(leads))
+    blocks = active_blocks(
+        tx, caller.workspace, campaign_id, list(leads), _companies(leads.items()), now=at
+    )
     return EnrolOutcome(
         added=len(added),
         already_in_campaign=len(leads) - len(added),
@@ -268,9 +304,7 @@ def list_leads(
         tx, caller.workspace, campaign_id, limit=limit + 1, offset=offset, after=after
     )
     items, next_cursor = cut_page(rows, limit, False, lambda lead: (lead.created_at, lead.id))
-    blocks = active_blocks(
-        tx, caller.workspace, campaign_id, [lead.public_identifier for lead in items]
-    )
+    blocks = _blocks_of(tx, caller.workspace, campaign_id, items)
     return LeadPage(
         [LeadView(lead, blocks.get(lead.public_identifier)) for lead in items],
         store.count_leads(tx, caller.workspace, campaign_id),
@@ -324,10 +358,8 @@ def confirm(
     _require_claim_id(claim_id)
     wanted = _lead_ids(lead_ids)
     held = store.claim_leads(tx, caller.workspace, campaign_id, claim_id, _record_ids(wanted))
-    blocks = active_blocks(
-        tx, caller.workspace, campaign_id, [lead.public_identifier for lead in held]
-    )
     now = now_ms()
+    blocks = _blocks_of(tx, caller.workspace, campaign_id, held, now)
     free = [lead for lead in held if lead.public_identifier not in blocks]
     stopped = [lead for lead in held if lead.public_identifier in blocks]
     store.confirm_claim_leads(
@@ -363,6 +395,33 @@ def release(
     _require_claim_id(claim_id)
     ids = _record_ids(_lead_ids(lead_ids))
     return store.release_claim_leads(tx, caller.workspace, campaign_id, claim_id, ids)
+
+
+def _blocks_of(
+    tx: Transaction,
+    workspace: int,
+    campaign_id: str,
+    leads: Sequence[CampaignLead],
+    now: int | None = None,
+) -> dict[str, ActiveBlock]:
+    """The block in force for each blocked lead of `leads`, of any scope."""
+    return active_blocks(
+        tx,
+        workspace,
+        campaign_id,
+        [lead.public_identifier for lead in leads],
+        _companies((lead.public_identifier, lead.contact) for lead in leads),
+        now=now,
+    )
+
+
+def _companies(leads: Iterable[tuple[str, Contact]]) -> dict[str, list[CompanyKey]]:
+    """The company keys of each lead that has any, by identifier."""
+    keys = {
+        ident: company_keys(contact.company_linkedin, contact.company_domain, contact.email)
+        for ident, contact in leads
+    }
+    return {ident: found for ident, found in keys.items() if found}
 
 
 def _require_claim_id(claim_id: str) -> None:
@@ -409,8 +468,12 @@ def _canonical_leads(raw: Sequence[RawLead]) -> dict[str, Contact]:
                 last_name=normalise_name(lead.last_name, "lastName"),
                 company_name=normalise_name(lead.company_name, "companyName"),
                 email=normalise_email(lead.email),
+                company_linkedin=_optional(
+                    canonicalise_linkedin_company, lead.company_linkedin, "companyLinkedIn"
+                ),
+                company_domain=_optional(canonicalise_domain, lead.company_domain, "companyDomain"),
             )
-        except InvalidContact as error:
+        except (InvalidContact, InvalidCompany) as error:
             errors.append(ItemError(index, lead.public_identifier, str(error)))
             continue
         leads.setdefault(identifier, contact)
@@ -419,13 +482,31 @@ def _canonical_leads(raw: Sequence[RawLead]) -> dict[str, Contact]:
     return leads
 
 
+def _optional(canonicalise: Callable[[str], str], value: str | None, field: str) -> str | None:
+    """The canonical company of an optional field (None or blank: none); `InvalidCompany`
+    naming the field."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return canonicalise(value)
+    except InvalidCompany as error:
+        raise InvalidCompany(f"{field} {error}") from None
+
+
 def _record(
     tx: Transaction,
     caller: Caller,
     event_type: EventType,
-    leads: list[tuple[str, str | None]],
+    leads: Sequence[tuple[str, str | None]] | Sequence[tuple[str, str | None, int | None]],
     campaign_id: str,
 ) -> None:
     events.record(
-        tx, caller, event_type, now_ms(), leads, scope=Scope.CAMPAIGN, campaign_id=campaign_id
+        tx,
+        caller.workspace,
+        caller.key_id,
+        event_type,
+        now_ms(),
+        leads,
+        scope=Scope.CAMPAIGN,
+        campaign_id=campaign_id,
     )

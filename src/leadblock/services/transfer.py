@@ -20,7 +20,7 @@ import codecs
 import csv
 import io
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO
@@ -28,18 +28,21 @@ from typing import IO
 from leadblock.domain.identifiers import InvalidIdentifier, canonicalise_identifier
 from leadblock.domain.ids import now_ms
 from leadblock.domain.reasons import InvalidReason, normalise_reason
-from leadblock.domain.records import Caller
-from leadblock.domain.timestamps import iso
+from leadblock.domain.records import Caller, CompanyKind
+from leadblock.domain.timestamps import InvalidExpiry, iso
 from leadblock.errors import InvalidInput, ItemError, LeadblockError
-from leadblock.services.blocklist import require_writer
+from leadblock.services import company_blocks, expiry
+from leadblock.services.blocklist import count_message, expiry_of, require_writer
+from leadblock.services.company_blocks import RawCompany
 from leadblock.storage import blocked_leads as store
+from leadblock.storage import company_blocks as company_store
 from leadblock.storage import staged_leads
 from leadblock.storage.db import Database, Transaction
 from leadblock.storage.staged_leads import StagedLead
 
 logger = logging.getLogger("leadblock")
 
-EXPORT_COLUMNS = ("publicIdentifier", "reason", "createdAt", "id")
+EXPORT_COLUMNS = ("publicIdentifier", "reason", "createdAt", "id", "expiresAt")
 MAX_IMPORT_ROWS = 1_000_000
 MAX_REPORTED_ERRORS = 1000
 # Progress is reported this often while validating: often enough for a bar to move on a
@@ -59,20 +62,30 @@ class ImportOutcome:
     blocked: int
     already_blocked: int
     duplicates: int
+    extended: int = 0
 
 
 def export_csv(database: Database, caller: Caller) -> Iterator[str]:
-    """The workspace blocklist as CSV text, oldest first, yielded a chunk at a time."""
+    """The workspace blocklist as CSV text, oldest first, yielded a chunk at a time; blocks
+    that have expired are left out, swept or not."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(EXPORT_COLUMNS)
     after: tuple[int, str] = (-1, "")
+    now = now_ms()
     while True:
         with database.transaction() as tx:
             rows = store.export_page(tx, caller.workspace, after, _EXPORT_CHUNK)
         writer.writerows(
-            (_neutralise(identifier), _neutralise(reason or ""), iso(created_at), id_)
-            for identifier, reason, created_at, id_ in rows
+            (
+                _neutralise(identifier),
+                _neutralise(reason or ""),
+                iso(created_at),
+                id_,
+                "" if expires_at is None else iso(expires_at),
+            )
+            for identifier, reason, created_at, id_, expires_at in rows
+            if expires_at is None or expires_at > now
         )
         yield buffer.getvalue()
         buffer.seek(0)
@@ -113,23 +126,38 @@ class StagedImport:
         """Block the staged leads in `tx`, a write transaction of the pinned connection."""
         require_writer(self.caller)
         self.report("blocking", 0, self.distinct)
-        blocked = store.insert_staged(tx, self.caller, now_ms())
+        at, workspace = now_ms(), self.caller.workspace
+        extended = 0
+        if store.has_expiring(tx, workspace):
+            # Blocks that have expired go first (with their events), so the import blocks those
+            # leads afresh; the others' expiry only ever moves later.
+            while expiry.expire_due(tx, workspace, at) >= expiry.SWEEP_BATCH:
+                pass
+            extended = staged_leads.extend(tx, workspace)
+        blocked = store.insert_staged(tx, self.caller, at)
         self.report("blocking", self.distinct, self.distinct)
-        return self._outcome(blocked)
+        return self._outcome(blocked, extended)
 
     def count(self, tx: Transaction) -> ImportOutcome:
         """What `publish` would answer now (a dry run): nothing is written."""
         self.report("blocking", 0, self.distinct)
-        blocked = staged_leads.count_not_blocked(tx, self.caller.workspace)
+        at, workspace = now_ms(), self.caller.workspace
+        blocked = staged_leads.count_not_blocked(tx, workspace, at)
+        extended = (
+            staged_leads.count_extended(tx, workspace, at)
+            if store.has_expiring(tx, workspace)
+            else 0
+        )
         self.report("blocking", self.distinct, self.distinct)
-        return self._outcome(blocked)
+        return self._outcome(blocked, extended)
 
-    def _outcome(self, blocked: int) -> ImportOutcome:
+    def _outcome(self, blocked: int, extended: int) -> ImportOutcome:
         return ImportOutcome(
             rows=self.rows,
             blocked=blocked,
             already_blocked=self.distinct - blocked,
             duplicates=self.rows - self.distinct,
+            extended=extended,
         )
 
 
@@ -207,8 +235,9 @@ def _stage(database: Database, source: IO[bytes], report: Progress) -> int:
             staged_leads.add(tx, chunk)
         chunk.clear()
 
+    now = now_ms()
     try:
-        identifier_column, reason_column = _columns(next(reader, None))
+        identifier_column, reason_column, expiry_column = _columns(next(reader, None))
         for row in reader:
             if not any(cell.strip() for cell in row):
                 continue
@@ -220,9 +249,15 @@ def _stage(database: Database, source: IO[bytes], report: Progress) -> int:
                 if reason_column is not None and reason_column < len(row)
                 else None
             )
+            expires = (
+                row[expiry_column].strip() or None
+                if expiry_column is not None and expiry_column < len(row)
+                else None
+            )
             try:
                 identifier, normalised = canonicalise_identifier(value), normalise_reason(reason)
-            except (InvalidIdentifier, InvalidReason) as error:
+                expires_at = expiry_of(expires, now)
+            except (InvalidIdentifier, InvalidReason, InvalidExpiry) as error:
                 error_count += 1
                 if len(errors) < MAX_REPORTED_ERRORS:
                     prefix = "publicIdentifier " if isinstance(error, InvalidIdentifier) else ""
@@ -231,7 +266,8 @@ def _stage(database: Database, source: IO[bytes], report: Progress) -> int:
                 rows += 1
                 continue
             if not error_count:  # after a bad row, only the remaining errors are of interest
-                chunk.append((identifier, rows, normalised, normalised and normalised.lower()))
+                lower = normalised and normalised.lower()
+                chunk.append((identifier, rows, normalised, lower, expires_at))
                 if len(chunk) == _STAGE_CHUNK:
                     stage()
             rows += 1
@@ -262,7 +298,7 @@ def _stage(database: Database, source: IO[bytes], report: Progress) -> int:
     return rows
 
 
-def _columns(header: list[str] | None) -> tuple[int, int | None]:
+def _columns(header: list[str] | None) -> tuple[int, int | None, int | None]:
     if header is None:
         raise InvalidInput("The CSV file is empty; expected a header row with publicIdentifier.")
     names = [name.strip().lower() for name in header]
@@ -272,7 +308,8 @@ def _columns(header: list[str] | None) -> tuple[int, int | None]:
             "(a header row is required and columns are separated by commas)."
         )
     reason = names.index("reason") if "reason" in names else None
-    return names.index("publicidentifier"), reason
+    expires = names.index("expiresat") if "expiresat" in names else None
+    return names.index("publicidentifier"), reason, expires
 
 
 def _neutralise(cell: str) -> str:
@@ -281,3 +318,124 @@ def _neutralise(cell: str) -> str:
 
 def _restore(cell: str) -> str:
     return cell[1:] if cell.startswith("'") and cell[1:2] and cell[1] in _FORMULA_STARTS else cell
+
+
+COMPANY_COLUMNS = ("kind", "value", "name", "reason", "expiresAt", "createdAt", "id")
+MAX_COMPANY_IMPORT_ROWS = 100_000
+
+
+def export_companies_csv(database: Database, caller: Caller) -> Iterator[str]:
+    """The workspace's company blocks as CSV text, oldest first, a chunk at a time; blocks
+    that have expired are left out. Import reads it back (`kind,value,name,reason,expiresAt`;
+    the creation time and id are informative)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COMPANY_COLUMNS)
+    after, now = "", now_ms()
+    while True:
+        with database.transaction() as tx:
+            blocks = company_store.export_page(tx, caller.workspace, after, _EXPORT_CHUNK)
+        writer.writerows(
+            (
+                block.kind.value,
+                _neutralise(block.value),
+                _neutralise(block.name or ""),
+                _neutralise(block.reason or ""),
+                "" if block.expires_at is None else iso(block.expires_at),
+                iso(block.created_at),
+                block.id,
+            )
+            for block in blocks
+            if block.expires_at is None or block.expires_at > now
+        )
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        if len(blocks) < _EXPORT_CHUNK:
+            return
+        after = blocks[-1].id
+
+
+CompanyRow = tuple[int, RawCompany]  # (line in the file, the company as sent)
+
+
+def import_companies(
+    tx: Transaction, caller: Caller, rows: Sequence[CompanyRow]
+) -> company_blocks.CompanyBlockOutcome:
+    """Block the companies of `read_companies_csv`, all or nothing; errors name their line."""
+    require_writer(caller)
+    at = now_ms()
+    try:
+        companies, duplicates = company_blocks.canonicalise_companies(
+            [company for _line, company in rows], at, limit=MAX_COMPANY_IMPORT_ROWS
+        )
+    except InvalidInput as error:
+        raise InvalidInput(
+            count_message(len(error.errors), "invalid row") if error.errors else error.message,
+            [
+                ItemError(e.index, e.value, f"line {rows[e.index][0]}: {e.message}")
+                for e in error.errors[:MAX_REPORTED_ERRORS]
+            ],
+        ) from None
+    return company_blocks.insert_companies(tx, caller, companies, duplicates, at)
+
+
+def read_companies_csv(data: bytes) -> list[CompanyRow]:
+    """The companies of a CSV upload (header row with `kind` and `value`; optional `name`,
+    `reason`, `expiresAt`), as sent, with their lines: `import_companies` judges each.
+    `InvalidInput` when the file itself is not such a CSV, or a row's kind is none of the
+    two."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        line = _first_line_not_utf8(io.BytesIO(data))
+        raise InvalidInput(f"The CSV file is not valid UTF-8 (line {line:,}).") from None
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    companies: list[CompanyRow] = []
+    errors: list[ItemError] = []
+    try:
+        header = next(reader, None)
+        names = [name.strip().lower() for name in header or []]
+        if "kind" not in names or "value" not in names:
+            raise InvalidInput(
+                "The CSV header needs kind and value columns "
+                "(a header row is required and columns are separated by commas)."
+            )
+        columns: dict[str, int] = {
+            name: names.index(name) for name in ("kind", "value", "name", "reason") if name in names
+        }
+        expiry_column = names.index("expiresat") if "expiresat" in names else None
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(companies) + len(errors) == MAX_COMPANY_IMPORT_ROWS:
+                raise InvalidInput(f"The CSV file has more than {MAX_COMPANY_IMPORT_ROWS:,} rows.")
+
+            def cell(name: str, row: list[str] = row) -> str | None:
+                index = columns.get(name)
+                value = _restore(row[index]) if index is not None and index < len(row) else ""
+                return value if value.strip() else None
+
+            kind, value = (cell("kind") or "").strip(), cell("value") or ""
+            expires = (
+                row[expiry_column].strip()
+                if expiry_column is not None and expiry_column < len(row)
+                else ""
+            )
+            fields = {"name": cell("name"), "reason": cell("reason"), "expires_at": expires or None}
+            if kind == CompanyKind.LINKEDIN_COMPANY:
+                companies.append((reader.line_num, RawCompany(linkedin_company=value, **fields)))
+            elif kind == CompanyKind.DOMAIN:
+                companies.append((reader.line_num, RawCompany(domain=value, **fields)))
+            else:
+                message = f"line {reader.line_num}: kind must be linkedinCompany or domain"
+                errors.append(ItemError(len(companies) + len(errors), kind, message))
+    except csv.Error as error:
+        raise InvalidInput(
+            f"The CSV file is malformed at line {reader.line_num}: {error}."
+        ) from None
+    if errors:
+        raise InvalidInput(count_message(len(errors), "invalid row"), errors[:MAX_REPORTED_ERRORS])
+    if not companies:
+        raise InvalidInput("The CSV file has no data rows.")
+    return companies

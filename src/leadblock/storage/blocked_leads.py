@@ -20,6 +20,10 @@ SELECT_BLOCKED_LEADS_COUNT = query("select-blocked-leads-count")
 COUNT_BLOCKED_LEADS = query("count-blocked-leads")
 EXPORT_BLOCKED_LEADS = query("export-blocked-leads")
 UPDATE_BLOCKED_LEAD_REASON = query("update-blocked-lead-reason")
+UPDATE_BLOCKED_LEAD_EXPIRY = query("update-blocked-lead-expiry")
+EXTEND_BLOCKED_LEADS = query("extend-blocked-leads")
+EXPIRE_BLOCKED_LEADS = query("expire-blocked-leads")
+HAS_EXPIRING_BLOCKED_LEADS = query("has-expiring-blocked-leads")
 DELETE_BLOCKED_LEADS_BY_IDS = query("delete-blocked-leads-by-ids")
 DELETE_BLOCKED_LEADS_BY_IDENTIFIERS = query("delete-blocked-leads-by-identifiers")
 ADD_TO_BLOCKED_LEADS_COUNT = query("add-to-blocked-leads-count")
@@ -32,17 +36,19 @@ Position = tuple[int, str]  # (created_at, id) of the last row of a page
 def insert_missing(
     tx: Transaction,
     workspace: int,
-    rows: Sequence[tuple[str, str, str | None]],
+    rows: Sequence[tuple[str, str, str | None, int | None]],
     created_at: int,
 ) -> set[str]:
-    """Insert (id, public_identifier, reason) rows whose identifier is not blocked yet.
+    """Insert (id, public_identifier, reason, expires_at) rows whose identifier is not blocked
+    yet.
 
     Returns the identifiers actually inserted. Rows are sent sorted by identifier so the
     unique index is written in order, page after page.
     """
     ordered = sorted(rows, key=lambda row: row[1])
     table = [
-        (id_, ident, reason, reason.lower() if reason else None) for id_, ident, reason in ordered
+        (id_, ident, reason, reason.lower() if reason else None, expires_at)
+        for id_, ident, reason, expires_at in ordered
     ]
     inserted = tx.rows(
         INSERT_BLOCKED_LEADS,
@@ -98,8 +104,8 @@ def find_by_identifiers(
     )
     # Tuple unpacking: several times faster than attribute access on 10,000 rows.
     return {
-        ident: BlockedLead(id_, ident, reason, created_at)
-        for id_, ident, reason, created_at in rows
+        ident: BlockedLead(id_, ident, reason, created_at, expires_at)
+        for id_, ident, reason, created_at, expires_at in rows
     }
 
 
@@ -131,14 +137,14 @@ def page(
     else:
         # The id alone orders the rows: it starts with created_at.
         rows = tx.rows(LIST_BLOCKED_LEADS_AFTER[direction], after_id=after[1], **params)
-    return [BlockedLead(id_, ident, reason, created_at) for id_, ident, reason, created_at in rows]
+    return [BlockedLead(*row) for row in rows]
 
 
 def export_page(
     tx: Transaction, workspace: int, after: Position, limit: int
-) -> list[tuple[str, str | None, int, str]]:
-    """(public_identifier, reason, created_at, id) after `after`, oldest first; start from
-    (-1, "")."""
+) -> list[tuple[str, str | None, int, str, int | None]]:
+    """(public_identifier, reason, created_at, id, expires_at) after `after`, oldest first;
+    start from (-1, "")."""
     return tx.tuples(
         EXPORT_BLOCKED_LEADS,
         workspace=workspace,
@@ -155,6 +161,32 @@ def update_reason(tx: Transaction, workspace: int, id_: str, reason: str | None)
         reason=reason,
         reason_lower=reason.lower() if reason else None,
     )
+
+
+def update_expiry(tx: Transaction, workspace: int, id_: str, expires_at: int | None) -> None:
+    tx.execute(UPDATE_BLOCKED_LEAD_EXPIRY, workspace=workspace, id=id_, expires_at=expires_at)
+
+
+def extend(
+    tx: Transaction, workspace: int, expiries: Sequence[tuple[str, int | None]]
+) -> dict[str, int | None]:
+    """Move each (id, expires_at) block's expiry to the later of its own and the one given
+    (None is the latest); return the new expiry of each block that moved."""
+    if not expiries:
+        return {}
+    rows = tx.tuples(EXTEND_BLOCKED_LEADS, workspace=workspace, rows=tx.table(expiries))
+    return dict(rows)
+
+
+def expire(tx: Transaction, workspace: int, now: int, limit: int) -> list[BlockedLead]:
+    """Delete up to `limit` blocks whose expiry is at or before `now`; return them."""
+    rows = tx.rows(EXPIRE_BLOCKED_LEADS, workspace=workspace, now=now, limit=limit)
+    _add_to_count(tx, workspace, -len(rows))
+    return [_record(row) for row in rows]
+
+
+def has_expiring(tx: Transaction, workspace: int) -> bool:
+    return bool(tx.scalar(HAS_EXPIRING_BLOCKED_LEADS, workspace=workspace))
 
 
 def delete_by_ids(tx: Transaction, workspace: int, ids: Sequence[str]) -> list[BlockedLead]:
@@ -188,4 +220,4 @@ def _add_to_count(tx: Transaction, workspace: int, delta: int) -> None:
 
 
 def _record(row: Any) -> BlockedLead:
-    return BlockedLead(row.id, row.public_identifier, row.reason, row.created_at)
+    return BlockedLead(row.id, row.public_identifier, row.reason, row.created_at, row.expires_at)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from leadblock.domain.companies import company_keys
 from leadblock.domain.ids import now_ms
 from leadblock.domain.records import (
     Campaign,
@@ -23,6 +24,7 @@ LIST_CAMPAIGNS = query("list-campaigns")
 LIST_CAMPAIGNS_AFTER = query("list-campaigns-after")
 DELETE_ALL_CAMPAIGN_BLOCKED_LEADS = query("delete-all-campaign-blocked-leads")
 DELETE_ALL_CAMPAIGN_LEADS = query("delete-all-campaign-leads")
+DELETE_ALL_CAMPAIGN_LEAD_COMPANIES = query("delete-all-campaign-lead-companies")
 DELETE_CAMPAIGN = query("delete-campaign")
 INSERT_CAMPAIGN_BLOCKED_LEADS = query("insert-campaign-blocked-leads")
 SELECT_CAMPAIGN_BLOCKED_LEADS_BY_IDENTIFIERS = query("select-campaign-blocked-leads-by-identifiers")
@@ -30,7 +32,10 @@ DELETE_CAMPAIGN_BLOCKED_LEADS_BY_IDENTIFIERS = query("delete-campaign-blocked-le
 COUNT_CAMPAIGN_BLOCKED_LEADS = query("count-campaign-blocked-leads")
 LIST_CAMPAIGN_BLOCKED_LEADS = query("list-campaign-blocked-leads")
 LIST_CAMPAIGN_BLOCKED_LEADS_AFTER = query("list-campaign-blocked-leads-after")
+EXTEND_CAMPAIGN_BLOCKED_LEADS = query("extend-campaign-blocked-leads")
+EXPIRE_CAMPAIGN_BLOCKED_LEADS = query("expire-campaign-blocked-leads")
 INSERT_CAMPAIGN_LEADS = query("insert-campaign-leads")
+INSERT_CAMPAIGN_LEAD_COMPANIES = query("insert-campaign-lead-companies")
 PLAN_DISPATCH = query("plan-dispatch")
 COUNT_CAMPAIGN_LEADS = query("count-campaign-leads")
 LIST_CAMPAIGN_LEADS = query("list-campaign-leads")
@@ -82,6 +87,7 @@ def delete_campaign(
     blocks, for the audit trail."""
     params = {"workspace": workspace, "campaign_id": campaign_id}
     removed = tx.rows(DELETE_ALL_CAMPAIGN_BLOCKED_LEADS, **params)
+    tx.execute(DELETE_ALL_CAMPAIGN_LEAD_COMPANIES, **params)
     tx.execute(DELETE_ALL_CAMPAIGN_LEADS, **params)
     tx.execute(DELETE_CAMPAIGN, workspace=workspace, id=campaign_id)
     return [(row.public_identifier, row.reason) for row in removed]
@@ -94,6 +100,7 @@ def insert_blocks(
     identifiers: Sequence[str],
     reason: str | None,
     created_at: int,
+    expires_at: int | None = None,
 ) -> set[str]:
     """Block identifiers for one campaign; return those that were not blocked before."""
     rows = tx.rows(
@@ -103,6 +110,7 @@ def insert_blocks(
         identifiers=tx.table(sorted(identifiers)),
         reason=reason,
         created_at=created_at,
+        expires_at=expires_at,
     )
     tx.grew("campaign_blocked_leads", len(rows))
     return {row.public_identifier for row in rows}
@@ -120,6 +128,34 @@ def find_blocks(
         identifiers=tx.table(sorted(identifiers)),
     )
     return {row.public_identifier: _block(campaign_id, row) for row in rows}
+
+
+def extend_blocks(
+    tx: Transaction,
+    workspace: int,
+    campaign_id: str,
+    identifiers: Sequence[str],
+    expires_at: int | None,
+) -> int:
+    """Move the expiry of the campaign's blocks of `identifiers` to `expires_at` where that is
+    later (None is the latest); return how many moved."""
+    if not identifiers:
+        return 0
+    rows = tx.tuples(
+        EXTEND_CAMPAIGN_BLOCKED_LEADS,
+        workspace=workspace,
+        campaign_id=campaign_id,
+        identifiers=tx.table(sorted(identifiers)),
+        expires_at=expires_at,
+    )
+    return len(rows)
+
+
+def expire_blocks(tx: Transaction, workspace: int, now: int, limit: int) -> list[CampaignBlock]:
+    """Delete up to `limit` campaign blocks (any campaign) whose expiry is at or before `now`;
+    return them."""
+    rows = tx.rows(EXPIRE_CAMPAIGN_BLOCKED_LEADS, workspace=workspace, now=now, limit=limit)
+    return [_block(row.campaign_id, row) for row in rows]
 
 
 def delete_blocks(
@@ -170,20 +206,47 @@ def insert_leads(
     rows: Sequence[tuple[str, str, Contact]],
     created_at: int,
 ) -> set[str]:
-    """Enrol (id, identifier, contact) rows not enrolled yet; return the identifiers added."""
+    """Enrol (id, identifier, contact) rows not enrolled yet, with their company keys; return
+    the identifiers added."""
+    ordered = sorted(rows, key=lambda row: row[1])
     table = [
-        (id_, ident, c.first_name, c.last_name, c.company_name, c.email)
-        for id_, ident, c in sorted(rows, key=lambda row: row[1])
+        (
+            id_,
+            ident,
+            c.first_name,
+            c.last_name,
+            c.company_name,
+            c.email,
+            c.company_linkedin,
+            c.company_domain,
+        )
+        for id_, ident, c in ordered
     ]
-    inserted = tx.rows(
-        INSERT_CAMPAIGN_LEADS,
-        workspace=workspace,
-        campaign_id=campaign_id,
-        rows=tx.table(table),
-        created_at=created_at,
+    inserted = dict(
+        tx.tuples(
+            INSERT_CAMPAIGN_LEADS,
+            workspace=workspace,
+            campaign_id=campaign_id,
+            rows=tx.table(table),
+            created_at=created_at,
+        )
     )
+    keys = [
+        (id_, kind.value, value)
+        for id_, _ident, c in ordered
+        if id_ in inserted
+        for kind, value in company_keys(c.company_linkedin, c.company_domain, c.email)
+    ]
+    if keys:
+        tx.execute(
+            INSERT_CAMPAIGN_LEAD_COMPANIES,
+            workspace=workspace,
+            campaign_id=campaign_id,
+            rows=tx.table(keys),
+        )
     tx.grew("campaign_leads", len(inserted))
-    return {row.public_identifier for row in inserted}
+    tx.grew("campaign_lead_companies", len(keys))
+    return set(inserted.values())
 
 
 def count_leads(tx: Transaction, workspace: int, campaign_id: str) -> int:
@@ -290,7 +353,9 @@ def release_claim_leads(
 
 
 def _block(campaign_id: str, row: Any) -> CampaignBlock:
-    return CampaignBlock(campaign_id, row.public_identifier, row.reason, row.created_at)
+    return CampaignBlock(
+        campaign_id, row.public_identifier, row.reason, row.created_at, row.expires_at
+    )
 
 
 def _lead(campaign_id: str, row: Any, now: int) -> CampaignLead:
@@ -305,7 +370,14 @@ def _lead(campaign_id: str, row: Any, now: int) -> CampaignLead:
         id=row.id,
         campaign_id=campaign_id,
         public_identifier=row.public_identifier,
-        contact=Contact(row.first_name, row.last_name, row.company_name, row.email),
+        contact=Contact(
+            row.first_name,
+            row.last_name,
+            row.company_name,
+            row.email,
+            row.company_linkedin,
+            row.company_domain,
+        ),
         status=LeadStatus.LEASED if leased else LeadStatus(row.status),
         created_at=row.created_at,
         claim_id=row.claim_id if leased else None,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from leadblock.domain.ids import first_id_at, new_ids
-from leadblock.domain.records import Caller, Event, EventType, Scope
+from leadblock.domain.records import Event, EventType, Scope, SubjectKind
 from leadblock.storage.db import Transaction
 from leadblock.storage.queries import query
 
@@ -19,29 +19,31 @@ COUNT_EVENTS_PER_DAY = query("count-events-per-day")
 
 def record(
     tx: Transaction,
-    caller: Caller,
+    workspace: int,
+    key_id: str | None,
     event_type: EventType,
     at: int,
-    leads: Sequence[tuple[str, str | None]],
+    subjects: Sequence[tuple[str, str | None]] | Sequence[tuple[str, str | None, int | None]],
     *,
     scope: Scope = Scope.WORKSPACE,
     campaign_id: str | None = None,
+    kind: SubjectKind = SubjectKind.LEAD,
 ) -> None:
-    """Append one event per (public_identifier, reason), all at the same instant."""
-    if not leads:
+    """Append one event per (subject, reason[, expires_at]), all at the same instant; `key_id`
+    is the key that acted (None: the CLI, or the clock for an expiry)."""
+    if not subjects:
         return
-    ids = new_ids(len(leads), at)
+    ids = new_ids(len(subjects), at)
     tx.execute(
         INSERT_EVENTS,
-        workspace=caller.workspace,
+        workspace=workspace,
         type=event_type.value,
         at=at,
-        key_id=caller.key_id,
+        key_id=key_id,
         scope=scope.value,
         campaign_id=campaign_id,
-        rows=tx.table(
-            [(id_, ident, reason) for id_, (ident, reason) in zip(ids, leads, strict=True)]
-        ),
+        subject_kind=kind.value,
+        rows=tx.table([(id_, *subject) for id_, subject in zip(ids, subjects, strict=True)]),
     )
 
 
@@ -84,8 +86,10 @@ def page(
             type=EventType(row.type),
             at=row.at,
             key_id=row.key_id,
-            public_identifier=row.public_identifier,
+            subject_kind=SubjectKind(row.subject_kind),
+            subject=row.subject,
             reason=row.reason,
+            expires_at=row.expires_at,
             scope=Scope(row.scope),
             campaign_id=row.campaign_id,
         )
@@ -94,6 +98,7 @@ def page(
 
 
 def per_day(tx: Transaction, workspace: int, since: int) -> dict[tuple[int, EventType], int]:
-    """Blocks and unblocks per (UTC day number, type) since `since` (milliseconds)."""
+    """Blocks and unblocks (expiries count as unblocks) per (UTC day number, type) since
+    `since` (milliseconds)."""
     rows = tx.rows(COUNT_EVENTS_PER_DAY, workspace=workspace, since_id=first_id_at(since))
     return {(int(row.day), EventType(row.type)): int(row.events) for row in rows}

@@ -16,9 +16,11 @@ COUNT_SORTED_LEADS = query("count-sorted-leads")
 DROP_STAGED_LEADS = query("drop-staged-leads")
 DROP_SORTED_LEADS = query("drop-sorted-leads")
 COUNT_STAGED_NOT_BLOCKED = query("count-staged-not-blocked")
+EXTEND_STAGED_BLOCKED_LEADS = query("extend-staged-blocked-leads")
+COUNT_STAGED_EXTENDED = query("count-staged-extended")
 
-# (public_identifier, position in the file, reason, reason.lower())
-StagedLead = tuple[str, int, str | None, str | None]
+# (public_identifier, position in the file, reason, reason.lower(), expires_at)
+StagedLead = tuple[str, int, str | None, str | None, int | None]
 
 
 def create(tx: Transaction) -> None:
@@ -42,6 +44,17 @@ def drop(tx: Transaction) -> None:
     tx.execute(DROP_SORTED_LEADS)
 
 
-def count_not_blocked(tx: Transaction, workspace: int) -> int:
+def count_not_blocked(tx: Transaction, workspace: int, now: int) -> int:
     """How many sorted leads publishing would block (a dry run's answer)."""
-    return int(tx.scalar(COUNT_STAGED_NOT_BLOCKED, workspace=workspace))
+    return int(tx.scalar(COUNT_STAGED_NOT_BLOCKED, workspace=workspace, now=now))
+
+
+def extend(tx: Transaction, workspace: int) -> int:
+    """Move the expiry of the workspace's blocks of sorted leads to the import's, where that is
+    later; return how many moved."""
+    return tx.execute(EXTEND_STAGED_BLOCKED_LEADS, workspace=workspace)
+
+
+def count_extended(tx: Transaction, workspace: int, now: int) -> int:
+    """How many blocks `extend` would move (a dry run's answer)."""
+    return int(tx.scalar(COUNT_STAGED_EXTENDED, workspace=workspace, now=now))

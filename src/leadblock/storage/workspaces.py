@@ -14,6 +14,7 @@ SELECT_WORKSPACE = query("select-workspace")
 DELETE_WORKSPACE = query("delete-workspace")
 LOCK_WORKSPACES = query("lock-workspaces")
 COUNT_WORKSPACES = query("count-workspaces")
+SELECT_WORKSPACES_WITH_BLOCKS_DUE = query("select-workspaces-with-blocks-due")
 INSERT_API_KEY = query("insert-api-key")
 SELECT_API_KEY_FOR_AUTH = query("select-api-key-for-auth")
 SELECT_API_KEY = query("select-api-key")
@@ -32,6 +33,11 @@ def all_workspaces(tx: Transaction) -> list[Workspace]:
     return [Workspace(*row) for row in tx.tuples(SELECT_WORKSPACES)]
 
 
+def with_blocks_due(tx: Transaction, now: int) -> list[int]:
+    """The numbers of the workspaces holding a block whose expiry is at or before `now`."""
+    return [number for (number,) in tx.tuples(SELECT_WORKSPACES_WITH_BLOCKS_DUE, now=now)]
+
+
 def find_workspace(tx: Transaction, workspace_id: str) -> Workspace | None:
     row = tx.one(SELECT_WORKSPACE, id=workspace_id)
     return Workspace(*row) if row else None
@@ -42,9 +48,11 @@ def find_workspace(tx: Transaction, workspace_id: str) -> Workspace | None:
 TENANT_TABLES = (
     "events",
     "idempotency-keys",
+    "campaign-lead-companies",
     "campaign-leads",
     "campaign-blocks",
     "campaigns",
+    "company-blocks",
     "blocked-leads",
     "blocked-lead-counts",
 )

@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from leadblock.web.paths import API_PREFIX, IMPORT_PATHS
+from leadblock.web.paths import API_PREFIX, CSV_PATHS, IMPORT_PATHS
 
 ErrorAnswer = Callable[[Scope, int, str], Response]
 
@@ -54,7 +54,7 @@ class RequestGuardMiddleware:
         if refusal is not None:
             await self.answer_error(scope, *refusal)(scope, receive, send)
             return
-        if path.startswith(API_PREFIX) and path not in IMPORT_PATHS:
+        if path.startswith(API_PREFIX) and path not in CSV_PATHS:
             _as_json(scope)
         received = 0
         deadline = asyncio.get_running_loop().time() + self.body_timeout_s

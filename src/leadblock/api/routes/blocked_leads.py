@@ -25,13 +25,13 @@ from leadblock.api.schemas import (
     IDENTIFIER_RULES,
     NO_NUL,
     BlockedLeadOut,
+    BlockedLeadUpdate,
     BlockRequest,
     BlockResponse,
     CheckRequest,
     CheckResponse,
     EventOut,
     ImportResponse,
-    ReasonUpdate,
     RecordIds,
     SuccessResponse,
     UnblockRequest,
@@ -39,6 +39,7 @@ from leadblock.api.schemas import (
     blocked_lead_json,
     check_result_json,
     event_json,
+    patched,
 )
 from leadblock.api.unit import LARGE_WORK, Publish, Reply, Unit, spool_body
 from leadblock.domain.identifiers import MAX_INPUT_LENGTH as IDENTIFIER_INPUT_LENGTH
@@ -80,7 +81,7 @@ async def block_leads(body: BlockRequest, unit: Unit, dry_run: DryRun = False) -
     one request count once. `leads` holds one record per distinct lead, in request order.
     The blocks are durable once the answer is sent.
     """
-    raw = [(lead.public_identifier, lead.reason) for lead in body.leads]
+    raw = [(lead.public_identifier, lead.reason, lead.expires_at) for lead in body.leads]
 
     def work(tx: Transaction, caller: Caller) -> dict[str, Any]:
         outcome = blocklist.block_leads(tx, caller, raw)
@@ -91,6 +92,7 @@ async def block_leads(body: BlockRequest, unit: Unit, dry_run: DryRun = False) -
                 "message": f"{outcome.blocked:,} lead(s) blocked.",
                 "blocked": outcome.blocked,
                 "alreadyBlocked": outcome.already_blocked,
+                "extended": outcome.extended,
                 "duplicates": outcome.duplicates,
                 "leads": [
                     {**lead, "id": None} if dry_run and lead["id"] in outcome.new else lead
@@ -151,12 +153,23 @@ async def list_blocked_leads(
 async def check_leads(body: CheckRequest, unit: Unit) -> Response:
     """Tell, for up to 10,000 identifiers or URLs, whether each is blocked right now.
 
-    Results come in input order. An invalid input gets `"blocked": null` and an `error` instead
-    of failing the request. An unknown `campaignId` is a 404.
+    An item may be an object that adds the lead's company (`companyLinkedIn`, `companyDomain`,
+    `email`): company blocks then apply too. Results come in input order; the scope of each
+    is the strongest block that applies (workspace, then company, then campaign). An invalid
+    input gets `"blocked": null` and an `error` instead of failing the request. An unknown
+    `campaignId` is a 404.
     """
+    items = [
+        item
+        if isinstance(item, str)
+        else blocklist.CheckItem(
+            item.public_identifier, item.company_linkedin, item.company_domain, item.email
+        )
+        for item in body.public_identifiers
+    ]
 
     def work(tx: Transaction, caller: Caller) -> dict[str, Any]:
-        results = blocklist.check(tx, caller, body.public_identifiers, body.campaign_id)
+        results = blocklist.check(tx, caller, items, body.campaign_id)
         return {"success": True, "results": [check_result_json(r) for r in results]}
 
     return await unit.read(work, items=len(body.public_identifiers))
@@ -195,7 +208,8 @@ async def check_lead(
     responses={200: {"content": {"text/csv": {}}, "description": "CSV of the blocklist"}},
 )
 async def export_blocked_leads(unit: Unit) -> Response:
-    """Download the whole blocklist as CSV (`publicIdentifier,reason,createdAt,id`), oldest first.
+    """Download the whole blocklist as CSV (`publicIdentifier,reason,createdAt,id,expiresAt`),
+    oldest first; blocks that have expired are left out.
 
     Streamed in constant memory. Cells a spreadsheet would run as a formula get a leading `'`.
     """
@@ -224,7 +238,8 @@ async def export_blocked_leads(unit: Unit) -> Response:
     },
 )
 async def import_blocked_leads(request: Request, unit: Unit, dry_run: DryRun = False) -> Response:
-    """Block every row of a CSV file (header row; `publicIdentifier`, optional `reason`).
+    """Block every row of a CSV file (header row; `publicIdentifier`, optional `reason` and
+    `expiresAt`).
 
     Up to 1,000,000 rows; LinkedIn URLs accepted; a UTF-8 BOM is ignored; the `'` that export
     adds is removed. All or nothing, like `POST /blocked-leads`; the answer carries counts only.
@@ -257,6 +272,7 @@ def _import_answer(outcome: transfer.ImportOutcome, *, dry_run: bool = False) ->
             "rows": outcome.rows,
             "blocked": outcome.blocked,
             "alreadyBlocked": outcome.already_blocked,
+            "extended": outcome.extended,
             "duplicates": outcome.duplicates,
         },
         dry_run,
@@ -271,7 +287,11 @@ async def list_events(
     offset: Offset = 0,
     cursor: Cursor = None,
     event_type: Annotated[
-        EventType | None, Query(alias="type", description="blocked, unblocked or reason_changed")
+        EventType | None,
+        Query(
+            alias="type",
+            description="blocked, unblocked, reason_changed, expiry_changed or expired",
+        ),
     ] = None,
     public_identifier: Annotated[
         str | None,
@@ -284,8 +304,9 @@ async def list_events(
         ),
     ] = None,
 ) -> Response:
-    """The audit trail, newest first: every block, unblock and reason change, with the id of the
-    key that made it. Events stay after the block itself is removed."""
+    """The audit trail, newest first: every block, unblock, reason or expiry change and expiry,
+    of leads (workspace and campaign) and companies, with the id of the key that made it.
+    Events stay after the block itself is removed."""
 
     def work(tx: Transaction, caller: Caller) -> Reply:
         page = audit.list_events(
@@ -346,11 +367,13 @@ async def get_blocked_lead(lead_id: str, unit: Unit) -> Response:
 
 
 @router.patch("/{lead_id:lead_id}", response_model=BlockedLeadOut)
-async def update_blocked_lead(lead_id: str, body: ReasonUpdate, unit: Unit) -> Response:
-    """Change the reason of a block (null or empty clears it)."""
+async def update_blocked_lead(lead_id: str, body: BlockedLeadUpdate, unit: Unit) -> Response:
+    """Change the reason and/or the expiry of a block, exactly as given: an explicit
+    `expiresAt` may shorten it, null makes it permanent. Fields left out stay as they are."""
+    changes = patched(body)
     return await unit.write(
         lambda tx, caller: blocked_lead_json(
-            blocklist.update_reason(tx, caller, lead_id, body.reason), caller.workspace_id
+            blocklist.update_blocked_lead(tx, caller, lead_id, **changes), caller.workspace_id
         )
     )
 

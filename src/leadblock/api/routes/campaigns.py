@@ -28,6 +28,7 @@ from leadblock.api.schemas import (
     ReleaseResponse,
     SuccessResponse,
     UnblockIdentifiers,
+    block_state_json,
     campaign_block_json,
     campaign_json,
     campaign_lead_json,
@@ -92,11 +93,12 @@ async def delete_campaign(campaign_id: str, unit: Unit) -> Response:
 async def block_in_campaign(
     campaign_id: str, body: CampaignBlockRequest, unit: Unit, dry_run: DryRun = False
 ) -> Response:
-    """Block leads for this campaign only (WaLead-compatible). All or nothing, idempotent."""
+    """Block leads for this campaign only (WaLead-compatible). All or nothing, idempotent; one
+    `expiresAt` for the whole request, and an already-blocked lead's expiry only moves later."""
 
     def work(tx: Transaction, caller: Caller) -> dict[str, Any]:
         outcome = campaigns.block_in_campaign(
-            tx, caller, campaign_id, body.public_identifiers, body.reason
+            tx, caller, campaign_id, body.public_identifiers, body.reason, body.expires_at
         )
         return dry_answer(
             {
@@ -104,6 +106,7 @@ async def block_in_campaign(
                 "message": f"{outcome.blocked:,} lead(s) blocked for this campaign.",
                 "blocked": outcome.blocked,
                 "alreadyBlocked": outcome.already_blocked,
+                "extended": outcome.extended,
                 "duplicates": outcome.duplicates,
             },
             dry_run,
@@ -190,7 +193,13 @@ async def enrol_leads(campaign_id: str, body: EnrolRequest, unit: Unit) -> Respo
     unblocked; a lead already in the campaign keeps its record and status."""
     raw = [
         RawLead(
-            lead.public_identifier, lead.first_name, lead.last_name, lead.company_name, lead.email
+            lead.public_identifier,
+            lead.first_name,
+            lead.last_name,
+            lead.company_name,
+            lead.email,
+            lead.company_linkedin,
+            lead.company_domain,
         )
         for lead in body.leads
     ]
@@ -278,11 +287,7 @@ async def confirm_claim(
             "success": True,
             "confirmed": [campaign_lead_json(view) for view in outcome.confirmed],
             "blocked": [
-                {
-                    "lead": campaign_lead_json(view),
-                    "scope": view.block.scope.value,
-                    "reason": view.block.reason,
-                }
+                {"lead": campaign_lead_json(view), **block_state_json(view.block)}
                 for view in outcome.blocked
                 if view.block is not None
             ],

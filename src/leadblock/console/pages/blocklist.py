@@ -108,7 +108,7 @@ def edit_reason(
     reason: Annotated[str, Form()] = "",
 ) -> Response:
     with database.transaction(write=True) as tx:
-        blocklist.update_reason(tx, visitor.caller, lead_id, reason)
+        blocklist.update_blocked_lead(tx, visitor.caller, lead_id, reason=reason)
     return see_other(f"{PREFIX}/blocklist/{quote(lead_id)}?saved=1")
 
 

@@ -1,5 +1,5 @@
 -- name: select-blocked-lead
-SELECT id, public_identifier, reason, created_at FROM blocked_leads
+SELECT id, public_identifier, reason, created_at, expires_at FROM blocked_leads
 WHERE workspace = :workspace AND id = :id
 
 -- name: count-blocked-leads
@@ -13,7 +13,7 @@ WHERE workspace = :workspace
 -- start or after a cursor; kept apart so each one seeks it. An id starts with its creation
 -- time, so id order is (created_at, id) order.
 -- name: list-blocked-leads-asc
-SELECT id, public_identifier, reason, created_at FROM blocked_leads
+SELECT id, public_identifier, reason, created_at, expires_at FROM blocked_leads
 WHERE workspace = :workspace
   AND (CAST(:pattern AS TEXT) IS NULL
        OR public_identifier LIKE :pattern ESCAPE '\'
@@ -22,7 +22,7 @@ ORDER BY id
 LIMIT :limit OFFSET :offset
 
 -- name: list-blocked-leads-desc
-SELECT id, public_identifier, reason, created_at FROM blocked_leads
+SELECT id, public_identifier, reason, created_at, expires_at FROM blocked_leads
 WHERE workspace = :workspace
   AND (CAST(:pattern AS TEXT) IS NULL
        OR public_identifier LIKE :pattern ESCAPE '\'
@@ -31,7 +31,7 @@ ORDER BY id DESC
 LIMIT :limit OFFSET :offset
 
 -- name: list-blocked-leads-asc-after
-SELECT id, public_identifier, reason, created_at FROM blocked_leads
+SELECT id, public_identifier, reason, created_at, expires_at FROM blocked_leads
 WHERE workspace = :workspace
   AND id > :after_id
   AND (CAST(:pattern AS TEXT) IS NULL
@@ -41,7 +41,7 @@ ORDER BY id
 LIMIT :limit
 
 -- name: list-blocked-leads-desc-after
-SELECT id, public_identifier, reason, created_at FROM blocked_leads
+SELECT id, public_identifier, reason, created_at, expires_at FROM blocked_leads
 WHERE workspace = :workspace
   AND id < :after_id
   AND (CAST(:pattern AS TEXT) IS NULL
@@ -52,6 +52,10 @@ LIMIT :limit
 
 -- name: update-blocked-lead-reason
 UPDATE blocked_leads SET reason = :reason, reason_lower = :reason_lower
+WHERE workspace = :workspace AND id = :id
+
+-- name: update-blocked-lead-expiry
+UPDATE blocked_leads SET expires_at = :expires_at
 WHERE workspace = :workspace AND id = :id
 
 -- The running count kept by every statement that adds or removes blocked leads, spread over
@@ -66,7 +70,22 @@ SELECT coalesce(sum(count), 0) FROM blocked_lead_counts WHERE workspace = :works
 -- name: export-blocked-leads
 -- Export order (oldest first) by keyset; the columns in the CSV's order. Start with
 -- after_id = ''.
-SELECT public_identifier, reason, created_at, id FROM blocked_leads
+SELECT public_identifier, reason, created_at, id, expires_at FROM blocked_leads
 WHERE workspace = :workspace AND id > :after_id
 ORDER BY id
 LIMIT :limit
+
+-- The blocks whose expiry has passed, a batch at a time through the partial index of expiring
+-- blocks (0010); the caller records their `expired` events and adjusts the count.
+-- name: expire-blocked-leads
+DELETE FROM blocked_leads
+WHERE workspace = :workspace AND id IN (
+    SELECT id FROM blocked_leads
+    WHERE workspace = :workspace AND expires_at IS NOT NULL AND expires_at <= :now
+    ORDER BY expires_at
+    LIMIT :limit)
+RETURNING id, public_identifier, reason, created_at, expires_at
+
+-- name: has-expiring-blocked-leads
+SELECT EXISTS (
+    SELECT 1 FROM blocked_leads WHERE workspace = :workspace AND expires_at IS NOT NULL)

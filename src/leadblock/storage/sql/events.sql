@@ -2,28 +2,35 @@
 SELECT count(*) FROM events
 WHERE workspace = :workspace
   AND (CAST(:type AS TEXT) IS NULL OR type = :type)
-  AND (CAST(:public_identifier AS TEXT) IS NULL OR public_identifier = :public_identifier)
+  AND (CAST(:public_identifier AS TEXT) IS NULL
+       OR (subject = :public_identifier AND subject_kind = 'publicIdentifier'))
 
 -- name: list-events
-SELECT id, type, at, key_id, public_identifier, reason, scope, campaign_id FROM events
+SELECT id, type, at, key_id, subject_kind, subject, reason, expires_at, scope, campaign_id
+FROM events
 WHERE workspace = :workspace
   AND (CAST(:type AS TEXT) IS NULL OR type = :type)
-  AND (CAST(:public_identifier AS TEXT) IS NULL OR public_identifier = :public_identifier)
+  AND (CAST(:public_identifier AS TEXT) IS NULL
+       OR (subject = :public_identifier AND subject_kind = 'publicIdentifier'))
 ORDER BY id DESC
 LIMIT :limit OFFSET :offset
 
 -- name: list-events-after
-SELECT id, type, at, key_id, public_identifier, reason, scope, campaign_id FROM events
+SELECT id, type, at, key_id, subject_kind, subject, reason, expires_at, scope, campaign_id
+FROM events
 WHERE workspace = :workspace
   AND id < :after_id
   AND (CAST(:type AS TEXT) IS NULL OR type = :type)
-  AND (CAST(:public_identifier AS TEXT) IS NULL OR public_identifier = :public_identifier)
+  AND (CAST(:public_identifier AS TEXT) IS NULL
+       OR (subject = :public_identifier AND subject_kind = 'publicIdentifier'))
 ORDER BY id DESC
 LIMIT :limit
 
 -- name: count-events-per-day
 -- Blocks and unblocks per UTC day from the first id issued at the first day (ids start with
--- their time), both scopes.
-SELECT at / 86400000 AS day, type, count(*) AS events FROM events
-WHERE workspace = :workspace AND id >= :since_id AND type IN ('blocked', 'unblocked')
-GROUP BY at / 86400000, type
+-- their time), every scope; an expiry is an unblock.
+SELECT at / 86400000 AS day,
+       CASE type WHEN 'expired' THEN 'unblocked' ELSE type END AS type, count(*) AS events
+FROM events
+WHERE workspace = :workspace AND id >= :since_id AND type IN ('blocked', 'unblocked', 'expired')
+GROUP BY at / 86400000, CASE type WHEN 'expired' THEN 'unblocked' ELSE type END

@@ -7,15 +7,17 @@
 -- per single check, 0.1 ms by the index). An array is always probed through the index.
 
 -- name: insert-blocked-leads
--- rows: [[id, public_identifier, reason, reason_lower], ...]
-INSERT INTO blocked_leads (workspace, id, public_identifier, reason, reason_lower, created_at)
-SELECT :workspace, value ->> 0, value ->> 1, value ->> 2, value ->> 3, :created_at
+-- rows: [[id, public_identifier, reason, reason_lower, expires_at], ...]
+INSERT INTO blocked_leads (workspace, id, public_identifier, reason, reason_lower, created_at,
+                           expires_at)
+SELECT :workspace, value ->> 0, value ->> 1, value ->> 2, value ->> 3, :created_at,
+       CAST(value ->> 4 AS bigint)
 FROM jsonb_array_elements(CAST(:rows AS jsonb))
 ON CONFLICT (workspace, public_identifier) DO NOTHING
 RETURNING public_identifier
 
 -- name: select-blocked-leads-by-identifiers
-SELECT id, public_identifier, reason, created_at FROM blocked_leads
+SELECT id, public_identifier, reason, created_at, expires_at FROM blocked_leads
 WHERE workspace = :workspace
   AND public_identifier = ANY(ARRAY(SELECT jsonb_array_elements_text(CAST(:identifiers AS jsonb))))
 
@@ -23,18 +25,29 @@ WHERE workspace = :workspace
 DELETE FROM blocked_leads
 WHERE workspace = :workspace
   AND id = ANY(ARRAY(SELECT jsonb_array_elements_text(CAST(:ids AS jsonb))))
-RETURNING id, public_identifier, reason, created_at
+RETURNING id, public_identifier, reason, created_at, expires_at
 
 -- name: delete-blocked-leads-by-identifiers
 DELETE FROM blocked_leads
 WHERE workspace = :workspace
   AND public_identifier = ANY(ARRAY(SELECT jsonb_array_elements_text(CAST(:identifiers AS jsonb))))
-RETURNING id, public_identifier, reason, created_at
+RETURNING id, public_identifier, reason, created_at, expires_at
 
 -- name: insert-events
--- rows: [[id, public_identifier, reason], ...]
-INSERT INTO events (workspace, id, type, at, key_id, public_identifier, reason, scope,
-                    campaign_id)
-SELECT :workspace, value ->> 0, :type, :at, :key_id, value ->> 1, value ->> 2, :scope,
-       :campaign_id
+-- rows: [[id, subject, reason, expires_at], ...]
+INSERT INTO events (workspace, id, type, at, key_id, subject_kind, subject, reason, expires_at,
+                    scope, campaign_id)
+SELECT :workspace, value ->> 0, :type, :at, :key_id, :subject_kind, value ->> 1, value ->> 2,
+       CAST(value ->> 3 AS bigint), :scope, :campaign_id
 FROM jsonb_array_elements(CAST(:rows AS jsonb))
+
+-- name: extend-blocked-leads
+-- rows: [[id, expires_at or null], ...]: each block's expiry moves to the later of the two
+-- (null, permanent, is the latest); a block that is permanent already stays as it is.
+UPDATE blocked_leads SET expires_at = CAST(extension.value ->> 1 AS bigint)
+FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS extension(value)
+WHERE blocked_leads.workspace = :workspace AND blocked_leads.id = extension.value ->> 0
+  AND blocked_leads.expires_at IS NOT NULL
+  AND (extension.value ->> 1 IS NULL
+       OR CAST(extension.value ->> 1 AS bigint) > blocked_leads.expires_at)
+RETURNING blocked_leads.id, blocked_leads.expires_at

@@ -1,12 +1,13 @@
 -- name: insert-campaign-blocked-leads
-INSERT INTO campaign_blocked_leads (workspace, campaign_id, public_identifier, reason, created_at)
-SELECT :workspace, :campaign_id, value, :reason, :created_at
+INSERT INTO campaign_blocked_leads (workspace, campaign_id, public_identifier, reason, created_at,
+                                    expires_at)
+SELECT :workspace, :campaign_id, value, :reason, :created_at, CAST(:expires_at AS bigint)
 FROM jsonb_array_elements_text(CAST(:identifiers AS jsonb))
 ON CONFLICT (workspace, campaign_id, public_identifier) DO NOTHING
 RETURNING public_identifier
 
 -- name: select-campaign-blocked-leads-by-identifiers
-SELECT public_identifier, reason, created_at FROM campaign_blocked_leads
+SELECT public_identifier, reason, created_at, expires_at FROM campaign_blocked_leads
 WHERE workspace = :workspace AND campaign_id = :campaign_id
   AND public_identifier = ANY(ARRAY(SELECT jsonb_array_elements_text(CAST(:identifiers AS jsonb))))
 
@@ -17,14 +18,23 @@ WHERE workspace = :workspace AND campaign_id = :campaign_id
 RETURNING public_identifier, reason
 
 -- name: insert-campaign-leads
--- rows: [[id, public_identifier, first_name, last_name, company_name, email], ...]
+-- rows: [[id, public_identifier, first_name, last_name, company_name, email, company_linkedin,
+--         company_domain], ...]
 INSERT INTO campaign_leads (workspace, campaign_id, id, public_identifier, first_name,
-                            last_name, company_name, email, status, created_at)
+                            last_name, company_name, email, company_linkedin, company_domain,
+                            status, created_at)
 SELECT :workspace, :campaign_id, value ->> 0, value ->> 1, value ->> 2, value ->> 3,
-       value ->> 4, value ->> 5, 'pending', :created_at
+       value ->> 4, value ->> 5, value ->> 6, value ->> 7, 'pending', :created_at
 FROM jsonb_array_elements(CAST(:rows AS jsonb))
 ON CONFLICT (workspace, campaign_id, public_identifier) DO NOTHING
-RETURNING public_identifier
+RETURNING id, public_identifier
+
+-- name: insert-campaign-lead-companies
+-- rows: [[lead_id, kind, value], ...]: the company keys of leads just enrolled.
+INSERT INTO campaign_lead_companies (workspace, campaign_id, lead_id, kind, value)
+SELECT :workspace, :campaign_id, value ->> 0, value ->> 1, value ->> 2
+FROM jsonb_array_elements(CAST(:rows AS jsonb))
+
 
 -- name: plan-dispatch
 -- Run right before dispatch-campaign-leads, in its transaction (`SET LOCAL`): the plan that is
@@ -51,11 +61,21 @@ WITH claimed AS (
       AND NOT EXISTS (
           SELECT 1 FROM blocked_leads AS block
           WHERE block.workspace = :workspace
-            AND block.public_identifier = lead.public_identifier)
+            AND block.public_identifier = lead.public_identifier
+            AND (block.expires_at IS NULL OR block.expires_at > :now))
       AND NOT EXISTS (
           SELECT 1 FROM campaign_blocked_leads AS block
           WHERE block.workspace = :workspace AND block.campaign_id = :campaign_id
-            AND block.public_identifier = lead.public_identifier)
+            AND block.public_identifier = lead.public_identifier
+            AND (block.expires_at IS NULL OR block.expires_at > :now))
+      AND NOT EXISTS (
+          SELECT 1 FROM campaign_lead_companies AS company
+          JOIN company_blocks AS block
+            ON block.workspace = company.workspace AND block.kind = company.kind
+           AND block.value = company.value
+          WHERE company.workspace = :workspace AND company.campaign_id = :campaign_id
+            AND company.lead_id = lead.id
+            AND (block.expires_at IS NULL OR block.expires_at > :now))
     ORDER BY lead.id
     LIMIT :limit
     FOR UPDATE SKIP LOCKED
@@ -72,7 +92,7 @@ FROM claimed
 WHERE campaign_leads.ctid = claimed.row_id
 RETURNING campaign_leads.id, campaign_leads.public_identifier, campaign_leads.first_name,
           campaign_leads.last_name, campaign_leads.company_name, campaign_leads.email,
-          campaign_leads.status, campaign_leads.created_at, campaign_leads.claim_id,
+          campaign_leads.company_linkedin, campaign_leads.company_domain, campaign_leads.status, campaign_leads.created_at, campaign_leads.claim_id,
           campaign_leads.lease_expires_at
 
 -- name: select-claim-leads
@@ -80,8 +100,8 @@ RETURNING campaign_leads.id, campaign_leads.public_identifier, campaign_leads.fi
 -- array) or, when it is null, all of them; locked until the transaction ends, so a dispatch
 -- that would re-claim one after its lease ran out skips it, and one that re-claimed it first
 -- makes it no longer held here.
-SELECT id, public_identifier, first_name, last_name, company_name, email, status, created_at,
-       claim_id, lease_expires_at
+SELECT id, public_identifier, first_name, last_name, company_name, email, company_linkedin,
+       company_domain, status, created_at, claim_id, lease_expires_at
 FROM campaign_leads
 WHERE workspace = :workspace AND campaign_id = :campaign_id AND claim_id = :claim_id
   AND status = 'pending'
@@ -106,3 +126,13 @@ SET status = 'pending', dispatched_at = NULL, claim_id = NULL, lease_expires_at 
 WHERE workspace = :workspace AND campaign_id = :campaign_id AND claim_id = :claim_id
   AND (CAST(:ids AS jsonb) IS NULL
        OR id = ANY(ARRAY(SELECT jsonb_array_elements_text(CAST(:ids AS jsonb)))))
+
+-- name: extend-campaign-blocked-leads
+-- The campaign's blocks of `:identifiers` (a JSON array) get :expires_at where that is later
+-- (null, permanent, is the latest); a permanent block stays as it is.
+UPDATE campaign_blocked_leads SET expires_at = CAST(:expires_at AS bigint)
+WHERE workspace = :workspace AND campaign_id = :campaign_id
+  AND public_identifier = ANY(ARRAY(SELECT jsonb_array_elements_text(CAST(:identifiers AS jsonb))))
+  AND expires_at IS NOT NULL
+  AND (CAST(:expires_at AS bigint) IS NULL OR expires_at < CAST(:expires_at AS bigint))
+RETURNING public_identifier

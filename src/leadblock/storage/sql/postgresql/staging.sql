@@ -8,18 +8,19 @@ CREATE TEMP TABLE staged_leads (
     public_identifier text NOT NULL,
     position bigint NOT NULL,
     reason text,
-    reason_lower text
+    reason_lower text,
+    expires_at bigint
 )
 
 -- name: stage-leads
-COPY staged_leads (public_identifier, position, reason, reason_lower) FROM STDIN
+COPY staged_leads (public_identifier, position, reason, reason_lower, expires_at) FROM STDIN
 
 -- rank: 1, 2, … in identifier order.
 -- name: sort-staged-leads
 CREATE TEMP TABLE sorted_leads AS
 SELECT row_number() OVER (ORDER BY public_identifier) AS rank, public_identifier, reason,
-       reason_lower
-FROM (SELECT DISTINCT ON (public_identifier) public_identifier, reason, reason_lower
+       reason_lower, expires_at
+FROM (SELECT DISTINCT ON (public_identifier) public_identifier, reason, reason_lower, expires_at
       FROM staged_leads ORDER BY public_identifier, position) AS first
 ORDER BY public_identifier
 
@@ -35,13 +36,13 @@ SELECT count(*) FROM sorted_leads
 -- One `blocked` event per lead the insert below has just inserted (run after it): those whose
 -- block has the import's id. Exact whatever other transactions block meanwhile.
 -- name: insert-staged-events
-INSERT INTO events (workspace, id, type, at, key_id, public_identifier, reason, scope,
+INSERT INTO events (workspace, id, type, at, key_id, subject, reason, expires_at, scope,
                     campaign_id)
 SELECT block.workspace,
        lpad(to_hex(CAST(:event_high AS bigint)), 16, '0')
            || lpad(to_hex(CAST(:event_low AS bigint) + staged.rank), 16, '0'),
        'blocked', CAST(:at AS bigint), CAST(:key_id AS text), staged.public_identifier,
-       staged.reason, 'workspace', NULL
+       staged.reason, staged.expires_at, 'workspace', NULL
 FROM sorted_leads AS staged
 JOIN blocked_leads AS block
   ON block.workspace = :workspace AND block.public_identifier = staged.public_identifier
@@ -50,11 +51,12 @@ WHERE block.id = lpad(to_hex(CAST(:id_high AS bigint)), 16, '0')
 ORDER BY staged.rank
 
 -- name: insert-staged-blocked-leads
-INSERT INTO blocked_leads (workspace, id, public_identifier, reason, reason_lower, created_at)
+INSERT INTO blocked_leads (workspace, id, public_identifier, reason, reason_lower, created_at,
+                           expires_at)
 SELECT CAST(:workspace AS integer),
        lpad(to_hex(CAST(:id_high AS bigint)), 16, '0')
            || lpad(to_hex(CAST(:id_low AS bigint) + rank), 16, '0'),
-       public_identifier, reason, reason_lower, CAST(:created_at AS bigint)
+       public_identifier, reason, reason_lower, CAST(:created_at AS bigint), expires_at
 FROM sorted_leads
 ORDER BY rank
 ON CONFLICT (workspace, public_identifier) DO NOTHING
@@ -64,4 +66,22 @@ ON CONFLICT (workspace, public_identifier) DO NOTHING
 SELECT count(*) FROM sorted_leads AS staged
 WHERE NOT EXISTS (
     SELECT 1 FROM blocked_leads AS block
-    WHERE block.workspace = :workspace AND block.public_identifier = staged.public_identifier)
+    WHERE block.workspace = :workspace AND block.public_identifier = staged.public_identifier
+      AND (block.expires_at IS NULL OR block.expires_at > :now))
+
+-- Blocked leads of the import whose expiry the import moves later (never earlier): run only
+-- when the workspace has expiring blocks at all. The count is a dry run's answer.
+-- name: extend-staged-blocked-leads
+UPDATE blocked_leads SET expires_at = staged.expires_at
+FROM sorted_leads AS staged
+WHERE blocked_leads.workspace = :workspace
+  AND blocked_leads.public_identifier = staged.public_identifier
+  AND blocked_leads.expires_at IS NOT NULL
+  AND (staged.expires_at IS NULL OR staged.expires_at > blocked_leads.expires_at)
+
+-- name: count-staged-extended
+SELECT count(*) FROM sorted_leads AS staged
+JOIN blocked_leads AS block
+  ON block.workspace = :workspace AND block.public_identifier = staged.public_identifier
+WHERE block.expires_at IS NOT NULL AND block.expires_at > :now
+  AND (staged.expires_at IS NULL OR staged.expires_at > block.expires_at)

@@ -8,21 +8,22 @@ CREATE TEMP TABLE staged_leads (
     public_identifier TEXT NOT NULL,
     position INTEGER NOT NULL,
     reason TEXT,
-    reason_lower TEXT
+    reason_lower TEXT,
+    expires_at INTEGER
 )
 
 -- name: stage-leads
--- rows: [[public_identifier, position, reason, reason_lower], ...]
-INSERT INTO staged_leads (public_identifier, position, reason, reason_lower)
-SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(:rows)
+-- rows: [[public_identifier, position, reason, reason_lower, expires_at], ...]
+INSERT INTO staged_leads (public_identifier, position, reason, reason_lower, expires_at)
+SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(:rows)
 
 -- rank: 1, 2, … in identifier order. The bare columns of a min() aggregate come from the row
 -- that has the minimum (SQLite), i.e. the reason of the first occurrence.
 -- name: sort-staged-leads
 CREATE TEMP TABLE sorted_leads AS
 SELECT row_number() OVER (ORDER BY public_identifier) AS rank, public_identifier, reason,
-       reason_lower
-FROM (SELECT public_identifier, min(position), reason, reason_lower
+       reason_lower, expires_at
+FROM (SELECT public_identifier, min(position), reason, reason_lower, expires_at
       FROM staged_leads GROUP BY public_identifier)
 ORDER BY public_identifier
 
@@ -38,10 +39,10 @@ SELECT count(*) FROM sorted_leads
 -- One `blocked` event per sorted lead not blocked yet, run just before the insert below: under
 -- SQLite's single writer "not blocked yet" is the same set for both statements.
 -- name: insert-staged-events
-INSERT INTO events (workspace, id, type, at, key_id, public_identifier, reason, scope,
+INSERT INTO events (workspace, id, type, at, key_id, subject, reason, expires_at, scope,
                     campaign_id)
 SELECT :workspace, printf('%016x%016x', :event_high, :event_low + rank), 'blocked', :at,
-       :key_id, public_identifier, reason, 'workspace', NULL
+       :key_id, public_identifier, reason, expires_at, 'workspace', NULL
 FROM sorted_leads AS staged
 WHERE NOT EXISTS (
     SELECT 1 FROM blocked_leads AS block
@@ -49,9 +50,10 @@ WHERE NOT EXISTS (
 
 -- The sorted leads not blocked yet, in identifier order, the one of rank n with id n.
 -- name: insert-staged-blocked-leads
-INSERT INTO blocked_leads (workspace, id, public_identifier, reason, reason_lower, created_at)
+INSERT INTO blocked_leads (workspace, id, public_identifier, reason, reason_lower, created_at,
+                           expires_at)
 SELECT :workspace, printf('%016x%016x', :id_high, :id_low + rank), public_identifier, reason,
-       reason_lower, :created_at
+       reason_lower, :created_at, expires_at
 FROM sorted_leads WHERE true
 ON CONFLICT (workspace, public_identifier) DO NOTHING
 
@@ -60,4 +62,22 @@ ON CONFLICT (workspace, public_identifier) DO NOTHING
 SELECT count(*) FROM sorted_leads AS staged
 WHERE NOT EXISTS (
     SELECT 1 FROM blocked_leads AS block
-    WHERE block.workspace = :workspace AND block.public_identifier = staged.public_identifier)
+    WHERE block.workspace = :workspace AND block.public_identifier = staged.public_identifier
+      AND (block.expires_at IS NULL OR block.expires_at > :now))
+
+-- Blocked leads of the import whose expiry the import moves later (never earlier): run only
+-- when the workspace has expiring blocks at all. The count is a dry run's answer.
+-- name: extend-staged-blocked-leads
+UPDATE blocked_leads SET expires_at = staged.expires_at
+FROM sorted_leads AS staged
+WHERE blocked_leads.workspace = :workspace
+  AND blocked_leads.public_identifier = staged.public_identifier
+  AND blocked_leads.expires_at IS NOT NULL
+  AND (staged.expires_at IS NULL OR staged.expires_at > blocked_leads.expires_at)
+
+-- name: count-staged-extended
+SELECT count(*) FROM sorted_leads AS staged
+JOIN blocked_leads AS block
+  ON block.workspace = :workspace AND block.public_identifier = staged.public_identifier
+WHERE block.expires_at IS NOT NULL AND block.expires_at > :now
+  AND (staged.expires_at IS NULL OR staged.expires_at > block.expires_at)

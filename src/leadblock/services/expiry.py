@@ -1,0 +1,104 @@
+"""Expiring blocks: the clock's side of "not now".
+
+A block stops applying at its `expires_at` by itself: check, dispatch and confirm compare it
+with the instant they run at. Removing it is the sweep's work: every server deletes the
+blocks whose expiry has passed, at start and every `SWEEP_EVERY_S` after, and records one
+`expired` event (no key) for each block it deleted. The delete names the rows it removed, so
+with several servers sweeping at once each block is expired, and recorded, exactly once; the
+running count of the workspace's blocks drops in the same transaction. A write that meets a
+block that has expired but is not swept yet sweeps its workspace first (`expire_due`), so it
+never extends, or reports as already blocked, a block that no longer applies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from functools import partial
+
+from leadblock.domain.ids import now_ms
+from leadblock.domain.records import EventType, Scope, SubjectKind
+from leadblock.storage import blocked_leads, campaigns, company_blocks, events, workspaces
+from leadblock.storage.db import Database, Transaction
+from leadblock.storage.group_commit import GroupCommit
+
+logger = logging.getLogger("leadblock")
+
+# A block leaves lists, counts and exports within 60 s of its expiry (a sweep every 10 s, with
+# room for a slow one); a batch per transaction keeps writers from waiting behind a sweep.
+SWEEP_EVERY_S = 10
+SWEEP_BATCH = 1000
+
+
+def expire_due(tx: Transaction, workspace: int, now: int, limit: int = SWEEP_BATCH) -> int:
+    """Delete up to `limit` blocks of each kind whose expiry is at or before `now`, with their
+    `expired` events; return how many."""
+    leads = blocked_leads.expire(tx, workspace, now, limit)
+    events.record(
+        tx,
+        workspace,
+        None,
+        EventType.EXPIRED,
+        now,
+        [(lead.public_identifier, lead.reason, lead.expires_at) for lead in leads],
+    )
+    by_campaign: dict[str, list[tuple[str, str | None, int | None]]] = defaultdict(list)
+    expired_in_campaigns = campaigns.expire_blocks(tx, workspace, now, limit)
+    for block in expired_in_campaigns:
+        by_campaign[block.campaign_id].append(
+            (block.public_identifier, block.reason, block.expires_at)
+        )
+    for campaign_id, subjects in by_campaign.items():
+        events.record(
+            tx,
+            workspace,
+            None,
+            EventType.EXPIRED,
+            now,
+            subjects,
+            scope=Scope.CAMPAIGN,
+            campaign_id=campaign_id,
+        )
+    companies = company_blocks.expire(tx, workspace, now, limit)
+    for kind in {block.kind for block in companies}:
+        events.record(
+            tx,
+            workspace,
+            None,
+            EventType.EXPIRED,
+            now,
+            [(b.value, b.reason, b.expires_at) for b in companies if b.kind == kind],
+            scope=Scope.COMPANY,
+            kind=SubjectKind(kind.value),
+        )
+    return len(leads) + len(expired_in_campaigns) + len(companies)
+
+
+def sweep(tx: Transaction, now: int) -> int:
+    """Expire a batch of the blocks due at `now` in every workspace that has some; return
+    how many (`SWEEP_BATCH` or more: there may be more)."""
+    return sum(expire_due(tx, workspace, now) for workspace in workspaces.with_blocks_due(tx, now))
+
+
+async def sweep_forever(database: Database, group_commit: GroupCommit | None) -> None:
+    """Sweep now and every `SWEEP_EVERY_S` for the server's lifetime, a batch per
+    transaction. A failure is logged and tried again at the next round: the task never ends
+    before the server does."""
+    while True:
+        expired = 0
+        try:
+            while True:
+                work = partial(sweep, now=now_ms())
+                if group_commit is not None:
+                    batch = await group_commit.write(work)
+                else:
+                    batch = await database.run(work, write=True)
+                expired += batch
+                if batch < SWEEP_BATCH:
+                    break
+        except Exception:
+            logger.exception("could not expire blocks")
+        if expired:
+            logger.info("expired %d blocks", expired)
+        await asyncio.sleep(SWEEP_EVERY_S)

@@ -1,0 +1,52 @@
+-- name: insert-company-blocks
+-- rows: [[id, kind, value, name, reason, search_text, expires_at], ...]
+INSERT INTO company_blocks (workspace, id, kind, value, name, reason, search_text, created_at,
+                            expires_at)
+SELECT :workspace, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4,
+       value ->> 5, :created_at, CAST(value ->> 6 AS bigint)
+FROM jsonb_array_elements(CAST(:rows AS jsonb))
+ON CONFLICT (workspace, kind, value) DO NOTHING
+RETURNING id
+
+-- name: select-company-blocks-by-keys
+-- keys: [[kind, value], ...]
+SELECT id, kind, value, name, reason, created_at, expires_at FROM company_blocks
+WHERE workspace = :workspace
+  AND (kind, value) IN (SELECT value ->> 0, value ->> 1
+                        FROM jsonb_array_elements(CAST(:keys AS jsonb)))
+
+-- name: delete-company-blocks-by-ids
+DELETE FROM company_blocks
+WHERE workspace = :workspace
+  AND id = ANY(ARRAY(SELECT jsonb_array_elements_text(CAST(:ids AS jsonb))))
+RETURNING id, kind, value, name, reason, created_at, expires_at
+
+-- name: delete-company-blocks-by-keys
+DELETE FROM company_blocks
+WHERE workspace = :workspace
+  AND (kind, value) IN (SELECT value ->> 0, value ->> 1
+                        FROM jsonb_array_elements(CAST(:keys AS jsonb)))
+RETURNING id, kind, value, name, reason, created_at, expires_at
+
+-- name: extend-company-blocks
+-- rows: [[id, expires_at or null], ...], as extend-blocked-leads.
+UPDATE company_blocks SET expires_at = CAST(extension.value ->> 1 AS bigint)
+FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS extension(value)
+WHERE company_blocks.workspace = :workspace AND company_blocks.id = extension.value ->> 0
+  AND company_blocks.expires_at IS NOT NULL
+  AND (extension.value ->> 1 IS NULL
+       OR CAST(extension.value ->> 1 AS bigint) > company_blocks.expires_at)
+RETURNING company_blocks.id, company_blocks.expires_at
+
+-- name: count-leads-stopped-by-company
+-- keys: [[kind, value], ...]: per key, the enrolled leads not dispatched yet that carry it.
+SELECT company.kind, company.value, count(*) AS leads
+FROM campaign_lead_companies AS company
+JOIN campaign_leads AS lead
+  ON lead.workspace = company.workspace AND lead.campaign_id = company.campaign_id
+ AND lead.id = company.lead_id
+WHERE company.workspace = :workspace
+  AND (company.kind, company.value) IN (SELECT value ->> 0, value ->> 1
+                                        FROM jsonb_array_elements(CAST(:keys AS jsonb)))
+  AND lead.status = 'pending'
+GROUP BY company.kind, company.value
