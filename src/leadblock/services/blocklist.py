@@ -512,6 +512,7 @@ def like_pattern(search: str | None) -> str | None:
     return f"%{escaped}%"
 
 
-def count_message(count: int, what: str) -> str:
-    plural = "" if count == 1 else "s"
-    return f"{count} {what}{plural}; nothing was written."
+def count_message(count: int, what: str, plural: str | None = None) -> str:
+    """"1 invalid lead; nothing …" / "3 invalid leads; …" (`plural` when not `what` + s)."""
+    words = what if count == 1 else plural or f"{what}s"
+    return f"{count} {words}; nothing was written."
