@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 import typer
 import uvicorn
@@ -39,6 +39,8 @@ workspace_app = typer.Typer(help="Create and list workspaces.")
 key_app = typer.Typer(help="Create, list and revoke API keys.")
 app.add_typer(workspace_app, name="workspace")
 app.add_typer(key_app, name="key")
+company_app = typer.Typer(help="Import and export a workspace's company blocks.")
+app.add_typer(company_app, name="company-block")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON on stdout")]
 WorkspaceOption = Annotated[str, typer.Option("--workspace", help="Workspace id")]
@@ -227,15 +229,13 @@ def import_command(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
     workspace: WorkspaceOption,
 ) -> None:
-    """Block every row of a CSV file (publicIdentifier[,reason]); all or nothing."""
+    """Block every row of a CSV file (publicIdentifier[,reason][,expiresAt]); all or
+    nothing."""
     with _database() as database:
         caller = _operator(database, workspace)
         with file.open("rb") as source, _progress() as report:
             outcome = transfer.import_csv(database, caller, source, report)
-    typer.echo(
-        f"{outcome.rows} rows: {outcome.blocked} blocked, {outcome.already_blocked} already "
-        f"blocked, {outcome.duplicates} duplicates."
-    )
+    _print_import(outcome.rows, outcome)
 
 
 @app.command("export")
@@ -251,6 +251,54 @@ def export_command(
         with output.open("w", encoding="utf-8", newline="") if output else _stdout() as sink:
             for chunk in transfer.export_csv(database, caller):
                 sink.write(chunk)
+
+
+@company_app.command("import")
+def company_import_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    workspace: WorkspaceOption,
+) -> None:
+    """Block every company of a CSV file (kind,value[,name][,reason][,expiresAt]); all or
+    nothing."""
+    with _database() as database:
+        caller = _operator(database, workspace)
+        rows = transfer.read_companies_csv(file.read_bytes())
+        with database.transaction(write=True) as tx:
+            outcome = transfer.import_companies(tx, caller, rows)
+    _print_import(len(rows), outcome)
+
+
+@company_app.command("export")
+def company_export_command(
+    workspace: WorkspaceOption,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File (default stdout)")
+    ] = None,
+) -> None:
+    """Write the workspace's company blocks as CSV."""
+    with _database() as database:
+        caller = _operator(database, workspace)
+        with output.open("w", encoding="utf-8", newline="") if output else _stdout() as sink:
+            for chunk in transfer.export_companies_csv(database, caller):
+                sink.write(chunk)
+
+
+class _Counts(Protocol):
+    @property
+    def blocked(self) -> int: ...
+    @property
+    def already_blocked(self) -> int: ...
+    @property
+    def extended(self) -> int: ...
+    @property
+    def duplicates(self) -> int: ...
+
+
+def _print_import(rows: int, outcome: _Counts) -> None:
+    typer.echo(
+        f"{rows} rows: {outcome.blocked} blocked, {outcome.already_blocked} already blocked "
+        f"({outcome.extended} extended), {outcome.duplicates} duplicates."
+    )
 
 
 def _operator(database: Database, workspace_id: str) -> Caller:

@@ -890,3 +890,61 @@ def test_a_form_that_cannot_reach_the_server_says_so(page: Page, console: Consol
     page.unroute("**/console/blocklist/add")
     page.get_by_role("button", name="Block", exact=True).click()
     expect(page.get_by_role("status")).to_have_text("1 blocked, 0 already on the blocklist.")
+
+
+def test_company_blocks_add_by_paste_show_what_they_stop_and_remove(
+    page: Page, console: Console, screenshots: Path
+) -> None:
+    with console.api() as api:
+        campaign = api.post("/campaigns", json={"name": "companies"}).json()["id"]
+        leads = [
+            {"publicIdentifier": "acme-one", "email": "one@acme-console.com"},
+            {"publicIdentifier": "acme-two", "companyDomain": "eu.acme-console.com"},
+        ]
+        assert api.post(f"/campaigns/{campaign}/leads", json={"leads": leads}).status_code == 200
+    sign_in(page, console, console.api_key)
+    page.get_by_role("link", name="Companies").click()
+    paste = page.get_by_label("LinkedIn company pages or domains, one per line", exact=False)
+    # A bare word is read as a LinkedIn company slug, and a slug this is; a single-label
+    # domain it is not: the line that fails is one with a space.
+    paste.fill("acme-console.com\nhttps://www.linkedin.com/company/globex-console/\nno such co")
+    page.get_by_role("button", name="Block", exact=True).click()
+    expect(page.locator(".line-errors li")).to_have_text(
+        [
+            "Line 3: no such co — linkedinCompany contains a character that is not allowed: "
+            "U+0020 SPACE"
+        ]
+    )
+    paste.fill("acme-console.com\nhttps://www.linkedin.com/company/globex-console/")
+    page.get_by_label("Reason (optional, for every line)").fill("client")
+    page.get_by_label("90 days").check()
+    page.get_by_role("button", name="Block", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text("2 blocked, 0 already blocked.")
+    acme = page.get_by_role("row", name=re.compile("acme-console.com"))
+    expect(acme).to_contain_text("2 leads")
+    expect(acme).to_contain_text(re.compile(r"until \d{4}-\d\d-\d\d"))
+    expect(page.get_by_role("row", name=re.compile("globex-console"))).to_contain_text("0 leads")
+    shoot(page, screenshots, "companies")
+    page.get_by_label("Search companies, names and reasons").fill("globex")
+    expect(page.locator("#result-count")).to_have_text("1 blocked company matching “globex”")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Remove globex-console").click()
+    expect(page.get_by_role("status")).to_have_text("The company block was removed.")
+    with console.api() as api:
+        sent = api.post(f"/campaigns/{campaign}/dispatch", json={}).json()["leads"]
+        assert sent == []  # acme-console.com still stops both
+
+
+def test_a_block_for_thirty_days_shows_its_end(page: Page, console: Console) -> None:
+    sign_in(page, console, console.api_key)
+    page.get_by_label("Public identifiers or LinkedIn profile URLs, one per line").fill(
+        "snoozed-in-console"
+    )
+    page.get_by_label("30 days").check()
+    page.get_by_role("button", name="Block", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text("1 blocked, 0 already on the blocklist.")
+    row = page.get_by_role("row", name=re.compile("snoozed-in-console"))
+    expect(row).to_contain_text(re.compile(r"until \d{4}-\d\d-\d\d"))
+    with console.api() as api:
+        answer = api.get("/blocked-leads/check", params={"publicIdentifier": "snoozed-in-console"})
+        assert answer.json()["results"][0]["expiresAt"] is not None

@@ -68,7 +68,15 @@ def _when(ms: int | None) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def _until(ms: int | None) -> str:
+    """How long a block lasts, as the lists show it: "until 2027-03-01" or "—" (for ever)."""
+    if ms is None:
+        return "—"
+    return "until " + datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d")
+
+
 templates.env.filters["when"] = _when
+templates.env.filters["until"] = _until
 
 
 class SignInRequired(Exception):
@@ -242,11 +250,11 @@ def new_router() -> APIRouter:
 
 
 def install(app: FastAPI) -> None:
-    from leadblock.console.pages import account, audit, blocklist, campaigns, transfer
+    from leadblock.console.pages import account, audit, blocklist, campaigns, companies, transfer
 
     # Static files first: the catch-all page below would otherwise answer their paths.
     app.mount(f"{PREFIX}/static", StaticFiles(directory=HERE / "static"), name="console-static")
-    for module in (account, blocklist, transfer, campaigns, audit):
+    for module in (account, blocklist, companies, transfer, campaigns, audit):
         app.include_router(module.router)
     missing = new_router()
 

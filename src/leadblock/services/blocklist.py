@@ -513,6 +513,6 @@ def like_pattern(search: str | None) -> str | None:
 
 
 def count_message(count: int, what: str, plural: str | None = None) -> str:
-    """"1 invalid lead; nothing …" / "3 invalid leads; …" (`plural` when not `what` + s)."""
+    """ "1 invalid lead; nothing …" / "3 invalid leads; …" (`plural` when not `what` + s)."""
     words = what if count == 1 else plural or f"{what}s"
     return f"{count} {words}; nothing was written."

@@ -127,7 +127,9 @@ def canonicalise_companies(
             (kind, value), CompanyBlock("", kind, value, name, reason, 0, expires_at)
         )
     if errors:
-        raise InvalidInput(count_message(len(errors), "invalid company", "invalid companies"), errors)
+        raise InvalidInput(
+            count_message(len(errors), "invalid company", "invalid companies"), errors
+        )
     return list(companies.values()), len(raw) - len(companies)
 
 
@@ -296,7 +298,9 @@ def unblock_companies(
         except InvalidCompany as error:
             errors.append(ItemError(index, entry.linkedin_company or entry.domain, str(error)))
     if errors:
-        raise InvalidInput(count_message(len(errors), "invalid company", "invalid companies"), errors)
+        raise InvalidInput(
+            count_message(len(errors), "invalid company", "invalid companies"), errors
+        )
     unique_ids = list(dict.fromkeys(ids))
     workspace = caller.workspace
     removed = store.delete_by_ids(tx, workspace, [i for i in unique_ids if is_record_id(i)])

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from fastapi import Form, Request
 from starlette.responses import Response
 
-from leadblock.console.forms import line_errors, pasted_lines, positive_int
+from leadblock.console.forms import expiry_choice, line_errors, pasted_lines, positive_int
 from leadblock.console.web import (
     PREFIX,
     DatabaseDep,
@@ -20,6 +20,7 @@ from leadblock.console.web import (
     render,
     see_other,
 )
+from leadblock.domain.ids import now_ms
 from leadblock.errors import InvalidInput
 from leadblock.services import audit, blocklist
 from leadblock.storage.db import Database, Transaction
@@ -61,15 +62,18 @@ def add_leads(
     database: DatabaseDep,
     identifiers: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
+    duration: Annotated[str, Form()] = "",
+    until: Annotated[str, Form()] = "",
 ) -> Response:
     lines = pasted_lines(identifiers)
     try:
         with database.transaction(write=True) as tx:
             normalised = blocklist.reason_of_request(reason)
+            expires_at = expiry_choice(duration, until, now_ms())
             if not lines:
                 raise InvalidInput("Enter at least one identifier or profile URL.")
             outcome = blocklist.block_leads(
-                tx, visitor.caller, [(value, normalised) for _, value in lines]
+                tx, visitor.caller, [(value, normalised, expires_at) for _, value in lines]
             )
     except InvalidInput as error:
         return _blocklist(
@@ -81,6 +85,8 @@ def add_leads(
             add_line_errors=line_errors(error, lines),
             add_identifiers=identifiers,
             add_reason=reason,
+            add_duration=duration,
+            add_until=until,
         )
     return see_other(
         f"{PREFIX}/blocklist?blocked={outcome.blocked}&already={outcome.already_blocked}"
