@@ -9,7 +9,8 @@ on. The checks' settings, and the few narrow exceptions with their reasons, are 
 schemathesis.toml.
 
 Rules no JSON Schema keyword can state are custom string formats of the document
-(`linkedin-identifier`, `lead-email`, `page-cursor`, `blocklist-csv`); the generators below draw
+(`linkedin-identifier`, `lead-email`, `page-cursor`, `blocklist-csv`, `linkedin-company`,
+`company-domain`, `future-date-time`, `company-blocklist-csv`); the generators below draw
 valid values of each, so that "valid per the document" is honestly valid for the server too.
 Rules between two query parameters, which OpenAPI cannot state at all (their descriptions do),
 are kept by `filter_case` below.
@@ -44,11 +45,20 @@ from schemathesis.engine import Status, events, from_schema
 from schemathesis.generation.meta import TestPhase
 
 from leadblock.api.schemas import (
+    COMPANY_CSV_FORMAT,
     CSV_FORMAT,
     CURSOR_FORMAT,
+    DOMAIN_FORMAT,
     EMAIL_FORMAT,
+    EXPIRY_FORMAT,
     IDENTIFIER_FORMAT,
+    LINKEDIN_COMPANY_FORMAT,
     REASON_PATTERN,
+)
+from leadblock.domain.companies import (
+    InvalidCompany,
+    canonicalise_domain,
+    canonicalise_linkedin_company,
 )
 from leadblock.domain.contacts import InvalidContact, normalise_email
 from leadblock.domain.cursors import (
@@ -59,6 +69,8 @@ from leadblock.domain.cursors import (
     encode_cursor,
 )
 from leadblock.domain.identifiers import InvalidIdentifier, canonicalise_identifier
+from leadblock.domain.ids import now_ms
+from leadblock.domain.timestamps import iso
 from leadblock.services import workspaces
 from leadblock.storage.db import Database
 from tests.api.test_openapi import OPERATION_IDS
@@ -154,7 +166,82 @@ def _blocklist_csv(draw: st.DrawFn) -> str:
     return draw(st.sampled_from(["", "\ufeff"])) + text.getvalue()
 
 
+def _is(canonicalise: Any) -> Any:
+    def valid(value: str) -> bool:
+        try:
+            canonicalise(value)
+        except InvalidCompany:
+            return False
+        return True
+
+    return valid
+
+
+_SLUG = st.text(
+    st.one_of(
+        st.sampled_from("abcdefghijklmnopqrstuvwxyz0123456789-_."),
+        st.characters(categories=("L", "Nd")),
+    ),
+    min_size=1,
+    max_size=100,
+)
+LINKEDIN_COMPANIES = _padded(
+    st.one_of(
+        _SLUG,
+        st.builds(
+            "{}linkedin.com/company/{}{}".format,
+            st.sampled_from(["https://www.", "http://", "", "fr."]),
+            _SLUG.map(lambda slug: quote(slug, safe="")),
+            st.sampled_from(["", "/", "/about/", "?trk=x"]),
+        ),
+    )
+).filter(_is(canonicalise_linkedin_company))
+_DOMAIN = st.from_regex(r"(?:[a-z0-9]{1,12}\.){1,3}[a-z]{2,6}", fullmatch=True)
+DOMAINS = _padded(
+    st.one_of(
+        _DOMAIN,
+        _DOMAIN.map(str.upper),
+        _DOMAIN.map("@{}".format),
+        _DOMAIN.map("jane@{}".format),
+        _DOMAIN.map("https://www.{}/careers".format),
+    )
+).filter(_is(canonicalise_domain))
+# Instants from a day to fifty years ahead, in UTC or with an offset.
+EXPIRIES = st.builds(
+    lambda ahead_ms, offset: iso(now_ms() + ahead_ms).replace("Z", offset),
+    st.integers(86_400_000, 50 * 365 * 86_400_000),
+    st.sampled_from(["Z", "Z", "+00:00", "-00:00"]),
+)
+
+
+@st.composite
+def _company_csv(draw: st.DrawFn) -> str:
+    header = draw(
+        st.sampled_from(
+            [["kind", "value"], ["kind", "value", "name", "reason", "expiresAt"], ["Value", "KIND"]]
+        )
+    )
+    kinds = draw(st.lists(st.sampled_from(["linkedinCompany", "domain"]), min_size=1, max_size=5))
+    values = {"linkedinCompany": LINKEDIN_COMPANIES, "domain": DOMAINS}
+    cells = {
+        "name": st.sampled_from(["", "Acme", "Globex Corp."]),
+        "reason": st.from_regex(REASON_PATTERN, fullmatch=True),
+        "expiresat": st.one_of(st.just(""), EXPIRIES),
+    }
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerow(header)
+    for kind in kinds:
+        row = {"kind": kind, "value": draw(values[kind])}
+        writer.writerow([row.get(name.lower()) or draw(cells[name.lower()]) for name in header])
+    return text.getvalue()
+
+
 schemathesis.openapi.format(IDENTIFIER_FORMAT, IDENTIFIERS)
+schemathesis.openapi.format(LINKEDIN_COMPANY_FORMAT, LINKEDIN_COMPANIES)
+schemathesis.openapi.format(DOMAIN_FORMAT, DOMAINS)
+schemathesis.openapi.format(EXPIRY_FORMAT, EXPIRIES)
+schemathesis.openapi.format(COMPANY_CSV_FORMAT, _company_csv())
 schemathesis.openapi.format(EMAIL_FORMAT, EMAILS)
 schemathesis.openapi.format(CURSOR_FORMAT, CURSORS)
 schemathesis.openapi.format(CSV_FORMAT, _blocklist_csv())
@@ -168,6 +255,7 @@ _DESCENDING = {
     "listCampaigns": True,
     "listCampaignLeads": False,
     "listCampaignBlocks": True,
+    "listCompanyBlocks": True,
 }
 
 

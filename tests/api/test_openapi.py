@@ -70,6 +70,14 @@ OPERATION_IDS = {
     "dispatchLeads",
     "confirmClaim",
     "releaseClaim",
+    "blockCompanies",
+    "listCompanyBlocks",
+    "exportCompanyBlocks",
+    "importCompanyBlocks",
+    "unblockCompanies",
+    "getCompanyBlock",
+    "updateCompanyBlock",
+    "unblockCompany",
 }
 LISTS = {
     "listBlockedLeads",
@@ -77,6 +85,7 @@ LISTS = {
     "listCampaigns",
     "listCampaignLeads",
     "listCampaignBlocks",
+    "listCompanyBlocks",
 }
 ERROR_STATUSES = {"400", "401", "403", "404", "408", "413", "429", "503"}
 # Writes keep their answers by Idempotency-Key; the one POST that writes nothing (a check) never
@@ -95,6 +104,11 @@ WRITES = {
     "dispatchLeads",
     "confirmClaim",
     "releaseClaim",
+    "blockCompanies",
+    "importCompanyBlocks",
+    "unblockCompanies",
+    "updateCompanyBlock",
+    "unblockCompany",
 }
 RATE_LIMIT_HEADERS = {"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"}
 OPENAPI_PYTHON_CLIENT = Path(sys.executable).parent / "openapi-python-client"
@@ -286,9 +300,12 @@ def client_package(document: dict[str, Any], tmp_path: Path) -> Iterator[ModuleT
     )
     output = generated.stdout + generated.stderr
     assert generated.returncode == 0, output
-    # One warning only: the generator has no text/csv request bodies (the CSV import).
+    # The only warnings: the generator has no text/csv request bodies (the CSV imports).
     warnings = re.findall(r"WARNING parsing (\S+ \S+)", output)
-    assert warnings == ["POST /api/v1/blocked-leads/import"], output
+    assert warnings == [
+        "POST /api/v1/blocked-leads/import",
+        "POST /api/v1/company-blocks/import",
+    ], output
     assert "Unsupported content type text/csv" in output
     sys.path.insert(0, str(tmp_path))
     try:
@@ -510,4 +527,6 @@ def test_every_integer_parameter_has_its_documented_bounds(document: dict[str, A
         ("listCampaignBlocks", "limit"): page,
         ("listCampaignLeads", "offset"): offset,
         ("listCampaignLeads", "limit"): page,
+        ("listCompanyBlocks", "offset"): offset,
+        ("listCompanyBlocks", "limit"): page,
     }
