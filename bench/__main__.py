@@ -8,10 +8,14 @@ of `--runs` runs, on a fresh database and one fresh `leadblock serve` process:
   reference routes (`LEADBLOCK_REFERENCE_ROUTES`: its middleware, no database);
 - bulk: 10,000-lead `POST /blocked-leads` until the workspace holds `--bulk-total`
   (leads/s per 100,000, server peak RSS), then the raw bulk reference to as many rows;
-- check: `POST /blocked-leads/check` with 10,000 identifiers, half blocked (median of 20);
+- check: `POST /blocked-leads/check` with 10,000 identifiers, half blocked (median of 20); then,
+  with 10,000 company blocks (both kinds) added, the same 10,000 as objects with a company
+  domain and an e-mail;
 - list: first page and a page reached by cursor at the end of the list (median of 20 each);
 - dispatch: claim 100 of a `--dispatch-size` campaign with as many workspace blocks, 10% of
-  them leads of the campaign (median of 30);
+  them leads of the campaign (median of 30); every lead has a company (LinkedIn page, domain,
+  e-mail); then the same with 10,000 company blocks (both kinds) added, 1% of them companies of
+  the campaign's leads;
 - import / export: a CSV of `--transfer-rows` rows into an empty workspace, then exported
   (rows/s; RSS growth of the server during the export), then the raw import reference.
 The raw references share nothing with leadblock (bench/references.py): on SQLite the `sqlite3`
@@ -94,6 +98,8 @@ class Run:
     first_page_ms: float | None = None
     deep_page_ms: float | None = None
     dispatch_ms: float | None = None
+    dispatch_company_ms: float | None = None  # the same, with 10,000 company blocks as well
+    check_objects_ms: float | None = None  # check of 10,000 objects, with 10,000 company blocks
     lease_confirm_ms: float | None = None
     import_rows_s: float | None = None
     raw_import_rows_s: float | None = None
@@ -314,6 +320,23 @@ def check_and_list(http: httpx.Client, blocked_sample: list[str], run: Run) -> N
     answer = http.post("/blocked-leads/check", content=content).json()
     assert sum(1 for result in answer["results"] if result["blocked"]) == 5000
     run.check_ms = median_latency(20, lambda: http.post("/blocked-leads/check", content=content))
+    # 1% of them are the companies of checked leads.
+    matching = list(range(0, 10_000, 100))
+    post(http, "/company-blocks", {"companies": company_blocks(10_000, matching)})
+    objects = {
+        "publicIdentifiers": [
+            {
+                "publicIdentifier": ident,
+                "companyDomain": f"d{number}.example",
+                "email": f"someone@mail.d{number}.example",
+            }
+            for number, ident in enumerate(body["publicIdentifiers"])
+        ]
+    }
+    content = orjson.dumps(objects)
+    run.check_objects_ms = median_latency(
+        20, lambda: http.post("/blocked-leads/check", content=content)
+    )
 
     total = int(http.get("/blocked-leads", params={"limit": 1}).headers["x-total-count"])
     # Untimed: reach the end of the list once by offset to get a cursor that points there.
@@ -324,10 +347,32 @@ def check_and_list(http: httpx.Client, blocked_sample: list[str], run: Run) -> N
         20, lambda: http.get("/blocked-leads", params={"cursor": cursor})
     )
     print(
-        f"  check 10k {run.check_ms:.1f} ms; list first {run.first_page_ms:.1f} ms, "
+        f"  check 10k {run.check_ms:.1f} ms, as objects with companies "
+        f"{run.check_objects_ms:.1f} ms; list first {run.first_page_ms:.1f} ms, "
         f"deep {run.deep_page_ms:.1f} ms",
         flush=True,
     )
+
+
+def company_blocks(count: int, matching: list[int]) -> list[dict[str, str]]:
+    """`count` company blocks, half LinkedIn companies and half domains: the companies
+    numbered `matching` (those of campaign leads, `lead_company`), then companies of no lead."""
+    numbers = matching + [1_000_000 + n for n in range(count - len(matching))]
+    return [
+        {"linkedinCompany": f"co-{number}"} if index % 2 else {"domain": f"d{number}.example"}
+        for index, number in enumerate(numbers)
+    ]
+
+
+def lead_company(number: int) -> dict[str, str]:
+    """The company of campaign lead `number`: 20,000 companies, each with its page, its domain
+    and its people's e-mail addresses on a subdomain."""
+    company = number % 20_000
+    return {
+        "companyLinkedIn": f"co-{company}",
+        "companyDomain": f"d{company}.example",
+        "email": f"lead{number}@mail.d{company}.example",
+    }
 
 
 def dispatch(http: httpx.Client, size: int, run: Run) -> None:
@@ -338,7 +383,10 @@ def dispatch(http: httpx.Client, size: int, run: Run) -> None:
         post(http, "/blocked-leads", block_batch(blocked[start : start + BATCH]))
     campaign = post(http, "/campaigns", {"name": "bench"}).json()["id"]
     for start in range(0, size, BATCH):
-        batch = [{"publicIdentifier": ident} for ident in leads[start : start + BATCH]]
+        batch = [
+            {"publicIdentifier": ident, **lead_company(start + offset)}
+            for offset, ident in enumerate(leads[start : start + BATCH])
+        ]
         post(http, f"/campaigns/{campaign}/leads", {"leads": batch})
 
     def claim() -> httpx.Response:
@@ -347,6 +395,12 @@ def dispatch(http: httpx.Client, size: int, run: Run) -> None:
         return response
 
     run.dispatch_ms = median_latency(30, claim)
+    # 1% of the company blocks are companies of the campaign's leads (spread over it), the rest
+    # companies of no lead: a dispatch walks past a few more blocked leads, and probes every
+    # lead's company keys.
+    matching = list(range(0, 20_000, 200))
+    post(http, "/company-blocks", {"companies": company_blocks(10_000, matching)})
+    run.dispatch_company_ms = median_latency(30, claim)
 
     def lease_and_confirm() -> httpx.Response:
         leased = http.post(
@@ -361,7 +415,8 @@ def dispatch(http: httpx.Client, size: int, run: Run) -> None:
 
     run.lease_confirm_ms = median_latency(30, lease_and_confirm)
     print(
-        f"  dispatch 100 of {size:,}: {run.dispatch_ms:.1f} ms; "
+        f"  dispatch 100 of {size:,}: {run.dispatch_ms:.1f} ms, with company blocks "
+        f"{run.dispatch_company_ms:.1f} ms; "
         f"lease + confirm: {run.lease_confirm_ms:.1f} ms",
         flush=True,
     )

@@ -130,6 +130,16 @@ GOALS = (
         ceiling=lambda run: run.engine_check_ms,
     ),
     Goal(
+        "POST /blocked-leads/check, 10,000 objects with a company, 10,000 company blocks",
+        "≤ 1.5× the same check of 10,000 strings",
+        lambda run: run.check_objects_ms,
+        "ms",
+        both(1.5),
+        operator.le,
+        reference=lambda run: run.check_ms,
+        reference_name="strings",
+    ),
+    Goal(
         "single-id GET /blocked-leads/check, 64 connections",
         "≥ 0.6× / ≥ 0.3× bare hello GET",
         lambda run: run.single_check,
@@ -165,6 +175,16 @@ GOALS = (
         "ms",
         each(10, 15),
         operator.le,
+    ),
+    Goal(
+        "dispatch 100 of that campaign with 10,000 company blocks as well (both kinds)",
+        "≤ 1.5× the same dispatch with person blocks only",
+        lambda run: run.dispatch_company_ms,
+        "ms",
+        both(1.5),
+        operator.le,
+        reference=lambda run: run.dispatch_ms,
+        reference_name="person blocks only",
     ),
     Goal(
         "lease 100 of that campaign, then confirm them (the pair)",
