@@ -35,21 +35,31 @@ def request_error(message: str) -> dict[str, Any]:
 
 
 def blocked_lead(
-    lead: dict[str, Any], identifier: str, reason: str | None, workspace_id: str
+    lead: dict[str, Any],
+    identifier: str,
+    reason: str | None,
+    workspace_id: str,
+    expires_at: str | None = None,
 ) -> dict[str, Any]:
-    """The record `lead` must be: its identifier, reason and workspace, with an id and a
-    createdAt of the right shape."""
+    """The record `lead` must be: its identifier, reason, workspace and expiry, with an id and
+    a createdAt of the right shape."""
     return {
         "id": shaped(lead["id"], RECORD_ID),
         "publicIdentifier": identifier,
         "reason": reason,
         "createdAt": shaped(lead["createdAt"], TIMESTAMP),
         "workspaceId": workspace_id,
+        "expiresAt": expires_at,
     }
 
 
 def block_answer(
-    leads: list[dict[str, Any]], *, blocked: int, already: int = 0, duplicates: int = 0
+    leads: list[dict[str, Any]],
+    *,
+    blocked: int,
+    already: int = 0,
+    duplicates: int = 0,
+    extended: int = 0,
 ) -> dict[str, Any]:
     """The answer of `POST /blocked-leads`, whole: its counts and its records, in order."""
     return {
@@ -57,6 +67,7 @@ def block_answer(
         "message": f"{blocked} lead(s) blocked.",
         "blocked": blocked,
         "alreadyBlocked": already,
+        "extended": extended,
         "duplicates": duplicates,
         "leads": leads,
     }
@@ -76,6 +87,7 @@ def free(value: str, identifier: str | None = None) -> dict[str, Any]:
         "scope": None,
         "reason": None,
         "blockedAt": None,
+        "expiresAt": None,
         "contactable": True,
     }
 
@@ -89,5 +101,6 @@ def blocked_by(value: str, lead: dict[str, Any]) -> dict[str, Any]:
         "scope": "workspace",
         "reason": lead["reason"],
         "blockedAt": lead["createdAt"],
+        "expiresAt": lead["expiresAt"],
         "contactable": False,
     }

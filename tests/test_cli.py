@@ -98,13 +98,14 @@ def test_import_and_export_files(server: Server, database_url: str, tmp_path: Pa
         encoding="utf-8",
     )
     imported = run(database_url, "import", str(source), "--workspace", workspace_id)
-    assert imported.stdout == "2 rows: 2 blocked, 0 already blocked, 0 duplicates.\n"
+    assert imported.stdout == "2 rows: 2 blocked, 0 already blocked (0 extended), 0 duplicates.\n"
     assert imported.stderr == ""  # no progress bar when stderr is not a terminal
     target = tmp_path / "out.csv"
     run(database_url, "export", "--workspace", workspace_id, "-o", str(target))
     lines = target.read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "publicIdentifier,reason,createdAt,id"
+    assert lines[0] == "publicIdentifier,reason,createdAt,id,expiresAt"
     assert [line.split(",")[:2] for line in lines[1:]] == [["cli-one", "crm"], ["cli-two", ""]]
+    assert [line.split(",")[4] for line in lines[1:]] == ["", ""]
     to_stdout = run(database_url, "export", "--workspace", workspace_id).stdout
     assert to_stdout.replace("\r\n", "\n") == target.read_text(encoding="utf-8").replace(
         "\r\n", "\n"
@@ -152,7 +153,11 @@ def test_workspace_delete_erases_every_row_and_only_that_workspace(
         block = {"publicIdentifiers": [f"{name}-campaign"]}
         assert client.post(f"/campaigns/{campaign}/blocked-leads", json=block).status_code == 200
         enrol = {"leads": [{"publicIdentifier": f"{name}-{i}"} for i in range(5)]}
+        # One lead with a company: its two company keys (LinkedIn company and domain).
+        enrol["leads"][0].update(companyLinkedIn=f"{name}-co", companyDomain=f"{name}.com")
         assert client.post(f"/campaigns/{campaign}/leads", json=enrol).status_code == 200
+        company = {"companies": [{"domain": f"{name}-blocked.com"}]}
+        assert client.post("/company-blocks", json=company).status_code == 200
         record = {"id": campaign, "name": "spring", "createdAt": made["createdAt"]}
         return created["workspaceId"], client, record
 
@@ -174,11 +179,13 @@ def test_workspace_delete_erases_every_row_and_only_that_workspace(
         assert deleted == {
             "workspaceId": doomed,
             "deleted": {
-                "events": 4,  # three workspace blocks and one campaign block
+                "events": 5,  # three workspace blocks, one campaign block, one company block
                 "idempotency-keys": 1,
+                "campaign-lead-companies": 2,
                 "campaign-leads": 5,
                 "campaign-blocks": 1,
                 "campaigns": 1,
+                "company-blocks": 1,
                 "blocked-leads": 3,
                 "blocked-lead-counts": 1,
                 "api-keys": 1,
@@ -191,6 +198,7 @@ def test_workspace_delete_erases_every_row_and_only_that_workspace(
         assert doomed not in run(database_url, "workspace", "list").stdout
         assert kept_client.get("/blocked-leads").headers["X-Total-Count"] == "3"
         assert kept_client.get("/campaigns").json() == [kept_campaign]
+        assert kept_client.get("/company-blocks").headers["X-Total-Count"] == "1"
 
     finally:
         doomed_client.close()

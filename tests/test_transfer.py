@@ -21,7 +21,7 @@ def test_import_reports_both_phases(database: Database) -> None:
         lambda phase, done, total: seen.append((phase, done, total)),
     )
     assert outcome == transfer.ImportOutcome(
-        rows=25_000, blocked=25_000, already_blocked=0, duplicates=0
+        rows=25_000, blocked=25_000, already_blocked=0, duplicates=0, extended=0
     )
     size = len(content)
     # Validating, in bytes of the upload: every 1,000 rows, then once all are read; then

@@ -156,6 +156,7 @@ def test_request_limits(tenant: TenantFixture) -> None:
         "message": "10,000 lead(s) blocked.",
         "blocked": 10_000,
         "alreadyBlocked": 0,
+        "extended": 0,
         "duplicates": 0,
         "leads": [record(tenant, body["leads"][i], f"lead-{i}") for i in range(10_000)],
     }
@@ -391,6 +392,7 @@ def test_check_post_and_get(tenant: TenantFixture) -> None:
         "scope": "workspace",
         "reason": "client",
         "blockedAt": lead["createdAt"],
+        "expiresAt": None,
         "contactable": False,
     }
     assert body == {
@@ -404,6 +406,7 @@ def test_check_post_and_get(tenant: TenantFixture) -> None:
                 "scope": None,
                 "reason": None,
                 "blockedAt": None,
+                "expiresAt": None,
                 "contactable": True,
             },
             {
@@ -413,6 +416,7 @@ def test_check_post_and_get(tenant: TenantFixture) -> None:
                 "scope": None,
                 "reason": None,
                 "blockedAt": None,
+                "expiresAt": None,
                 # Could not be judged: never contactable.
                 "contactable": False,
                 "error": "publicIdentifier looks like a path; send a full linkedin.com/in/… URL "
@@ -454,7 +458,10 @@ def test_events_record_every_change_with_key_id(tenant: TenantFixture) -> None:
             "at": shaped(events[index]["at"], TIMESTAMP),
             "keyId": key_id,
             "publicIdentifier": "john-doe",
+            "linkedinCompany": None,
+            "domain": None,
             "reason": reason,
+            "expiresAt": None,
             "scope": "workspace",
             "campaignId": None,
         }
@@ -480,7 +487,8 @@ def test_events_record_every_change_with_key_id(tenant: TenantFixture) -> None:
     bad_type = tenant.client.get("/blocked-leads/events", params={"type": "x"})
     assert bad_type.status_code == 400
     assert bad_type.json() == request_error(
-        "Query parameter type: input should be 'blocked', 'unblocked' or 'reason_changed'."
+        "Query parameter type: input should be 'blocked', 'unblocked', 'reason_changed', "
+        "'expiry_changed' or 'expired'."
     )
 
 
@@ -505,8 +513,8 @@ def test_export_neutralises_formulas_and_round_trips_through_import(
         "at-lead,'@SUM(1)",
         "josé-garcía,'+33 6 12",
     ]
-    assert export.text == "publicIdentifier,reason,createdAt,id\r\n" + "".join(
-        f"{row},{lead['createdAt']},{lead['id']}\r\n"
+    assert export.text == "publicIdentifier,reason,createdAt,id,expiresAt\r\n" + "".join(
+        f"{row},{lead['createdAt']},{lead['id']},\r\n"
         for row, lead in zip(cells, leads, strict=True)
     )
     imported = other_tenant.client.post(
@@ -519,6 +527,7 @@ def test_export_neutralises_formulas_and_round_trips_through_import(
         "rows": 5,
         "blocked": 5,
         "alreadyBlocked": 0,
+        "extended": 0,
         "duplicates": 0,
     }
     original = [
@@ -565,6 +574,7 @@ def test_import_accepts_urls_bom_and_counts(tenant: TenantFixture) -> None:
         "rows": 4,
         "blocked": 2,
         "alreadyBlocked": 1,
+        "extended": 0,
         "duplicates": 1,
     }
     listed = tenant.client.get("/blocked-leads", params={"sort": "ASC"}).json()
@@ -585,6 +595,7 @@ def test_import_accepts_urls_bom_and_counts(tenant: TenantFixture) -> None:
                 "scope": "workspace",
                 "reason": "from crm",
                 "blockedAt": listed[2]["createdAt"],
+                "expiresAt": None,
                 "contactable": False,
             }
         ],
@@ -814,6 +825,7 @@ def test_total_count_follows_every_change(tenant: TenantFixture) -> None:
         "rows": 3,
         "blocked": 2,
         "alreadyBlocked": 1,
+        "extended": 0,
         "duplicates": 0,
     }
     assert total() == rows() == 4

@@ -90,11 +90,13 @@ def test_campaign_blocklist_in_walead_shapes(tenant: TenantFixture) -> None:
             "publicIdentifier": "ann-lee",
             "reason": "competitor",
             "createdAt": listed[0]["createdAt"],
+            "expiresAt": None,
         },
         {
             "publicIdentifier": "bo-chen",
             "reason": "competitor",
             "createdAt": listed[0]["createdAt"],
+            "expiresAt": None,
         },
     ]
     too_long = client.post(
@@ -229,8 +231,16 @@ def test_enrol_list_and_dispatch(tenant: TenantFixture) -> None:
     assert leads["free-one"]["firstName"] == "Ada"
     assert leads["free-one"]["email"] == "ada@example.com"
     assert leads["free-one"]["blocked"] is None
-    assert leads["blocked-one"]["blocked"] == {"scope": "workspace", "reason": None}
-    assert leads["camp-blocked"]["blocked"] == {"scope": "campaign", "reason": None}
+    assert leads["blocked-one"]["blocked"] == {
+        "scope": "workspace",
+        "reason": None,
+        "expiresAt": None,
+    }
+    assert leads["camp-blocked"]["blocked"] == {
+        "scope": "campaign",
+        "reason": None,
+        "expiresAt": None,
+    }
     assert {lead["status"] for lead in leads.values()} == {"pending"}
 
     first = client.post(f"/campaigns/{campaign}/dispatch", json={"limit": 2}).json()

@@ -107,6 +107,7 @@ def test_invalid_utf8_and_nul_bytes_are_400(tenant: TenantFixture) -> None:
                 "scope": None,
                 "reason": None,
                 "blockedAt": None,
+                "expiresAt": None,
                 "contactable": False,
                 "error": "publicIdentifier contains a character that is not allowed: U+0000",
             }
@@ -160,6 +161,7 @@ def test_injection_in_every_string_field_is_stored_as_text(
         "message": "1 lead(s) blocked for this campaign.",
         "blocked": 1,
         "alreadyBlocked": 0,
+        "extended": 0,
         "duplicates": 0,
     }
     contact = {"firstName": text, "lastName": text, "companyName": text}
@@ -184,6 +186,8 @@ def test_injection_in_every_string_field_is_stored_as_text(
         "lastName": text.strip(),
         "companyName": text.strip(),
         "email": None,
+        "companyLinkedIn": None,
+        "companyDomain": None,
         "status": "pending",
         "blocked": None,
         "createdAt": shaped(enrolled_lead["createdAt"], TIMESTAMP),

@@ -20,15 +20,45 @@ SURROGATE = "@@surrogate@@"  # replaced by the JSON escape \ud800 in the raw bod
 HUGE = 18446744073709551616
 OVER_LONG = "x" * 100_000
 OVER_LONG_IN_URL = "x" * 5_000  # beyond every limit of a parameter, within a URL's
+FUTURE = "2099-01-01T00:00:00Z"
 # What each operation is sent when valid: every field of its body, with the kind of each string
 # leaf (identifiers and free text are 400 when too long; record ids are opaque: not found).
 BODIES: dict[str, Any] = {
-    "blockLeads": {"leads": [{"publicIdentifier": "hygiene-lead", "reason": "why"}]},
-    "checkLeads": {"publicIdentifiers": ["hygiene-lead"], "campaignId": "{campaign}"},
+    "blockLeads": {
+        "leads": [{"publicIdentifier": "hygiene-lead", "reason": "why", "expiresAt": FUTURE}]
+    },
+    "checkLeads": {
+        "publicIdentifiers": [
+            "hygiene-lead",
+            {
+                "publicIdentifier": "hygiene-lead",
+                "companyLinkedIn": "hygiene-co",
+                "companyDomain": "hygiene.com",
+                "email": "ada@hygiene.com",
+            },
+        ],
+        "campaignId": "{campaign}",
+    },
     "unblockLeads": {"ids": ["{lead}"], "publicIdentifiers": ["hygiene-lead"]},
-    "updateBlockedLead": {"reason": "why"},
+    "updateBlockedLead": {"reason": "why", "expiresAt": FUTURE},
+    "blockCompanies": {
+        "companies": [
+            {"domain": "hygiene.com", "name": "Hygiene", "reason": "why", "expiresAt": FUTURE},
+            {"linkedinCompany": "hygiene-co"},
+        ]
+    },
+    "unblockCompanies": {
+        "ids": ["{block}"],
+        "linkedinCompanies": ["hygiene-co"],
+        "domains": ["hygiene.com"],
+    },
+    "updateCompanyBlock": {"name": "Hygiene", "reason": "why", "expiresAt": FUTURE},
     "createCampaign": {"name": "Hygiene"},
-    "blockInCampaign": {"publicIdentifiers": ["hygiene-lead"], "reason": "why"},
+    "blockInCampaign": {
+        "publicIdentifiers": ["hygiene-lead"],
+        "reason": "why",
+        "expiresAt": FUTURE,
+    },
     "unblockInCampaign": {"publicIdentifiers": ["hygiene-lead"]},
     "enrolLeads": {
         "leads": [
@@ -38,6 +68,8 @@ BODIES: dict[str, Any] = {
                 "lastName": "Lovelace",
                 "companyName": "Analytical",
                 "email": "ada@example.com",
+                "companyLinkedIn": "analytical",
+                "companyDomain": "analytical.example",
             }
         ]
     },
@@ -45,9 +77,9 @@ BODIES: dict[str, Any] = {
     "confirmClaim": {"leadIds": ["{lead}"]},
     "releaseClaim": {"leadIds": ["{lead}"]},
 }
-RECORD_IDS = {"ids", "campaignId", "lead_id", "campaign_id", "claim_id"}
+RECORD_IDS = {"ids", "campaignId", "lead_id", "campaign_id", "claim_id", "block_id"}
 # Operations whose body is not JSON: their own hygiene is tested below.
-NOT_JSON = {"importBlockedLeads"}
+NOT_JSON = {"importBlockedLeads", "importCompanyBlocks"}
 
 
 @pytest.fixture
@@ -124,6 +156,7 @@ def snapshot(client: httpx.Client, campaign: str) -> dict[str, str]:
         "campaigns": "/campaigns?limit=1",
         "leads": f"/campaigns/{campaign}/leads?limit=1",
         "campaign blocks": f"/campaigns/{campaign}/blocked-leads?take=1",
+        "company blocks": "/company-blocks?limit=1",
     }
     return {name: client.get(url).headers["X-Total-Count"] for name, url in urls.items()}
 
@@ -136,7 +169,10 @@ def test_every_operation_refuses_hostile_text_and_numbers(
     lead = client.post(
         "/blocked-leads", json={"leads": [{"publicIdentifier": "already-here"}]}
     ).json()["leads"][0]["id"]
-    ids = {"{campaign}": campaign, "{lead}": lead}
+    block = client.post(
+        "/company-blocks", json={"companies": [{"domain": "already-here.com"}]}
+    ).json()["companies"][0]["id"]
+    ids = {"{campaign}": campaign, "{lead}": lead, "{block}": block}
     before = snapshot(client, campaign)
     walked: set[str] = set()
 
@@ -168,6 +204,7 @@ def test_every_operation_refuses_hostile_text_and_numbers(
     for method, template, operation in operations(document):
         operation_id = operation["operationId"]
         path = template.replace("{lead_id}", lead).replace("{campaign_id}", campaign)
+        path = path.replace("{block_id}", block)
         path = path.replace("{claim_id}", lead)  # an id of the right shape that holds nothing
         url = path.removeprefix("/api/v1")
         # Every parameter: invalid UTF-8 and a surrogate's bytes, huge or mistyped integers,
@@ -186,7 +223,7 @@ def test_every_operation_refuses_hostile_text_and_numbers(
                 hostile += [("over-long", OVER_LONG_IN_URL)]
             for what, raw in hostile:
                 if parameter["in"] == "path":
-                    bad_url = url.replace(lead, raw).replace(campaign, raw)
+                    bad_url = url.replace(lead, raw).replace(campaign, raw).replace(block, raw)
                     response = send(method, bad_url, _valid_body(operation_id, ids))
                 else:
                     query = f"{name}={raw if what != 'over-long' else quote(raw)}"

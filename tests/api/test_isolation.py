@@ -11,6 +11,7 @@ from tests.shapes import block_answer, blocked_lead, check_answer, error, free
 
 LEAD_NOT_FOUND = error("not_found", "Blocked lead not found.")
 CAMPAIGN_NOT_FOUND = error("not_found", "Campaign not found.")
+COMPANY_NOT_FOUND = error("not_found", "Company block not found.")
 
 WALKED = {
     ("post", "/api/v1/blocked-leads"),
@@ -36,6 +37,14 @@ WALKED = {
     ("post", "/api/v1/campaigns/{campaign_id}/dispatch"),
     ("post", "/api/v1/campaigns/{campaign_id}/claims/{claim_id}/confirm"),
     ("post", "/api/v1/campaigns/{campaign_id}/claims/{claim_id}/release"),
+    ("post", "/api/v1/company-blocks"),
+    ("get", "/api/v1/company-blocks"),
+    ("delete", "/api/v1/company-blocks"),
+    ("get", "/api/v1/company-blocks/export"),
+    ("post", "/api/v1/company-blocks/import"),
+    ("get", "/api/v1/company-blocks/{block_id}"),
+    ("patch", "/api/v1/company-blocks/{block_id}"),
+    ("delete", "/api/v1/company-blocks/{block_id}"),
 }
 
 
@@ -81,7 +90,10 @@ def test_foreign_key_sees_and_changes_nothing(
     listed = intruder.get("/blocked-leads", params={"search": "secret"})
     assert listed.json() == []
     assert listed.headers["X-Total-Count"] == "0"
-    assert intruder.get("/blocked-leads/export").text == "publicIdentifier,reason,createdAt,id\r\n"
+    assert (
+        intruder.get("/blocked-leads/export").text
+        == "publicIdentifier,reason,createdAt,id,expiresAt\r\n"
+    )
     assert intruder.get("/blocked-leads/events").json() == []
     post_check = intruder.post("/blocked-leads/check", json={"publicIdentifiers": ["secret-lead"]})
     assert post_check.json() == check_answer(free("secret-lead"))
@@ -106,6 +118,7 @@ def test_foreign_key_sees_and_changes_nothing(
         "rows": 1,
         "blocked": 0,
         "alreadyBlocked": 1,
+        "extended": 0,
         "duplicates": 0,
     }
 
@@ -177,3 +190,97 @@ def test_foreign_key_cannot_reach_another_workspace_campaign(
     assert [block["publicIdentifier"] for block in blocks] == ["lead-two"]
     confirmed = owner.post(f"{claim}/confirm").json()["confirmed"]
     assert [lead["publicIdentifier"] for lead in confirmed] == ["lead-one"]
+
+
+def test_foreign_key_cannot_reach_another_workspace_company_block(
+    tenant: TenantFixture, other_tenant: TenantFixture
+) -> None:
+    owner, intruder = tenant.client, other_tenant.client
+    [block] = owner.post(
+        "/company-blocks",
+        json={"companies": [{"domain": "secret.com", "name": "Secret", "reason": "private"}]},
+    ).json()["companies"]
+    block_id = block["id"]
+
+    for answer in (
+        intruder.get(f"/company-blocks/{block_id}"),
+        intruder.patch(f"/company-blocks/{block_id}", json={"reason": "hijack"}),
+        intruder.delete(f"/company-blocks/{block_id}"),
+    ):
+        assert answer.status_code == 404
+        assert answer.json() == COMPANY_NOT_FOUND
+    unblocked = intruder.request(
+        "DELETE", "/company-blocks", json={"ids": [block_id], "domains": ["secret.com"]}
+    ).json()
+    assert unblocked == {
+        "success": True,
+        "message": "0 companies unblocked.",
+        "unblocked": 0,
+        "notFound": [block_id, "secret.com"],
+    }
+    listed = intruder.get("/company-blocks", params={"search": "secret"})
+    assert listed.json() == []
+    assert listed.headers["X-Total-Count"] == "0"
+    assert (
+        intruder.get("/company-blocks/export").text
+        == "kind,value,name,reason,expiresAt,createdAt,id\r\n"
+    )
+    assert intruder.get("/blocked-leads/events").json() == []
+    # The owner's company block stops none of the intruder's leads.
+    lead = {"publicIdentifier": "some-lead", "email": "jane@secret.com"}
+    checked = intruder.post("/blocked-leads/check", json={"publicIdentifiers": [lead]}).json()
+    assert checked == check_answer(
+        {
+            **free("some-lead"),
+            "input": {
+                "publicIdentifier": "some-lead",
+                "companyLinkedIn": None,
+                "companyDomain": None,
+                "email": "jane@secret.com",
+            },
+        }
+    )
+
+    # Writes by the intruder create the intruder's own records, never touch the owner's.
+    mine = intruder.post("/company-blocks", json={"companies": [{"domain": "secret.com"}]}).json()
+    [own] = mine["companies"]
+    assert own["id"] != block_id
+    assert mine == {
+        "success": True,
+        "message": "1 company blocked.",
+        "blocked": 1,
+        "alreadyBlocked": 0,
+        "extended": 0,
+        "duplicates": 0,
+        "companies": [
+            {
+                "id": own["id"],
+                "kind": "domain",
+                "value": "secret.com",
+                "name": None,
+                "reason": None,
+                "createdAt": own["createdAt"],
+                "expiresAt": None,
+            }
+        ],
+    }
+    imported = intruder.post(
+        "/company-blocks/import", content=b"kind,value,reason\ndomain,secret.com,x\n"
+    )
+    assert imported.json() == {
+        "success": True,
+        "message": "0 companies blocked from 1 row(s).",
+        "rows": 1,
+        "blocked": 0,
+        "alreadyBlocked": 1,
+        "extended": 0,
+        "duplicates": 0,
+    }
+    assert intruder.get("/company-blocks").json() == [own]
+
+    assert owner.get(f"/company-blocks/{block_id}").json() == block
+    assert owner.get("/company-blocks").json() == [block]
+    owner_events = owner.get("/blocked-leads/events").json()
+    assert [(e["type"], e["domain"], e["reason"], e["scope"]) for e in owner_events] == [
+        ("blocked", "secret.com", "private", "company")
+    ]

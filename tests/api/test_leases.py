@@ -120,13 +120,29 @@ def test_confirm_sends_out_only_what_no_block_stops_now(tenant: TenantFixture) -
         (
             entry["lead"]["publicIdentifier"],
             entry["lead"]["status"],
+            sorted(entry),
             entry["scope"],
             entry["reason"],
+            entry["expiresAt"],
         )
         for entry in answer["blocked"]
     ] == [
-        ("opted-out", "pending", "workspace", "asked"),
-        ("not-this-campaign", "pending", "campaign", "replied"),
+        (
+            "opted-out",
+            "pending",
+            ["expiresAt", "lead", "reason", "scope"],
+            "workspace",
+            "asked",
+            None,
+        ),
+        (
+            "not-this-campaign",
+            "pending",
+            ["expiresAt", "lead", "reason", "scope"],
+            "campaign",
+            "replied",
+            None,
+        ),
     ]
     assert answer["notHeld"] == [stranger]
     assert statuses(client, campaign) == {

@@ -46,6 +46,7 @@ def test_json_body_over_the_limit_is_413(small_client: httpx.Client) -> None:
         "message": "3 lead(s) blocked.",
         "blocked": 3,
         "alreadyBlocked": 0,
+        "extended": 0,
         "duplicates": 0,
         "leads": stored,
     }
@@ -75,6 +76,7 @@ def test_import_has_its_own_limit(small_client: httpx.Client) -> None:
         "rows": 150,
         "blocked": 150,
         "alreadyBlocked": 0,
+        "extended": 0,
         "duplicates": 0,
     }
     too_big = b"publicIdentifier\n" + b"".join(b"lead-%d\n" % i for i in range(400))

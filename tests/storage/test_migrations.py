@@ -11,7 +11,7 @@ import pytest
 
 from leadblock.config import Settings
 from leadblock.domain.ids import new_id, new_ids
-from leadblock.domain.records import Caller, LeadStatus
+from leadblock.domain.records import Caller, LeadStatus, SubjectKind
 from leadblock.services import audit, blocklist, campaigns, keys, workspaces
 from leadblock.storage.db import Database
 from leadblock.storage.migrate import migrate
@@ -99,9 +99,11 @@ def test_a_database_of_the_previous_schema_reads_back_the_same(empty_database: D
         assert alpha.number != beta.number
         assert caller.workspace == alpha.number
         page = blocklist.list_blocked_leads(tx, caller, sort="ASC")
-        assert [(lead.id, lead.public_identifier, lead.reason) for lead in page.items] == [
-            (id1, "ada-lovelace", "Opted Out"),
-            (id2, "grace-hopper", None),
+        assert [
+            (lead.id, lead.public_identifier, lead.reason, lead.expires_at) for lead in page.items
+        ] == [
+            (id1, "ada-lovelace", "Opted Out", None),
+            (id2, "grace-hopper", None, None),
         ]
         assert page.total == 2
         other = Caller(beta.id, beta.number, None)
@@ -110,15 +112,21 @@ def test_a_database_of_the_previous_schema_reads_back_the_same(empty_database: D
         ] == [(id3, "client")]
         assert blocklist.list_blocked_leads(tx, caller, search="OPTED").total == 1
         trail = audit.list_events(tx, caller)
-        assert [(event.id, event.public_identifier, event.scope) for event in trail.items] == [
-            (e2, "linus", "campaign"),
-            (e1, "ada-lovelace", "workspace"),
+        assert [
+            (event.id, event.subject_kind, event.subject, event.expires_at, event.scope)
+            for event in trail.items
+        ] == [
+            (e2, SubjectKind.LEAD, "linus", None, "campaign"),
+            (e1, SubjectKind.LEAD, "ada-lovelace", None, "workspace"),
         ]
         [campaign] = campaigns.list_campaigns(tx, caller).items
         assert (campaign.id, campaign.name, campaign.created_at) == (c, "Q4", AT)
         blocks, total = campaigns.list_campaign_blocks(tx, caller, c, skip=0, take=10)
-        assert ([(block.public_identifier, block.reason) for block in blocks], total) == (
-            [("linus", "not now")],
+        assert (
+            [(block.public_identifier, block.reason, block.expires_at) for block in blocks],
+            total,
+        ) == (
+            [("linus", "not now", None)],
             1,
         )
         leads = campaigns.list_leads(tx, caller, c)
