@@ -10,7 +10,7 @@ of `--runs` runs, on a fresh database and one fresh `leadblock serve` process:
   (leads/s per 100,000, server peak RSS), then the raw bulk reference to as many rows;
 - check: `POST /blocked-leads/check` with 10,000 identifiers, half blocked (median of 20); then,
   with 10,000 company blocks (both kinds) added, the same 10,000 as objects with a company
-  domain and an e-mail;
+  domain and an e-mail (leads of 2,500 companies, four each);
 - list: first page and a page reached by cursor at the end of the list (median of 20 each);
 - dispatch: claim 100 of a `--dispatch-size` campaign with as many workspace blocks, 10% of
   them leads of the campaign (median of 30); every lead has a company (LinkedIn page, domain,
@@ -320,15 +320,16 @@ def check_and_list(http: httpx.Client, blocked_sample: list[str], run: Run) -> N
     answer = http.post("/blocked-leads/check", content=content).json()
     assert sum(1 for result in answer["results"] if result["blocked"]) == 5000
     run.check_ms = median_latency(20, lambda: http.post("/blocked-leads/check", content=content))
-    # 1% of them are the companies of checked leads.
-    matching = list(range(0, 10_000, 100))
+    # The leads checked work at 2,500 companies, four each, as a prospect list of accounts
+    # does; 1% of the company blocks are their companies.
+    matching = list(range(0, 2_500, 25))
     post(http, "/company-blocks", {"companies": company_blocks(10_000, matching)})
     objects = {
         "publicIdentifiers": [
             {
                 "publicIdentifier": ident,
-                "companyDomain": f"d{number}.example",
-                "email": f"someone@mail.d{number}.example",
+                "companyDomain": f"d{number % 2_500}.example",
+                "email": f"lead{number}@d{number % 2_500}.example",
             }
             for number, ident in enumerate(body["publicIdentifiers"])
         ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import idna
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -9,6 +10,9 @@ from hypothesis import strategies as st
 from leadblock.domain.companies import (
     MAX_SLUG_LENGTH,
     InvalidCompany,
+    _canonical_domain,
+    _plain_domain,
+    _to_ascii,
     canonicalise_domain,
     canonicalise_linkedin_company,
     parent_domains,
@@ -206,3 +210,41 @@ def test_any_text_is_a_domain_or_a_reason(value: str) -> None:
             reason = ""
             assert canonicalise(canonical) == canonical
         assert reason or canonical
+
+
+@given(st.from_regex(r"(?:[A-Za-z0-9-]{1,20}\.){1,4}[A-Za-z0-9-]{1,20}", fullmatch=True))
+def test_plain_ascii_hosts_skip_idna_with_the_same_result(host: str) -> None:
+    """The fast path for plain ASCII hosts answers exactly what IDNA would."""
+    try:
+        expected: str | None = idna.encode(host, uts46=True).decode("ascii").lower()
+    except (idna.IDNAError, UnicodeError):
+        expected = None
+    try:
+        got: str | None = _to_ascii(host)
+    except InvalidCompany:
+        got = None
+    assert got == expected
+
+
+_ASCII_TEXT = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=30)
+_HOSTISH = st.from_regex(r"(?:[A-Za-z0-9-]{1,12}\.){0,4}[A-Za-z0-9-]{1,12}\.?", fullmatch=True)
+
+
+@given(
+    st.one_of(
+        _HOSTISH,
+        st.builds("{}@{}".format, _ASCII_TEXT, _HOSTISH),
+        st.builds("{}{}".format, _ASCII_TEXT, _HOSTISH),
+        st.builds("www.{}".format, _HOSTISH),
+    )
+)
+def test_the_fast_path_for_plain_domains_answers_as_the_full_rules(value: str) -> None:
+    def full(value: str) -> str:
+        try:
+            return _canonical_domain(value)
+        except InvalidCompany as error:
+            return f"refused: {error}"
+
+    plain = _plain_domain(value)
+    assert plain is None or plain == full(value)
+    assert (plain or full(value)) == full(value)

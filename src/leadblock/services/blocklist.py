@@ -7,12 +7,18 @@ Every change appends to the audit trail in the same transaction.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
 from leadblock.domain.blocking import ActiveBlock, effective_blocks, in_force
-from leadblock.domain.companies import InvalidCompany, canonicalise_domain, company_keys
+from leadblock.domain.companies import (
+    Company,
+    InvalidCompany,
+    canonicalise_domain,
+    parent_domains,
+)
 from leadblock.domain.companies import canonicalise_linkedin_company as canonicalise_company
 from leadblock.domain.identifiers import InvalidIdentifier, canonicalise_identifier
 from leadblock.domain.ids import is_record_id, new_ids, now_ms
@@ -381,14 +387,15 @@ def check(
         raise NotFound("Campaign not found.")
     now = now_ms()
     canonical: list[str | ValueError] = []  # an identifier, or why the input is invalid
-    companies: dict[int, list[CompanyKey]] = {}  # by input index, for objects with a company
+    companies: dict[int, Company] = {}  # by input index, for objects with a company
+    company_of = CompanyReader()
     for index, value in enumerate(inputs):
         try:
             if isinstance(value, str):
                 canonical.append(canonicalise_identifier(value))
                 continue
             identifier = canonicalise_identifier(value.public_identifier)
-            keys = _company_keys_of(value)
+            company = company_of(value)
         except InvalidIdentifier as error:
             canonical.append(InvalidIdentifier(f"publicIdentifier {error}"))
             continue
@@ -396,8 +403,8 @@ def check(
             canonical.append(error)
             continue
         canonical.append(identifier)
-        if keys:
-            companies[index] = keys
+        if company != NO_COMPANY:
+            companies[index] = company
     identifiers = [c for c in canonical if isinstance(c, str)]
     blocks = active_blocks(tx, caller.workspace, campaign_id, identifiers, now=now)
     matched = _company_matches(tx, caller.workspace, companies, now)
@@ -430,38 +437,75 @@ def check(
     return results
 
 
-def _company_keys_of(item: CheckItem) -> list[CompanyKey]:
-    """The company keys of a check item; `InvalidCompany` (naming the field) if a company
-    field is given but names no company."""
-    linkedin = domain = None
-    if item.company_linkedin is not None and item.company_linkedin.strip():
-        try:
-            linkedin = canonicalise_company(item.company_linkedin)
-        except InvalidCompany as error:
-            raise InvalidCompany(f"companyLinkedIn {error}") from None
-    if item.company_domain is not None and item.company_domain.strip():
-        try:
-            domain = canonicalise_domain(item.company_domain)
-        except InvalidCompany as error:
-            raise InvalidCompany(f"companyDomain {error}") from None
-    email = item.email if item.email and "@" in item.email else None
-    return company_keys(linkedin, domain, email)
+NO_COMPANY = Company()
+
+
+class CompanyReader:
+    """The canonical company of check items, one request's worth: each distinct domain text is
+    canonicalised once (leads of one company share it)."""
+
+    def __init__(self) -> None:
+        self._domains: dict[str, str | InvalidCompany] = {}
+
+    def __call__(self, item: CheckItem) -> Company:
+        """`InvalidCompany`, naming the field, if a company field names no company."""
+        linkedin = domain = email = None
+        if item.company_linkedin is not None and item.company_linkedin.strip():
+            try:
+                linkedin = canonicalise_company(item.company_linkedin)
+            except InvalidCompany as error:
+                raise InvalidCompany(f"companyLinkedIn {error}") from None
+        if item.company_domain is not None and item.company_domain.strip():
+            domain = self._domain(item.company_domain, "companyDomain")
+        if item.email is not None and "@" in item.email:
+            # An address whose domain is no domain: no domain block can match it.
+            with contextlib.suppress(InvalidCompany):
+                email = self._domain(item.email.rpartition("@")[2], "email")
+        return Company(linkedin, domain, email)
+
+    def _domain(self, text: str, field: str) -> str:
+        known = self._domains.get(text)
+        if known is None:
+            try:
+                known = canonicalise_domain(text)
+            except InvalidCompany as error:
+                known = error
+            self._domains[text] = known
+        if isinstance(known, InvalidCompany):
+            raise InvalidCompany(f"{field} {known}")
+        return known
 
 
 def _company_matches(
-    tx: Transaction, workspace: int, companies: Mapping[int, Sequence[CompanyKey]], now: int
+    tx: Transaction, workspace: int, companies: Mapping[int, Company], now: int
 ) -> dict[int, ActiveBlock]:
-    """For each entry of `companies`, the company block in force at `now` that matches one of
-    its keys (the first key, in the order `company_keys` gives them, that is blocked)."""
+    """For each entry of `companies`, the company block in force at `now` that matches it:
+    its LinkedIn company's, else the first blocked of its domain and that domain's parents,
+    else of its e-mail's domain and parents (the order of `company_keys`). The parents of each
+    distinct domain are looked up once, all in one statement."""
     if not companies:
         return {}
-    found = company_blocks.find_by_keys(
-        tx, workspace, list({key for keys in companies.values() for key in keys})
+    domains = {d for company in companies.values() for d in company[1:] if d is not None}
+    parents = {domain: parent_domains(domain) for domain in domains}
+    keys = {(CompanyKind.DOMAIN, p) for ps in parents.values() for p in ps}
+    keys.update(
+        (CompanyKind.LINKEDIN_COMPANY, c.linkedin) for c in companies.values() if c.linkedin
     )
+    found = company_blocks.find_by_keys(tx, workspace, list(keys))
     live = {key: block for key, block in found.items() if in_force(block.expires_at, now)}
+    if not live:
+        return {}
+    first_blocked = {
+        domain: next((live[key] for p in ps if (key := (CompanyKind.DOMAIN, p)) in live), None)
+        for domain, ps in parents.items()
+    }
     matches: dict[int, ActiveBlock] = {}
-    for index, keys in companies.items():
-        block = next((live[key] for key in keys if key in live), None)
+    for index, (linkedin, domain, email) in companies.items():
+        block = live.get((CompanyKind.LINKEDIN_COMPANY, linkedin)) if linkedin else None
+        if block is None and domain is not None:
+            block = first_blocked[domain]
+        if block is None and email is not None:
+            block = first_blocked[email]
         if block is not None:
             matches[index] = company_block_in_force(block)
     return matches
@@ -476,12 +520,12 @@ def active_blocks(
     workspace: int,
     campaign_id: str | None,
     identifiers: Sequence[str],
-    companies: Mapping[str, Sequence[CompanyKey]] | None = None,
+    companies: Mapping[str, Company] | None = None,
     *,
     now: int | None = None,
 ) -> dict[str, ActiveBlock]:
     """The block in force at `now` for each blocked identifier: workspace over company (of
-    the lead's company keys, `companies`) over campaign."""
+    the lead's company, `companies`) over campaign."""
     now = now_ms() if now is None else now
     unique = list(dict.fromkeys(identifiers))
     in_workspace = store.find_by_identifiers(tx, workspace, unique)

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 from leadblock.domain.blocking import ActiveBlock, in_force
 from leadblock.domain.companies import (
+    Company,
     InvalidCompany,
     canonicalise_domain,
     canonicalise_linkedin_company,
-    company_keys,
+    company_of,
 )
 from leadblock.domain.contacts import InvalidContact, normalise_email, normalise_name
 from leadblock.domain.cursors import IDENTIFIER_KEY
@@ -36,7 +37,6 @@ from leadblock.errors import InvalidInput, ItemError, NotFound
 from leadblock.services import expiry
 from leadblock.services.blocklist import (
     MAX_LEADS_PER_REQUEST,
-    CompanyKey,
     active_blocks,
     canonicalise_identifiers,
     count_message,
@@ -415,13 +415,10 @@ def _blocks_of(
     )
 
 
-def _companies(leads: Iterable[tuple[str, Contact]]) -> dict[str, list[CompanyKey]]:
-    """The company keys of each lead that has any, by identifier."""
-    keys = {
-        ident: company_keys(contact.company_linkedin, contact.company_domain, contact.email)
-        for ident, contact in leads
-    }
-    return {ident: found for ident, found in keys.items() if found}
+def _companies(leads: Iterable[tuple[str, Contact]]) -> dict[str, Company]:
+    """The company of each lead that has one, by identifier."""
+    companies = {ident: company_of(contact) for ident, contact in leads}
+    return {ident: company for ident, company in companies.items() if any(company)}
 
 
 def _require_claim_id(claim_id: str) -> None:

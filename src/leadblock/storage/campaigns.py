@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from leadblock.domain.companies import company_keys
+from leadblock.domain.companies import company_keys, company_of
 from leadblock.domain.ids import now_ms
 from leadblock.domain.records import (
     Campaign,
@@ -235,7 +235,7 @@ def insert_leads(
         (id_, kind.value, value)
         for id_, _ident, c in ordered
         if id_ in inserted
-        for kind, value in company_keys(c.company_linkedin, c.company_domain, c.email)
+        for kind, value in company_keys(company_of(c))
     ]
     if keys:
         tx.execute(

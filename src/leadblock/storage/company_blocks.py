@@ -3,7 +3,7 @@ company or internet domain, one row per (kind, canonical value)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from leadblock.domain.records import CompanyBlock, CompanyKind
@@ -11,7 +11,7 @@ from leadblock.storage.db import Transaction
 from leadblock.storage.queries import query
 
 INSERT_COMPANY_BLOCKS = query("insert-company-blocks")
-SELECT_COMPANY_BLOCKS_BY_KEYS = query("select-company-blocks-by-keys")
+SELECT_COMPANY_BLOCKS_BY_VALUES = query("select-company-blocks-by-values")
 SELECT_COMPANY_BLOCK = query("select-company-block")
 COUNT_COMPANY_BLOCKS = query("count-company-blocks")
 LIST_COMPANY_BLOCKS = query("list-company-blocks")
@@ -42,17 +42,23 @@ def insert_missing(
     return {id_ for (id_,) in inserted}
 
 
-def find_by_keys(tx: Transaction, workspace: int, keys: Sequence[Key]) -> dict[Key, CompanyBlock]:
+def find_by_keys(tx: Transaction, workspace: int, keys: Iterable[Key]) -> dict[Key, CompanyBlock]:
     """The blocks of `keys`, expired or not (the caller judges them at its instant)."""
-    if not keys:
-        return {}
-    rows = tx.rows(
-        SELECT_COMPANY_BLOCKS_BY_KEYS,
-        workspace=workspace,
-        keys=tx.table(sorted((kind.value, value) for kind, value in set(keys))),
-    )
-    blocks = (_record(row) for row in rows)
-    return {(block.kind, block.value): block for block in blocks}
+    values: dict[CompanyKind, set[str]] = {kind: set() for kind in CompanyKind}
+    for kind, value in keys:
+        values[kind].add(value)
+    found: dict[Key, CompanyBlock] = {}
+    for kind, of_kind in values.items():
+        if of_kind:
+            # In key order, as the index is: each of its pages is read once.
+            rows = tx.rows(
+                SELECT_COMPANY_BLOCKS_BY_VALUES,
+                workspace=workspace,
+                kind=kind.value,
+                values=tx.table(sorted(of_kind)),
+            )
+            found.update(((kind, row.value), _record(row)) for row in rows)
+    return found
 
 
 def find(tx: Transaction, workspace: int, id_: str) -> CompanyBlock | None:

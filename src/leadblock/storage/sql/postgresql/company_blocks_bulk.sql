@@ -8,12 +8,11 @@ FROM jsonb_array_elements(CAST(:rows AS jsonb))
 ON CONFLICT (workspace, kind, value) DO NOTHING
 RETURNING id
 
--- name: select-company-blocks-by-keys
--- keys: [[kind, value], ...]
+-- name: select-company-blocks-by-values
+-- values: JSON array of the canonical values of one kind
 SELECT id, kind, value, name, reason, created_at, expires_at FROM company_blocks
-WHERE workspace = :workspace
-  AND (kind, value) IN (SELECT value ->> 0, value ->> 1
-                        FROM jsonb_array_elements(CAST(:keys AS jsonb)))
+WHERE workspace = :workspace AND kind = :kind
+  AND value = ANY(ARRAY(SELECT jsonb_array_elements_text(CAST(:values AS jsonb))))
 
 -- name: delete-company-blocks-by-ids
 DELETE FROM company_blocks

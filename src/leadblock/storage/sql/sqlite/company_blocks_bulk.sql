@@ -8,11 +8,11 @@ FROM json_each(:rows) WHERE true
 ON CONFLICT (workspace, kind, value) DO NOTHING
 RETURNING id
 
--- name: select-company-blocks-by-keys
--- keys: [[kind, value], ...]
+-- name: select-company-blocks-by-values
+-- values: JSON array of the canonical values of one kind
 SELECT id, kind, value, name, reason, created_at, expires_at FROM company_blocks
-WHERE workspace = :workspace
-  AND (kind, value) IN (SELECT value ->> 0, value ->> 1 FROM json_each(:keys))
+WHERE workspace = :workspace AND kind = :kind
+  AND value IN (SELECT value FROM json_each(:values))
 
 -- name: delete-company-blocks-by-ids
 DELETE FROM company_blocks
