@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -125,6 +126,44 @@ def test_import_and_export_files(server: Server, database_url: str, tmp_path: Pa
     missing = run(database_url, "export", "--workspace", "nope", check=False)
     assert missing.returncode == 3
     assert (missing.stdout, missing.stderr) == ("", "error: Workspace nope does not exist.\n")
+
+
+def test_company_blocks_import_and_export(
+    server: Server, database_url: str, tmp_path: Path
+) -> None:
+    workspace_id = json.loads(run(database_url, "workspace", "create", "co", "--json").stdout)[
+        "workspaceId"
+    ]
+    source = tmp_path / "companies.csv"
+    source.write_text(
+        "kind,value,name,reason,expiresAt\n"
+        "domain,jane@ACME.com,Acme,client,\n"
+        "linkedinCompany,https://www.linkedin.com/company/globex/,,partner,2099-01-01T00:00:00Z\n"
+        "domain,www.acme.com,,,\n",
+        encoding="utf-8",
+    )
+    args = ("company-block", "import", str(source), "--workspace", workspace_id)
+    imported = run(database_url, *args)
+    assert imported.stdout == "3 rows: 2 blocked, 0 already blocked (0 extended), 1 duplicates.\n"
+    target = tmp_path / "out.csv"
+    run(database_url, "company-block", "export", "--workspace", workspace_id, "-o", str(target))
+    rows = list(csv.reader(target.read_text(encoding="utf-8").splitlines()))
+    assert rows[0] == ["kind", "value", "name", "reason", "expiresAt", "createdAt", "id"]
+    assert sorted(row[:5] for row in rows[1:]) == [
+        ["domain", "acme.com", "Acme", "client", ""],
+        ["linkedinCompany", "globex", "", "partner", "2099-01-01T00:00:00.000Z"],
+    ]
+    again = run(database_url, *args[:2], str(target), "--workspace", workspace_id)
+    assert again.stdout == "2 rows: 0 blocked, 2 already blocked (0 extended), 0 duplicates.\n"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("kind,value\ndomain,localhost\n", encoding="utf-8")
+    failed = run(database_url, *args[:2], str(bad), "--workspace", workspace_id, check=False)
+    assert failed.returncode == 4
+    assert failed.stderr == (
+        "error: 1 invalid row; nothing was written.\n"
+        "  row 1: line 2: domain needs a dot: a single label (such as 'localhost') is no "
+        "domain\n"
+    )
 
 
 def test_migrate_is_idempotent(database_url: str) -> None:

@@ -246,12 +246,8 @@ def test_check_takes_objects_with_precedence_workspace_company_campaign(
         ("camp-co", "campaign", "camp", False),
     ]
     assert results[1]["companyBlockId"] == block["id"]
-    assert results[1]["input"] == {
-        "publicIdentifier": "camp-co",
-        "companyLinkedIn": None,
-        "companyDomain": "sales.acme.com",
-        "email": None,
-    }
+    # The input as sent: the keys it had, and only those.
+    assert results[1]["input"] == {"publicIdentifier": "camp-co", "companyDomain": "sales.acme.com"}
     assert results[4]["blocked"] is None
     assert results[4]["error"] == (
         "companyDomain needs a dot: a single label (such as 'localhost') is no domain"

@@ -107,10 +107,12 @@ def test_an_expired_block_stops_nothing_and_is_expired_once_by_many_servers(
     client.post(
         f"/campaigns/{campaign}/leads", json={"leads": [{"publicIdentifier": "snoozed-lead"}]}
     )
-    with server_at(database, tmp_path / "before.log", 3600 - 60) as before:
-        with on(before, tenant) as early:
-            assert check(early, "snoozed-lead")["blocked"] is True
-            assert early.post(f"/campaigns/{campaign}/dispatch", json={}).json()["leads"] == []
+    with (
+        server_at(database, tmp_path / "before.log", 3600 - 60) as before,
+        on(before, tenant) as early,
+    ):
+        assert check(early, "snoozed-lead")["blocked"] is True
+        assert early.post(f"/campaigns/{campaign}/dispatch", json={}).json()["leads"] == []
     assert expired_events(client) == []
     # Two servers an hour and a minute ahead: both sweep at start.
     with (

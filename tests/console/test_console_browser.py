@@ -261,7 +261,7 @@ def test_import_shows_progress_then_errors_and_export_downloads(
     with console.api() as api:
         assert exported == api.get("/blocked-leads/export").content
     lines = exported.decode().split("\r\n")
-    assert lines[0] == "publicIdentifier,reason,createdAt,id"
+    assert lines[0] == "publicIdentifier,reason,createdAt,id,expiresAt"
     assert lines[-1] == ""
     imported = [line.split(",")[:2] for line in lines if line.startswith("import-")]
     assert imported == [[f"import-{n:05d}", "crm export"] for n in range(10_000)]

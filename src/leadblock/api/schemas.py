@@ -13,11 +13,20 @@ it with schemathesis, in both directions.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, JsonValue
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    JsonValue,
+    with_config,
+)
 from pydantic.alias_generators import to_camel
 from pydantic.json_schema import SkipJsonSchema
+from typing_extensions import TypedDict
 
 from leadblock.domain.blocking import ActiveBlock
 from leadblock.domain.contacts import MAX_EMAIL_LENGTH
@@ -34,7 +43,7 @@ from leadblock.domain.records import (
     SubjectKind,
 )
 from leadblock.domain.timestamps import iso
-from leadblock.services.blocklist import MAX_LEADS_PER_REQUEST, CheckItem, CheckResult
+from leadblock.services.blocklist import MAX_LEADS_PER_REQUEST, CheckResult
 from leadblock.services.campaigns import LeadView
 from leadblock.web.errors import CODES
 
@@ -339,21 +348,31 @@ CheckInput = Annotated[str, Field(max_length=MAX_IDENTIFIER_INPUT)]
 CompanyCheckInput = Annotated[str, Field(max_length=MAX_IDENTIFIER_INPUT)]
 
 
-class CheckItemIn(WireModel):
+# A TypedDict, not a model: 10,000 of them validate in half the time, and a result echoes the
+# item exactly as it came (the keys sent, and only those).
+@with_config(ConfigDict(strict=True, extra="ignore"))
+class CheckItemIn(TypedDict):
     """A lead to check with what is known of its company: company blocks apply too."""
 
-    public_identifier: CheckInput
-    company_linkedin: CompanyCheckInput | None = Field(
-        default=None,
-        alias="companyLinkedIn",
-        description="The lead's LinkedIn company (slug or URL); invalid: an `error`",
-    )
-    company_domain: CompanyCheckInput | None = Field(
-        default=None, description="The lead's company domain; invalid: an `error`"
-    )
-    email: CompanyCheckInput | None = Field(
-        default=None, description="The lead's e-mail address: its domain is a company key"
-    )
+    publicIdentifier: CheckInput
+    companyLinkedIn: NotRequired[
+        Annotated[
+            CompanyCheckInput | None,
+            Field(description="The lead's LinkedIn company (slug or URL); invalid: an `error`"),
+        ]
+    ]
+    companyDomain: NotRequired[
+        Annotated[
+            CompanyCheckInput | None,
+            Field(description="The lead's company domain; invalid: an `error`"),
+        ]
+    ]
+    email: NotRequired[
+        Annotated[
+            CompanyCheckInput | None,
+            Field(description="The lead's e-mail address: its domain is a company key"),
+        ]
+    ]
 
 
 class CheckRequest(WireModel):
@@ -459,9 +478,10 @@ def blocked_lead_json(lead: BlockedLead, workspace_id: str) -> dict[str, Any]:
     }
 
 
-def check_result_json(result: CheckResult) -> dict[str, Any]:
+def check_result_json(result: CheckResult, sent: Any = None) -> dict[str, Any]:
+    """A check result; `sent` is the input as the request sent it (default: `result.input`)."""
     body: dict[str, Any] = {
-        "input": result.input if isinstance(result.input, str) else check_item_json(result.input),
+        "input": result.input if sent is None else sent,
         "publicIdentifier": result.public_identifier,
         "blocked": result.blocked,
         "scope": result.scope.value if result.scope else None,
@@ -475,15 +495,6 @@ def check_result_json(result: CheckResult) -> dict[str, Any]:
     if result.error is not None:
         body["error"] = result.error
     return body
-
-
-def check_item_json(item: CheckItem) -> dict[str, Any]:
-    return {
-        "publicIdentifier": item.public_identifier,
-        "companyLinkedIn": item.company_linkedin,
-        "companyDomain": item.company_domain,
-        "email": item.email,
-    }
 
 
 def event_json(event: Event) -> dict[str, Any]:

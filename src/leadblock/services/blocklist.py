@@ -7,7 +7,6 @@ Every change appends to the audit trail in the same transaction.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
@@ -445,35 +444,63 @@ class CompanyReader:
     canonicalised once (leads of one company share it)."""
 
     def __init__(self) -> None:
-        self._domains: dict[str, str | InvalidCompany] = {}
+        self._domains: dict[str, object] = {}  # text -> canonical, None (blank) or the error
+        # (companyLinkedIn, companyDomain, the e-mail's domain) as sent -> the company
+        self._companies: dict[tuple[str | None, str | None, str | None], Company] = {}
 
     def __call__(self, item: CheckItem) -> Company:
         """`InvalidCompany`, naming the field, if a company field names no company."""
+        email = item.email
+        sent = (
+            item.company_linkedin,
+            item.company_domain,
+            email.rpartition("@")[2] if email and "@" in email else None,
+        )
+        company = self._companies.get(sent)
+        if company is None:
+            company = self._companies[sent] = self._read(*sent)
+        return company
+
+    def _read(
+        self, linkedin_text: str | None, domain_text: str | None, email_domain: str | None
+    ) -> Company:
         linkedin = domain = email = None
-        if item.company_linkedin is not None and item.company_linkedin.strip():
-            try:
-                linkedin = canonicalise_company(item.company_linkedin)
-            except InvalidCompany as error:
-                raise InvalidCompany(f"companyLinkedIn {error}") from None
-        if item.company_domain is not None and item.company_domain.strip():
-            domain = self._domain(item.company_domain, "companyDomain")
-        if item.email is not None and "@" in item.email:
-            # An address whose domain is no domain: no domain block can match it.
-            with contextlib.suppress(InvalidCompany):
-                email = self._domain(item.email.rpartition("@")[2], "email")
+        if linkedin_text:
+            linkedin = self._company(linkedin_text)
+        if domain_text:
+            domain = self._domain(domain_text, "companyDomain")
+        if email_domain:
+            # An address with no domain after its `@`: no domain block can match it. (`try`
+            # costs nothing here; a `suppress` block 0.5 µs a lead.)
+            try:  # noqa: SIM105
+                email = self._domain(email_domain, "email")
+            except InvalidCompany:
+                pass
         return Company(linkedin, domain, email)
 
-    def _domain(self, text: str, field: str) -> str:
-        known = self._domains.get(text)
-        if known is None:
+    def _company(self, text: str) -> str | None:
+        if not text.strip():
+            return None
+        try:
+            return canonicalise_company(text)
+        except InvalidCompany as error:
+            raise InvalidCompany(f"companyLinkedIn {error}") from None
+
+    def _domain(self, text: str, field: str) -> str | None:
+        """The canonical domain of `text` (None for blank text), each distinct text once."""
+        known = self._domains.get(text, _UNSEEN)
+        if known is _UNSEEN:
             try:
-                known = canonicalise_domain(text)
+                known = canonicalise_domain(text) if text.strip() else None
             except InvalidCompany as error:
                 known = error
             self._domains[text] = known
         if isinstance(known, InvalidCompany):
             raise InvalidCompany(f"{field} {known}")
-        return known
+        return known  # type: ignore[return-value]
+
+
+_UNSEEN = object()
 
 
 def _company_matches(
@@ -499,16 +526,17 @@ def _company_matches(
         domain: next((live[key] for p in ps if (key := (CompanyKind.DOMAIN, p)) in live), None)
         for domain, ps in parents.items()
     }
-    matches: dict[int, ActiveBlock] = {}
-    for index, (linkedin, domain, email) in companies.items():
+    matched: dict[Company, ActiveBlock] = {}
+    for company in set(companies.values()):  # leads of one company share its answer
+        linkedin, domain, email = company
         block = live.get((CompanyKind.LINKEDIN_COMPANY, linkedin)) if linkedin else None
         if block is None and domain is not None:
             block = first_blocked[domain]
         if block is None and email is not None:
             block = first_blocked[email]
         if block is not None:
-            matches[index] = company_block_in_force(block)
-    return matches
+            matched[company] = company_block_in_force(block)
+    return {index: matched[c] for index, c in companies.items() if c in matched}
 
 
 def company_block_in_force(block: CompanyBlock) -> ActiveBlock:
