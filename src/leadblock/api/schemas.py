@@ -478,10 +478,9 @@ def blocked_lead_json(lead: BlockedLead, workspace_id: str) -> dict[str, Any]:
     }
 
 
-def check_result_json(result: CheckResult, sent: Any = None) -> dict[str, Any]:
-    """A check result; `sent` is the input as the request sent it (default: `result.input`)."""
+def check_result_json(result: CheckResult) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "input": result.input if sent is None else sent,
+        "input": result.input,
         "publicIdentifier": result.public_identifier,
         "blocked": result.blocked,
         "scope": result.scope.value if result.scope else None,

@@ -159,28 +159,10 @@ async def check_leads(body: CheckRequest, unit: Unit) -> Response:
     input gets `"blocked": null` and an `error` instead of failing the request. An unknown
     `campaignId` is a 404.
     """
-    sent = body.public_identifiers
-    items = [
-        item
-        if isinstance(item, str)
-        else blocklist.CheckItem(
-            item["publicIdentifier"],
-            item.get("companyLinkedIn"),
-            item.get("companyDomain"),
-            item.get("email"),
-        )
-        for item in sent
-    ]
 
     def work(tx: Transaction, caller: Caller) -> dict[str, Any]:
-        results = blocklist.check(tx, caller, items, body.campaign_id)
-        return {
-            "success": True,
-            "results": [
-                check_result_json(result, input)
-                for result, input in zip(results, sent, strict=True)
-            ],
-        }
+        results = blocklist.check(tx, caller, body.public_identifiers, body.campaign_id)
+        return {"success": True, "results": [check_result_json(r) for r in results]}
 
     return await unit.read(work, items=len(body.public_identifiers))
 
