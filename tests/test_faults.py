@@ -73,6 +73,7 @@ def test_full_disk_is_503_and_recovers(tmp_path: Path) -> None:
             "message": "10,000 lead(s) blocked.",
             "blocked": 10_000,
             "alreadyBlocked": 0,
+            "extended": 0,
             "duplicates": 0,
             "leads": [
                 blocked_lead(leads[i], f"big-{i}", "x" * 100, fresh.workspace.id)

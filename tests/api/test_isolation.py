@@ -232,12 +232,7 @@ def test_foreign_key_cannot_reach_another_workspace_company_block(
     assert checked == check_answer(
         {
             **free("some-lead"),
-            "input": {
-                "publicIdentifier": "some-lead",
-                "companyLinkedIn": None,
-                "companyDomain": None,
-                "email": "jane@secret.com",
-            },
+            "input": lead,
         }
     )
 

@@ -103,6 +103,7 @@ NOT_BLOCKED = {
             "scope": None,
             "reason": None,
             "blockedAt": None,
+            "expiresAt": None,
             "contactable": True,
         }
     ],

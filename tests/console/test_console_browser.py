@@ -508,7 +508,17 @@ def test_keyboard_only_blocking_paging_chart_and_sign_out(page: Page, console: C
     page.keyboard.type("keyboard-lead")
     page.keyboard.press("Tab")  # reason
     page.keyboard.type("typed, not clicked")
-    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")  # "block for": the radio group is one stop, at "Always"
+    assert page.evaluate("[document.activeElement.name, document.activeElement.value]") == [
+        "duration",
+        "",
+    ]
+    page.keyboard.press("Tab")  # the date of "Until": its month, day, year and picker are stops
+    assert page.evaluate("document.activeElement.id") == "until"
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") != "until":
+            break
     assert page.evaluate("document.activeElement.textContent") == "Block"
     page.keyboard.press("Enter")
     expect(page.get_by_role("status")).to_have_text("1 blocked, 0 already on the blocklist.")

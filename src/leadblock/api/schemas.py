@@ -208,6 +208,22 @@ Expiry = Annotated[
         json_schema_extra={"format": EXPIRY_FORMAT},
     ),
 ]
+# A lead's company, as enrolment takes it: empty or whitespace-only means none (as for the other
+# contact fields); anything else must name a company.
+LeadLinkedinCompany = Annotated[
+    str,
+    Field(
+        description=LINKEDIN_COMPANY_RULES + " Empty means none.",
+        json_schema_extra={"format": LINKEDIN_COMPANY_FORMAT, "maxLength": MAX_IDENTIFIER_INPUT},
+    ),
+]
+LeadDomain = Annotated[
+    str,
+    Field(
+        description=DOMAIN_RULES + " Empty means none.",
+        json_schema_extra={"format": DOMAIN_FORMAT, "maxLength": MAX_IDENTIFIER_INPUT},
+    ),
+]
 EXPIRES_AT_OUT = "When the block ends (it no longer applies from that instant); null: never"
 
 
@@ -581,8 +597,8 @@ class CampaignLeadIn(WireModel):
         default=None, description="Shown only: a company name never matches a company block"
     )
     email: Email | None = None
-    company_linkedin: LinkedinCompany | None = Field(default=None, alias="companyLinkedIn")
-    company_domain: Domain | None = None
+    company_linkedin: LeadLinkedinCompany | None = Field(default=None, alias="companyLinkedIn")
+    company_domain: LeadDomain | None = None
 
 
 class EnrolRequest(WireModel):

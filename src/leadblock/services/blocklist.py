@@ -206,7 +206,7 @@ def insert_leads(
         [lead.public_identifier for lead in leads if lead.public_identifier not in inserted],
     )
     if any(not in_force(lead.expires_at, at) for lead in existing.values()):
-        expiry.expire_due(tx, caller.workspace, at, limit=MAX_LEADS_PER_REQUEST)
+        expiry.expire_all_due(tx, caller.workspace, at)
         lapsed = [row for row in rows if row[1] in existing and row[1] not in inserted]
         inserted |= store.insert_missing(tx, caller.workspace, lapsed, at)
         existing = store.find_by_identifiers(
@@ -530,18 +530,21 @@ def _company_matches(
     live = {key: block for key, block in found.items() if in_force(block.expires_at, now)}
     if not live:
         return {}
-    first_blocked = {
-        domain: next((live[key] for p in ps if (key := (CompanyKind.DOMAIN, p)) in live), None)
-        for domain, ps in parents.items()
-    }
+    blocked_domains = {value: b for (kind, value), b in live.items() if kind is CompanyKind.DOMAIN}
+    first_blocked: dict[str, CompanyBlock] = {}  # domain -> the block of it or of a parent
+    for own, ps in parents.items():
+        for parent in ps:
+            if parent in blocked_domains:
+                first_blocked[own] = blocked_domains[parent]
+                break
     matched: dict[Company, ActiveBlock] = {}
     for company in companies:
         linkedin, domain, email = company
         block = live.get((CompanyKind.LINKEDIN_COMPANY, linkedin)) if linkedin else None
         if block is None and domain is not None:
-            block = first_blocked[domain]
+            block = first_blocked.get(domain)
         if block is None and email is not None:
-            block = first_blocked[email]
+            block = first_blocked.get(email)
         if block is not None:
             matched[company] = company_block_in_force(block)
     return matched

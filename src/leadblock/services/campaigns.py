@@ -199,7 +199,7 @@ def block_in_campaign(
         tx, workspace, campaign_id, [ident for ident in canonical if ident not in inserted]
     )
     if any(not in_force(block.expires_at, at) for block in existing.values()):
-        expiry.expire_due(tx, workspace, at, limit=MAX_LEADS_PER_REQUEST)
+        expiry.expire_all_due(tx, workspace, at)
         lapsed = [ident for ident in existing if ident not in inserted]
         inserted |= store.insert_blocks(tx, workspace, campaign_id, lapsed, normalised, at, until)
         existing = store.find_blocks(

@@ -169,7 +169,7 @@ def insert_companies(
     inserted = store.insert_missing(tx, workspace, fresh, at)
     existing = store.find_by_keys(tx, workspace, [_key(c) for c in fresh if c.id not in inserted])
     if any(not in_force(block.expires_at, at) for block in existing.values()):
-        expiry.expire_due(tx, workspace, at, limit=MAX_COMPANIES_PER_REQUEST)
+        expiry.expire_all_due(tx, workspace, at)
         lapsed = [c for c in fresh if c.id not in inserted and _key(c) in existing]
         inserted |= store.insert_missing(tx, workspace, lapsed, at)
         existing = store.find_by_keys(

@@ -75,6 +75,15 @@ def expire_due(tx: Transaction, workspace: int, now: int, limit: int = SWEEP_BAT
     return len(leads) + len(expired_in_campaigns) + len(companies)
 
 
+def expire_all_due(tx: Transaction, workspace: int, now: int) -> int:
+    """Expire every block of the workspace due at `now`, a batch at a time, in `tx`: a write
+    that met a block expired but not swept yet, before it blocks afresh."""
+    expired = 0
+    while (batch := expire_due(tx, workspace, now)) >= SWEEP_BATCH:
+        expired += batch
+    return expired + batch
+
+
 def sweep(tx: Transaction, now: int) -> int:
     """Expire a batch of the blocks due at `now` in every workspace that has some; return
     how many (`SWEEP_BATCH` or more: there may be more)."""

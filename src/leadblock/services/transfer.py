@@ -131,8 +131,7 @@ class StagedImport:
         if store.has_expiring(tx, workspace):
             # Blocks that have expired go first (with their events), so the import blocks those
             # leads afresh; the others' expiry only ever moves later.
-            while expiry.expire_due(tx, workspace, at) >= expiry.SWEEP_BATCH:
-                pass
+            expiry.expire_all_due(tx, workspace, at)
             extended = staged_leads.extend(tx, workspace)
         blocked = store.insert_staged(tx, self.caller, at)
         self.report("blocking", self.distinct, self.distinct)
