@@ -22,4 +22,9 @@ def create_app_from_environment() -> FastAPI:
     # Move everything built at start-up out of the collector's reach: full collections,
     # triggered by the ten thousand objects a bulk request allocates, then skip it.
     gc.freeze()
+    # A 10,000-item request allocates some 100,000 objects that live until its answer is sent;
+    # at Python's default (a young collection every 700) the collector walked them over and
+    # over: a check of 10,000 leads with their companies took 76 ms, 68 ms with 20,000 (10,000
+    # strings: 46, then 43 ms). The memory held between collections stays a few megabytes.
+    gc.set_threshold(20_000, 50, 50)
     return app

@@ -391,6 +391,7 @@ def check(
     canonical: list[str | ValueError] = []  # an identifier, or why the input is invalid
     companies: list[Company | None] = []  # of each input: what is known of its company
     company_of = CompanyReader()
+    known = company_of.known
     for value in inputs:
         company = None
         try:
@@ -398,7 +399,14 @@ def check(
                 identifier = canonicalise_identifier(value)
             else:
                 identifier = canonicalise_identifier(value["publicIdentifier"])
-                company = company_of(value)
+                # The item's company, as `CompanyReader` reads it, inlined: 10,000 calls saved.
+                email = value.get("email")
+                sent = (
+                    value.get("companyLinkedIn"),
+                    value.get("companyDomain"),
+                    email.rpartition("@")[2] if email and "@" in email else None,
+                )
+                company = known[sent] if sent in known else company_of.read(sent)
         except InvalidIdentifier as error:
             canonical.append(InvalidIdentifier(f"publicIdentifier {error}"))
         except InvalidCompany as error:
@@ -438,9 +446,6 @@ def check(
     return results
 
 
-NO_COMPANY = Company()
-
-
 class CompanyReader:
     """The canonical company of check items, one request's worth: each distinct domain text is
     canonicalised once (leads of one company share it)."""
@@ -448,31 +453,22 @@ class CompanyReader:
     def __init__(self) -> None:
         self._domains: dict[str, object] = {}  # text -> canonical, None (blank) or the error
         # (companyLinkedIn, companyDomain, the e-mail's domain) as sent -> the company
-        self._companies: dict[tuple[str | None, str | None, str | None], Company | None] = {}
+        self.known: dict[tuple[str | None, str | None, str | None], Company | None] = {}
 
-    def __call__(self, item: CheckItem) -> Company | None:
-        """The item's company (None: nothing known of it); `InvalidCompany`, naming the field,
-        if a company field names no company."""
-        email = item.get("email")
-        sent = (
-            item.get("companyLinkedIn"),
-            item.get("companyDomain"),
-            email.rpartition("@")[2] if email and "@" in email else None,
-        )
-        try:
-            return self._companies[sent]
-        except KeyError:
-            company = self._read(*sent)
-            self._companies[sent] = None if company == NO_COMPANY else company
-            return self._companies[sent]
+    def read(self, sent: tuple[str | None, str | None, str | None]) -> Company | None:
+        """The company of (companyLinkedIn, companyDomain, the e-mail's domain) as an item sent
+        them (None: nothing known of it), remembered in `known`; `InvalidCompany`, naming the
+        field, if a company field names no company."""
+        company = self.known[sent] = self._read(*sent)
+        return company
 
     def companies(self) -> set[Company]:
         """Every distinct company read."""
-        return {company for company in self._companies.values() if company is not None}
+        return {company for company in self.known.values() if company is not None}
 
     def _read(
         self, linkedin_text: str | None, domain_text: str | None, email_domain: str | None
-    ) -> Company:
+    ) -> Company | None:
         linkedin = domain = email = None
         if linkedin_text:
             linkedin = self._company(linkedin_text)
@@ -485,7 +481,7 @@ class CompanyReader:
                 email = self._domain(email_domain, "email")
             except InvalidCompany:
                 pass
-        return Company(linkedin, domain, email)
+        return Company(linkedin, domain, email) if linkedin or domain or email else None
 
     def _company(self, text: str) -> str | None:
         if not text.strip():
@@ -524,13 +520,20 @@ def _company_matches(
         return {}
     domains = {d for company in companies for d in company[1:] if d is not None}
     parents = {domain: parent_domains(domain) for domain in domains}
-    keys = {(CompanyKind.DOMAIN, p) for ps in parents.values() for p in ps}
-    keys.update((CompanyKind.LINKEDIN_COMPANY, c.linkedin) for c in companies if c.linkedin)
-    found = company_blocks.find_by_keys(tx, workspace, keys)
-    live = {key: block for key, block in found.items() if in_force(block.expires_at, now)}
-    if not live:
+    blocked_domains = _in_force(
+        company_blocks.find_by_values(
+            tx, workspace, CompanyKind.DOMAIN, {p for ps in parents.values() for p in ps}
+        ),
+        now,
+    )
+    blocked_pages = _in_force(
+        company_blocks.find_by_values(
+            tx, workspace, CompanyKind.LINKEDIN_COMPANY, {c[0] for c in companies if c[0]}
+        ),
+        now,
+    )
+    if not blocked_domains and not blocked_pages:
         return {}
-    blocked_domains = {value: b for (kind, value), b in live.items() if kind is CompanyKind.DOMAIN}
     first_blocked: dict[str, CompanyBlock] = {}  # domain -> the block of it or of a parent
     for own, ps in parents.items():
         for parent in ps:
@@ -540,7 +543,7 @@ def _company_matches(
     matched: dict[Company, ActiveBlock] = {}
     for company in companies:
         linkedin, domain, email = company
-        block = live.get((CompanyKind.LINKEDIN_COMPANY, linkedin)) if linkedin else None
+        block = blocked_pages.get(linkedin) if linkedin else None
         if block is None and domain is not None:
             block = first_blocked.get(domain)
         if block is None and email is not None:
@@ -548,6 +551,10 @@ def _company_matches(
         if block is not None:
             matched[company] = company_block_in_force(block)
     return matched
+
+
+def _in_force(blocks: dict[str, CompanyBlock], now: int) -> dict[str, CompanyBlock]:
+    return {value: block for value, block in blocks.items() if in_force(block.expires_at, now)}
 
 
 def company_block_in_force(block: CompanyBlock) -> ActiveBlock:

@@ -42,23 +42,34 @@ def insert_missing(
     return {id_ for (id_,) in inserted}
 
 
+def find_by_values(
+    tx: Transaction, workspace: int, kind: CompanyKind, values: Iterable[str]
+) -> dict[str, CompanyBlock]:
+    """The blocks of `kind` with these values, expired or not (the caller judges them at its
+    instant), by value."""
+    # In key order, as the index is: each of its pages is read once.
+    ordered = sorted(values)
+    if not ordered:
+        return {}
+    rows = tx.rows(
+        SELECT_COMPANY_BLOCKS_BY_VALUES,
+        workspace=workspace,
+        kind=kind.value,
+        values=tx.table(ordered),
+    )
+    return {row.value: _record(row) for row in rows}
+
+
 def find_by_keys(tx: Transaction, workspace: int, keys: Iterable[Key]) -> dict[Key, CompanyBlock]:
-    """The blocks of `keys`, expired or not (the caller judges them at its instant)."""
+    """The blocks of (kind, value) `keys`, expired or not."""
     values: dict[CompanyKind, set[str]] = {kind: set() for kind in CompanyKind}
     for kind, value in keys:
         values[kind].add(value)
-    found: dict[Key, CompanyBlock] = {}
-    for kind, of_kind in values.items():
-        if of_kind:
-            # In key order, as the index is: each of its pages is read once.
-            rows = tx.rows(
-                SELECT_COMPANY_BLOCKS_BY_VALUES,
-                workspace=workspace,
-                kind=kind.value,
-                values=tx.table(sorted(of_kind)),
-            )
-            found.update(((kind, row.value), _record(row)) for row in rows)
-    return found
+    return {
+        (kind, value): block
+        for kind, of_kind in values.items()
+        for value, block in find_by_values(tx, workspace, kind, of_kind).items()
+    }
 
 
 def find(tx: Transaction, workspace: int, id_: str) -> CompanyBlock | None:
