@@ -75,6 +75,7 @@ class BlockedLead(NamedTuple):
 
 
 class Event(NamedTuple):
+    seq: int  # the trail's order is (seq, id): see migration 0011
     id: str
     type: EventType
     at: int

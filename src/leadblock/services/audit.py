@@ -58,7 +58,7 @@ def list_events(
         offset=offset,
         after=after,
     )
-    items, next_cursor = cut_page(rows, limit, True, lambda event: (event.at, event.id))
+    items, next_cursor = cut_page(rows, limit, True, lambda event: (event.seq, event.id))
     total = store.count(tx, caller.workspace, event_type, public_identifier)
     return EventPage(items, total, next_cursor)
 

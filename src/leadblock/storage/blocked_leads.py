@@ -7,6 +7,7 @@ from typing import Any
 
 from leadblock.domain.ids import id_series
 from leadblock.domain.records import BlockedLead, Caller
+from leadblock.storage import events
 from leadblock.storage.db import Transaction
 from leadblock.storage.queries import query
 
@@ -65,16 +66,17 @@ def insert_staged(tx: Transaction, caller: Caller, at: int) -> int:
     """Block every lead of `sorted_leads` (`staged_leads.sort`) not blocked yet, with its
     `blocked` event; return how many were blocked. Ids are numbered in identifier order, so
     every index is written in its own order."""
-    blocks, events = id_series(at), id_series(at)
+    blocks, recorded = id_series(at), id_series(at)
     params = {
         "workspace": caller.workspace,
         "id_high": blocks.high,
         "id_low": blocks.low,
         "created_at": at,
-        "event_high": events.high,
-        "event_low": events.low,
+        "event_high": recorded.high,
+        "event_low": recorded.low,
         "at": at,
         "key_id": caller.key_id,
+        "seq": events.next_seq(tx, caller.workspace),
     }
     if tx.dialect == "sqlite":
         # One writer at a time: "not blocked yet" is the same set before and after the insert,

@@ -30,6 +30,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from leadblock.config import Settings
+from leadblock.domain.ids import new_ids
 from leadblock.errors import InvalidInput, ServiceUnavailable
 from leadblock.storage.queries import Query, for_driver, load_queries
 
@@ -98,6 +99,20 @@ class Transaction:
     spread: int = field(default_factory=lambda: random.randrange(1 << 30))
     # Rows this transaction added, by table: see `grew`.
     growth: dict[str, int] = field(default_factory=dict)
+    # The last id `increasing_ids` issued.
+    last_id: str | None = None
+
+    def increasing_ids(self, count: int, at: int) -> list[str]:
+        """New record ids (`domain.ids.new_ids`), each greater than every one this transaction
+        issued before: the events of one transaction keep the order they were recorded in, even
+        within one millisecond."""
+        ids = new_ids(count, at)
+        if self.last_id is not None and ids and ids[0] <= self.last_id:
+            base = int(self.last_id, 16) + 1
+            ids = [f"{base + offset:032x}" for offset in range(count)]
+        if ids:
+            self.last_id = ids[-1]
+        return ids
 
     def grew(self, table: str, rows: int) -> None:
         """Note that `rows` were added to `table`. After the commit, PostgreSQL's statistics of

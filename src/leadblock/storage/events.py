@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from leadblock.domain.ids import first_id_at, new_ids
+from leadblock.domain.ids import first_id_at
 from leadblock.domain.records import Event, EventType, Scope, SubjectKind
 from leadblock.storage.db import Transaction
 from leadblock.storage.queries import query
@@ -15,6 +15,17 @@ COUNT_EVENTS = query("count-events")
 LIST_EVENTS = query("list-events")
 LIST_EVENTS_AFTER = query("list-events-after")
 COUNT_EVENTS_PER_DAY = query("count-events-per-day")
+NEXT_EVENT_SEQ = query("next-event-seq")
+EVENT_HORIZON = query("event-horizon")
+LIST_FINAL_EVENTS_AFTER = query("list-final-events-after")
+
+
+def next_seq(tx: Transaction, workspace: int) -> int | None:
+    """The `seq` for events recorded next in `tx` (SQLite; PostgreSQL's statements take the
+    transaction's id themselves, and this is None)."""
+    if tx.dialect != "sqlite":
+        return None
+    return int(tx.scalar(NEXT_EVENT_SEQ, workspace=workspace))
 
 
 def record(
@@ -33,10 +44,11 @@ def record(
     is the key that acted (None: the CLI, or the clock for an expiry)."""
     if not subjects:
         return
-    ids = new_ids(len(subjects), at)
+    ids = tx.increasing_ids(len(subjects), at)
     tx.execute(
         INSERT_EVENTS,
         workspace=workspace,
+        seq=next_seq(tx, workspace),
         type=event_type.value,
         at=at,
         key_id=key_id,
@@ -79,22 +91,24 @@ def page(
     if after is None:
         rows = tx.rows(LIST_EVENTS, offset=offset, **params)
     else:
-        rows = tx.rows(LIST_EVENTS_AFTER, after_id=after[1], **params)
-    return [
-        Event(
-            id=row.id,
-            type=EventType(row.type),
-            at=row.at,
-            key_id=row.key_id,
-            subject_kind=SubjectKind(row.subject_kind),
-            subject=row.subject,
-            reason=row.reason,
-            expires_at=row.expires_at,
-            scope=Scope(row.scope),
-            campaign_id=row.campaign_id,
-        )
-        for row in rows
-    ]
+        rows = tx.rows(LIST_EVENTS_AFTER, after_seq=after[0], after_id=after[1], **params)
+    return [_event(row) for row in rows]
+
+
+def _event(row: Any) -> Event:
+    return Event(
+        seq=row.seq,
+        id=row.id,
+        type=EventType(row.type),
+        at=row.at,
+        key_id=row.key_id,
+        subject_kind=SubjectKind(row.subject_kind),
+        subject=row.subject,
+        reason=row.reason,
+        expires_at=row.expires_at,
+        scope=Scope(row.scope),
+        campaign_id=row.campaign_id,
+    )
 
 
 def per_day(tx: Transaction, workspace: int, since: int) -> dict[tuple[int, EventType], int]:
@@ -102,3 +116,20 @@ def per_day(tx: Transaction, workspace: int, since: int) -> dict[tuple[int, Even
     `since` (milliseconds)."""
     rows = tx.rows(COUNT_EVENTS_PER_DAY, workspace=workspace, since_id=first_id_at(since))
     return {(int(row.day), EventType(row.type)): int(row.events) for row in rows}
+
+
+def final_after(tx: Transaction, workspace: int, after: tuple[int, str], limit: int) -> list[Event]:
+    """Up to `limit` events after the (seq, id) position `after`, in the trail's order, that
+    are final: no transaction still running, nor any to come, can record an event before them.
+    Read in order from (0, ""), they are every event, each once, never one after another that
+    follows it."""
+    horizon = int(tx.scalar(EVENT_HORIZON, workspace=workspace))
+    rows = tx.rows(
+        LIST_FINAL_EVENTS_AFTER,
+        workspace=workspace,
+        after_seq=after[0],
+        after_id=after[1],
+        horizon=horizon,
+        limit=limit,
+    )
+    return [_event(row) for row in rows]

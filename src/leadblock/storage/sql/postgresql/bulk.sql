@@ -35,10 +35,11 @@ RETURNING id, public_identifier, reason, created_at, expires_at
 
 -- name: insert-events
 -- rows: [[id, subject, reason, expires_at], ...]
-INSERT INTO events (workspace, id, type, at, key_id, subject_kind, subject, reason, expires_at,
-                    scope, campaign_id)
-SELECT :workspace, value ->> 0, :type, :at, :key_id, :subject_kind, value ->> 1, value ->> 2,
-       CAST(value ->> 3 AS bigint), :scope, :campaign_id
+INSERT INTO events (workspace, seq, id, type, at, key_id, subject_kind, subject, reason,
+                    expires_at, scope, campaign_id)
+SELECT :workspace, CAST(CAST(pg_current_xact_id() AS text) AS bigint),
+       value ->> 0, :type, :at, :key_id, :subject_kind, value ->> 1, value ->> 2, CAST(value ->> 3 AS bigint), :scope,
+       :campaign_id
 FROM jsonb_array_elements(CAST(:rows AS jsonb))
 
 -- name: extend-blocked-leads
@@ -51,3 +52,12 @@ WHERE blocked_leads.workspace = :workspace AND blocked_leads.id = extension.valu
   AND (extension.value ->> 1 IS NULL
        OR CAST(extension.value ->> 1 AS bigint) > blocked_leads.expires_at)
 RETURNING blocked_leads.id, blocked_leads.expires_at
+
+-- name: next-event-seq
+-- The writing transaction's id, the `seq` of its events (0011); the inserts take it themselves.
+SELECT CAST(CAST(pg_current_xact_id() AS text) AS bigint)
+
+-- name: event-horizon
+-- Every event below this `seq` is final: the oldest transaction still running has this id, so
+-- every transaction with a smaller one has ended, and none can start with a smaller one.
+SELECT CAST(CAST(pg_snapshot_xmin(pg_current_snapshot()) AS text) AS bigint)

@@ -36,9 +36,9 @@ SELECT count(*) FROM sorted_leads
 -- One `blocked` event per lead the insert below has just inserted (run after it): those whose
 -- block has the import's id. Exact whatever other transactions block meanwhile.
 -- name: insert-staged-events
-INSERT INTO events (workspace, id, type, at, key_id, subject, reason, expires_at, scope,
+INSERT INTO events (workspace, seq, id, type, at, key_id, subject, reason, expires_at, scope,
                     campaign_id)
-SELECT block.workspace,
+SELECT block.workspace, CAST(CAST(pg_current_xact_id() AS text) AS bigint),
        lpad(to_hex(CAST(:event_high AS bigint)), 16, '0')
            || lpad(to_hex(CAST(:event_low AS bigint) + staged.rank), 16, '0'),
        'blocked', CAST(:at AS bigint), CAST(:key_id AS text), staged.public_identifier,

@@ -29,10 +29,11 @@ RETURNING id, public_identifier, reason, created_at, expires_at
 
 -- name: insert-events
 -- rows: [[id, subject, reason, expires_at], ...]
-INSERT INTO events (workspace, id, type, at, key_id, subject_kind, subject, reason, expires_at,
-                    scope, campaign_id)
-SELECT :workspace, value ->> 0, :type, :at, :key_id, :subject_kind, value ->> 1, value ->> 2,
-       value ->> 3, :scope, :campaign_id
+INSERT INTO events (workspace, seq, id, type, at, key_id, subject_kind, subject, reason,
+                    expires_at, scope, campaign_id)
+SELECT :workspace, :seq,
+       value ->> 0, :type, :at, :key_id, :subject_kind, value ->> 1, value ->> 2, value ->> 3, :scope,
+       :campaign_id
 FROM json_each(:rows)
 
 -- name: extend-blocked-leads
@@ -44,3 +45,14 @@ WHERE blocked_leads.workspace = :workspace AND blocked_leads.id = extension.valu
   AND blocked_leads.expires_at IS NOT NULL
   AND (extension.value ->> 1 IS NULL OR extension.value ->> 1 > blocked_leads.expires_at)
 RETURNING id, expires_at
+
+-- name: next-event-seq
+-- The `seq` of the events a statement is about to record (0011): the single writer makes
+-- "one more than the largest" final. Read apart, not inside the insert: an insert that reads
+-- its own table goes through a temporary copy of every row.
+SELECT coalesce(max(seq), 0) + 1 FROM events WHERE workspace = :workspace
+
+-- name: event-horizon
+-- Every event below this `seq` is final: no later commit can record one before it. With one
+-- writer at a time, every committed event is.
+SELECT coalesce(max(seq), 0) + 1 FROM events WHERE workspace = :workspace

@@ -39,9 +39,10 @@ SELECT count(*) FROM sorted_leads
 -- One `blocked` event per sorted lead not blocked yet, run just before the insert below: under
 -- SQLite's single writer "not blocked yet" is the same set for both statements.
 -- name: insert-staged-events
-INSERT INTO events (workspace, id, type, at, key_id, subject, reason, expires_at, scope,
+INSERT INTO events (workspace, seq, id, type, at, key_id, subject, reason, expires_at, scope,
                     campaign_id)
-SELECT :workspace, printf('%016x%016x', :event_high, :event_low + rank), 'blocked', :at,
+SELECT :workspace, :seq,
+       printf('%016x%016x', :event_high, :event_low + rank), 'blocked', :at,
        :key_id, public_identifier, reason, expires_at, 'workspace', NULL
 FROM sorted_leads AS staged
 WHERE NOT EXISTS (
