@@ -15,10 +15,10 @@ from typing import Any
 import httpx
 import pytest
 
-from leadblock.domain.ids import now_ms
+from leadblock.domain.ids import now_ms, set_clock_offset
 from leadblock.domain.records import LeadInput
 from leadblock.domain.timestamps import iso
-from leadblock.services import blocklist
+from leadblock.services import blocklist, campaigns
 from leadblock.storage import campaigns as campaign_store
 from leadblock.storage.db import Database
 from tests.conftest import TenantFixture
@@ -285,3 +285,35 @@ def test_export_and_import_round_trip_expiries(
     )
     assert bad.status_code == 400
     assert bad.json()["errors"][0]["message"] == "line 2: expiresAt is not in the future"
+
+
+def test_removing_a_campaign_block_that_has_expired_records_its_expiry(
+    database: Database, tenant: TenantFixture
+) -> None:
+    """Unblocking or deleting the campaign before the sweep reaches an expired block: it is
+    recorded as expired (no key), and unblocking it finds nothing to unblock."""
+    client = tenant.client
+    campaign = client.post("/campaigns", json={"name": "c"}).json()["id"]
+    path = f"/campaigns/{campaign}/blocked-leads"
+    client.post(path, json={"publicIdentifiers": ["ann-lee", "bob-ray"], "expiresAt": in_hours(1)})
+    client.post(path, json={"publicIdentifiers": ["cy-lee"]})
+    set_clock_offset(HOUR_MS + 60_000)  # this process only; the servers' sweep runs on time
+    try:
+        with database.transaction(write=True) as tx:
+            outcome = campaigns.unblock_in_campaign(
+                tx, tenant.caller, campaign, ["ann-lee", "cy-lee"]
+            )
+            assert (outcome.unblocked, outcome.not_found) == (1, ["ann-lee"])
+            campaigns.delete_campaign(tx, tenant.caller, campaign)
+    finally:
+        set_clock_offset(0)
+    trail = sorted(
+        (e["type"], e["publicIdentifier"], e["keyId"], e["scope"])
+        for e in client.get("/blocked-leads/events").json()
+        if e["type"] != "blocked"
+    )
+    assert trail == [
+        ("expired", "ann-lee", None, "campaign"),
+        ("expired", "bob-ray", None, "campaign"),
+        ("unblocked", "cy-lee", None, "campaign"),
+    ]

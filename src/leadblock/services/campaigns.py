@@ -170,8 +170,9 @@ def delete_campaign(tx: Transaction, caller: Caller, campaign_id: str) -> None:
     """Delete a campaign, its leads and its blocks; the audit trail keeps their history."""
     require_writer(caller)
     get_campaign(tx, caller, campaign_id)
-    removed = store.delete_campaign(tx, caller.workspace, campaign_id)
-    _record(tx, caller, EventType.UNBLOCKED, removed, campaign_id)
+    _record_removed(
+        tx, caller, store.delete_campaign(tx, caller.workspace, campaign_id), campaign_id
+    )
 
 
 def block_in_campaign(
@@ -254,11 +255,10 @@ def unblock_in_campaign(
     get_campaign(tx, caller, campaign_id)
     canonical = canonicalise_identifiers(identifiers)
     removed = store.delete_blocks(tx, caller.workspace, campaign_id, canonical) if canonical else []
-    _record(tx, caller, EventType.UNBLOCKED, removed, campaign_id)
-    removed_identifiers = {ident for ident, _reason in removed}
+    unblocked = _record_removed(tx, caller, removed, campaign_id)
     return CampaignUnblockOutcome(
-        unblocked=len(removed),
-        not_found=[ident for ident in canonical if ident not in removed_identifiers],
+        unblocked=len(unblocked),
+        not_found=[ident for ident in canonical if ident not in unblocked],
     )
 
 
@@ -477,6 +477,35 @@ def _canonical_leads(raw: Sequence[RawLead]) -> dict[str, Contact]:
     if errors:
         raise InvalidInput(count_message(len(errors), "invalid lead"), errors)
     return leads
+
+
+def _record_removed(
+    tx: Transaction,
+    caller: Caller,
+    removed: Sequence[tuple[str, str | None, int | None]],
+    campaign_id: str,
+) -> set[str]:
+    """Record removed campaign blocks: `unblocked` by the caller, or, for a block whose expiry
+    had passed before the sweep reached it, `expired` (no key) as the sweep would have. Return
+    the identifiers really unblocked."""
+    at = now_ms()
+    lapsed = [block for block in removed if not in_force(block[2], at)]
+    live = [block for block in removed if in_force(block[2], at)]
+    for key_id, event_type, blocks in (
+        (None, EventType.EXPIRED, lapsed),
+        (caller.key_id, EventType.UNBLOCKED, live),
+    ):
+        events.record(
+            tx,
+            caller.workspace,
+            key_id,
+            event_type,
+            at,
+            blocks,
+            scope=Scope.CAMPAIGN,
+            campaign_id=campaign_id,
+        )
+    return {identifier for identifier, _reason, _expires_at in live}
 
 
 def _optional(canonicalise: Callable[[str], str], value: str | None, field: str) -> str | None:

@@ -82,15 +82,15 @@ def campaigns_page(
 
 def delete_campaign(
     tx: Transaction, workspace: int, campaign_id: str
-) -> list[tuple[str, str | None]]:
-    """Delete a campaign with its leads and blocks; return the (identifier, reason) of its
-    blocks, for the audit trail."""
+) -> list[tuple[str, str | None, int | None]]:
+    """Delete a campaign with its leads and blocks; return the (identifier, reason,
+    expires_at) of its blocks, for the audit trail."""
     params = {"workspace": workspace, "campaign_id": campaign_id}
     removed = tx.rows(DELETE_ALL_CAMPAIGN_BLOCKED_LEADS, **params)
     tx.execute(DELETE_ALL_CAMPAIGN_LEAD_COMPANIES, **params)
     tx.execute(DELETE_ALL_CAMPAIGN_LEADS, **params)
     tx.execute(DELETE_CAMPAIGN, workspace=workspace, id=campaign_id)
-    return [(row.public_identifier, row.reason) for row in removed]
+    return [(row.public_identifier, row.reason, row.expires_at) for row in removed]
 
 
 def insert_blocks(
@@ -160,14 +160,16 @@ def expire_blocks(tx: Transaction, workspace: int, now: int, limit: int) -> list
 
 def delete_blocks(
     tx: Transaction, workspace: int, campaign_id: str, identifiers: Sequence[str]
-) -> list[tuple[str, str | None]]:
+) -> list[tuple[str, str | None, int | None]]:
+    """Remove the campaign's blocks of `identifiers`; return their (identifier, reason,
+    expires_at)."""
     rows = tx.rows(
         DELETE_CAMPAIGN_BLOCKED_LEADS_BY_IDENTIFIERS,
         workspace=workspace,
         campaign_id=campaign_id,
         identifiers=tx.table(identifiers),
     )
-    return [(row.public_identifier, row.reason) for row in rows]
+    return [(row.public_identifier, row.reason, row.expires_at) for row in rows]
 
 
 def count_blocks(tx: Transaction, workspace: int, campaign_id: str) -> int:

@@ -25,7 +25,7 @@ DELETE FROM campaigns WHERE workspace = :workspace AND id = :id
 
 -- name: delete-all-campaign-blocked-leads
 DELETE FROM campaign_blocked_leads WHERE workspace = :workspace AND campaign_id = :campaign_id
-RETURNING public_identifier, reason
+RETURNING public_identifier, reason, expires_at
 
 -- name: delete-all-campaign-lead-companies
 DELETE FROM campaign_lead_companies

@@ -15,7 +15,7 @@ WHERE workspace = :workspace AND campaign_id = :campaign_id
 DELETE FROM campaign_blocked_leads
 WHERE workspace = :workspace AND campaign_id = :campaign_id
   AND public_identifier = ANY(ARRAY(SELECT jsonb_array_elements_text(CAST(:identifiers AS jsonb))))
-RETURNING public_identifier, reason
+RETURNING public_identifier, reason, expires_at
 
 -- name: insert-campaign-leads
 -- rows: [[id, public_identifier, first_name, last_name, company_name, email, company_linkedin,
