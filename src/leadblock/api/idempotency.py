@@ -20,7 +20,6 @@ minute by `prune_forever`.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import re
@@ -44,7 +43,7 @@ from leadblock.errors import (
 )
 from leadblock.storage import idempotency as store
 from leadblock.storage.db import Database, Rollback, Transaction
-from leadblock.storage.group_commit import GroupCommit
+from leadblock.storage.group_commit import GroupCommit, drain_forever
 from leadblock.web.errors import leadblock_error_response
 
 logger = logging.getLogger("leadblock")
@@ -201,22 +200,12 @@ class Idempotency:
 async def prune_forever(
     database: Database, group_commit: GroupCommit | None, idempotency: Idempotency
 ) -> None:
-    """Delete expired answers now and every minute after (the server's lifetime), a batch per
-    transaction so that no write waits long behind it. A failure is logged and tried again a
-    minute later: the task never ends before the server does."""
-    while True:
-        pruned = 0
-        try:
-            while True:
-                if group_commit is not None:
-                    batch = await group_commit.write(idempotency.prune)
-                else:
-                    batch = await database.run(idempotency.prune, write=True)
-                pruned += batch
-                if batch < PRUNE_BATCH:
-                    break
-        except Exception:
-            logger.exception("could not delete expired idempotency answers")
-        if pruned:
-            logger.info("deleted %d expired idempotency answers", pruned)
-        await asyncio.sleep(PRUNE_EVERY_S)
+    """Delete expired answers now and every minute after, 1,000 per transaction."""
+    await drain_forever(
+        database,
+        group_commit,
+        lambda: idempotency.prune,
+        PRUNE_BATCH,
+        PRUNE_EVERY_S,
+        "delete expired idempotency answers",
+    )

@@ -42,7 +42,7 @@ from leadblock.errors import NotAuthenticated
 from leadblock.services import keys
 from leadblock.services.blocklist import require_writer
 from leadblock.storage.db import Database, Rollback, Transaction, WouldBlock, no_wait
-from leadblock.storage.group_commit import GroupCommit
+from leadblock.storage.group_commit import GroupCommit, write_small
 from leadblock.web.access_log import note_caller
 from leadblock.web.ratelimit import RateLimiter, client_address
 from leadblock.web.responses import OrjsonResponse
@@ -160,10 +160,7 @@ class RequestUnit:
         def refused(tx: Transaction) -> Answer:
             return self.idempotency.refused(tx, caller.workspace, request, error)
 
-        if self.group_commit is not None:
-            answer: Answer = await self.group_commit.write(refused)
-            return answer
-        return await self.database.run(refused, write=True)
+        return await write_small(self.database, self.group_commit, refused)
 
     async def caller(self) -> Caller:
         """The verified, charged caller, for handlers that stream or transact on their own."""

@@ -28,8 +28,6 @@ from leadblock.domain.records import (
     CompanyBlock,
     CompanyKind,
     EventType,
-    Scope,
-    SubjectKind,
 )
 from leadblock.domain.timestamps import InvalidExpiry
 from leadblock.errors import InvalidInput, ItemError, NotFound
@@ -194,7 +192,7 @@ def insert_companies(
             records.append(
                 block._replace(expires_at=extended[block.id]) if block.id in extended else block
             )
-    _record(
+    events.record_companies(
         tx,
         caller.workspace,
         caller.key_id,
@@ -270,9 +268,13 @@ def update_company_block(
         return block
     store.update(tx, caller.workspace, updated)
     if updated.reason != block.reason:
-        _record(tx, caller.workspace, caller.key_id, EventType.REASON_CHANGED, at, [updated])
+        events.record_companies(
+            tx, caller.workspace, caller.key_id, EventType.REASON_CHANGED, at, [updated]
+        )
     if updated.expires_at != block.expires_at:
-        _record(tx, caller.workspace, caller.key_id, EventType.EXPIRY_CHANGED, at, [updated])
+        events.record_companies(
+            tx, caller.workspace, caller.key_id, EventType.EXPIRY_CHANGED, at, [updated]
+        )
     return updated
 
 
@@ -312,8 +314,8 @@ def unblock_companies(
     at = now_ms()
     lapsed = [block for block in removed if not in_force(block.expires_at, at)]
     live = [block for block in removed if in_force(block.expires_at, at)]
-    _record(tx, workspace, None, EventType.EXPIRED, at, lapsed)
-    _record(tx, workspace, caller.key_id, EventType.UNBLOCKED, at, live)
+    events.record_companies(tx, workspace, None, EventType.EXPIRED, at, lapsed)
+    events.record_companies(tx, workspace, caller.key_id, EventType.UNBLOCKED, at, live)
     lapsed_ids = {block.id for block in lapsed}
     found_keys = removed_keys - {_key(block) for block in lapsed}
     return CompanyUnblockOutcome(
@@ -338,25 +340,3 @@ def leads_stopped(
 
 def _key(block: CompanyBlock) -> CompanyKey:
     return block.kind, block.value
-
-
-def _record(
-    tx: Transaction,
-    workspace: int,
-    key_id: str | None,
-    event_type: EventType,
-    at: int,
-    blocks: Sequence[CompanyBlock],
-) -> None:
-    """One event per block, scope `company`, subject its value (per kind: one statement each)."""
-    for kind in CompanyKind:
-        events.record(
-            tx,
-            workspace,
-            key_id,
-            event_type,
-            at,
-            [(b.value, b.reason, b.expires_at) for b in blocks if b.kind == kind],
-            scope=Scope.COMPANY,
-            kind=SubjectKind(kind.value),
-        )

@@ -12,16 +12,15 @@ never extends, or reports as already blocked, a block that no longer applies.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import defaultdict
 from functools import partial
 
 from leadblock.domain.ids import now_ms
-from leadblock.domain.records import EventType, Scope, SubjectKind
+from leadblock.domain.records import EventType, Scope
 from leadblock.storage import blocked_leads, campaigns, company_blocks, events, workspaces
 from leadblock.storage.db import Database, Transaction
-from leadblock.storage.group_commit import GroupCommit
+from leadblock.storage.group_commit import GroupCommit, drain_forever
 
 logger = logging.getLogger("leadblock")
 
@@ -61,17 +60,7 @@ def expire_due(tx: Transaction, workspace: int, now: int, limit: int = SWEEP_BAT
             campaign_id=campaign_id,
         )
     companies = company_blocks.expire(tx, workspace, now, limit)
-    for kind in {block.kind for block in companies}:
-        events.record(
-            tx,
-            workspace,
-            None,
-            EventType.EXPIRED,
-            now,
-            [(b.value, b.reason, b.expires_at) for b in companies if b.kind == kind],
-            scope=Scope.COMPANY,
-            kind=SubjectKind(kind.value),
-        )
+    events.record_companies(tx, workspace, None, EventType.EXPIRED, now, companies)
     return len(leads) + len(expired_in_campaigns) + len(companies)
 
 
@@ -92,22 +81,12 @@ def sweep(tx: Transaction, now: int) -> int:
 
 async def sweep_forever(database: Database, group_commit: GroupCommit | None) -> None:
     """Sweep now and every `SWEEP_EVERY_S` for the server's lifetime, a batch per
-    transaction. A failure is logged and tried again at the next round: the task never ends
-    before the server does."""
-    while True:
-        expired = 0
-        try:
-            while True:
-                work = partial(sweep, now=now_ms())
-                if group_commit is not None:
-                    batch = await group_commit.write(work)
-                else:
-                    batch = await database.run(work, write=True)
-                expired += batch
-                if batch < SWEEP_BATCH:
-                    break
-        except Exception:
-            logger.exception("could not expire blocks")
-        if expired:
-            logger.info("expired %d blocks", expired)
-        await asyncio.sleep(SWEEP_EVERY_S)
+    transaction."""
+    await drain_forever(
+        database,
+        group_commit,
+        lambda: partial(sweep, now=now_ms()),
+        SWEEP_BATCH,
+        SWEEP_EVERY_S,
+        "expire blocks",
+    )

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from leadblock.domain.ids import first_id_at
-from leadblock.domain.records import Event, EventType, Scope, SubjectKind
+from leadblock.domain.records import CompanyBlock, CompanyKind, Event, EventType, Scope, SubjectKind
 from leadblock.storage.db import Transaction
 from leadblock.storage.queries import query
 
@@ -57,6 +57,28 @@ def record(
         subject_kind=kind.value,
         rows=tx.table([(id_, *subject) for id_, subject in zip(ids, subjects, strict=True)]),
     )
+
+
+def record_companies(
+    tx: Transaction,
+    workspace: int,
+    key_id: str | None,
+    event_type: EventType,
+    at: int,
+    blocks: Sequence[CompanyBlock],
+) -> None:
+    """One event per company block, scope `company`, subject its value (a statement a kind)."""
+    for kind in CompanyKind:
+        record(
+            tx,
+            workspace,
+            key_id,
+            event_type,
+            at,
+            [(b.value, b.reason, b.expires_at) for b in blocks if b.kind == kind],
+            scope=Scope.COMPANY,
+            kind=SubjectKind(kind.value),
+        )
 
 
 def count(

@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from leadblock.errors import LeadblockError, ServiceUnavailable
 from leadblock.storage.db import Database, Rollback, Transaction
@@ -31,6 +31,8 @@ logger = logging.getLogger("leadblock")
 # Writes per shared transaction: enough for every connection of a loaded server, few enough that
 # the first of them is not kept long (the largest request is 10,000 leads).
 MAX_BATCH = 256
+
+T = TypeVar("T")
 
 _BUSY = "The database is busy; nothing was written. Retry shortly."
 
@@ -175,3 +177,39 @@ class GroupCommit:
         for write in writes:
             write.outcome = (False, error)
             write.settle()
+
+
+async def write_small(
+    database: Database, group_commit: GroupCommit | None, work: Callable[[Transaction], T]
+) -> T:
+    """Run a small write outside any request: on SQLite in the next shared transaction of the
+    group commit, on PostgreSQL on the event loop's async connection."""
+    if group_commit is not None:
+        result: T = await group_commit.write(work)
+        return result
+    return await database.run(work, write=True)
+
+
+async def drain_forever(
+    database: Database,
+    group_commit: GroupCommit | None,
+    batch: Callable[[], Callable[[Transaction], int]],
+    batch_size: int,
+    every_s: float,
+    what: str,
+) -> None:
+    """For the server's lifetime, now and every `every_s`: run `batch()`'s work, a small write
+    transaction each, until one does less than `batch_size` (no write waits long behind it).
+    A failure is logged and tried again at the next round: the task never ends before the
+    server does."""
+    while True:
+        done = 0
+        try:
+            while (count := await write_small(database, group_commit, batch())) >= batch_size:
+                done += count
+            done += count
+        except Exception:
+            logger.exception("could not %s", what)
+        if done:
+            logger.info("%s: %d", what, done)
+        await asyncio.sleep(every_s)
