@@ -411,6 +411,11 @@ def test_campaign_pages_show_blocks_and_leads_with_their_scope(
     expect(page.locator(".line-errors li")).to_have_text(
         [f"Line 2: bad entry! — {NOT_ALLOWED_SPACE}"]
     )
+    # Focus moves to the field to correct as the errors appear, never a moment later: a later
+    # move once sent the reason typed next into this field ("camp-blockedcompetitor").
+    expect(
+        page.get_by_label("Public identifiers or profile URLs to block in this campaign")
+    ).to_be_focused()
     page.get_by_label("Public identifiers or profile URLs to block in this campaign").fill(
         "camp-blocked"
     )
@@ -420,8 +425,7 @@ def test_campaign_pages_show_blocks_and_leads_with_their_scope(
         "1 blocked in this campaign, 0 already blocked in it."
     )
     with console.api() as api:
-        # The block the form wrote is the API's too (this once failed in CI, unexplained: the
-        # leads list showed no block for camp-blocked; these asserts say where it went).
+        # The block the form wrote is the API's too, exactly as typed (see the focus check above).
         campaign_blocks = api.get(f"/campaigns/{campaign_id}/blocked-leads").json()
         assert [block["publicIdentifier"] for block in campaign_blocks] == ["camp-blocked"], (
             campaign_blocks

@@ -36,7 +36,9 @@ document.addEventListener("htmx:beforeSwap", (event) => {
 });
 
 // After a failure is swapped in, focus goes to the field to correct (or else to the message).
-document.addEventListener("htmx:afterSettle", (event) => {
+// On afterSwap, not afterSettle: the settle runs a moment later, and focus moving then would
+// send what the user has started typing in another field into this one.
+document.addEventListener("htmx:afterSwap", (event) => {
   const {xhr, requestConfig} = event.detail;
   if (!xhr || !requestConfig || requestConfig.verb !== "post" || xhr.status < 400) return;
   const main = document.getElementById("main");
