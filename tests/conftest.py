@@ -17,6 +17,7 @@ from leadblock.storage.db import Database
 from leadblock.storage.migrate import migrate
 from tests.debian import ensure_program
 from tests.postgres import PostgresCluster, postgres_cluster
+from tests.receiver import Receiver, running_receiver
 from tests.server import Server, running_server
 
 
@@ -60,9 +61,29 @@ def database(database_url: str) -> Iterator[Database]:
 
 
 @pytest.fixture(scope="session")
-def server(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def receiver() -> Iterator[Receiver]:
+    with running_receiver() as running:
+        yield running
+
+
+def webhook_settings(receiver: Receiver, **overrides: str) -> dict[str, str]:
+    """Server settings that let webhooks reach `receiver` on 127.0.0.1 over http, retrying
+    within seconds."""
+    return {
+        "LEADBLOCK_WEBHOOK_ALLOW_HTTP": "true",
+        "LEADBLOCK_WEBHOOK_ALLOWED_HOSTS": receiver.host_port,
+        "LEADBLOCK_WEBHOOK_RETRY_DELAYS_S": "0.2,0.4,0.8",
+        "LEADBLOCK_WEBHOOK_TIMEOUT_S": "2",
+        **overrides,
+    }
+
+
+@pytest.fixture(scope="session")
+def server(
+    database: Database, receiver: Receiver, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
     log = tmp_path_factory.mktemp("server") / "server.log"
-    with running_server(database.url, log) as running:
+    with running_server(database.url, log, **webhook_settings(receiver)) as running:
         yield running
 
 

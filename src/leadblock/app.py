@@ -18,12 +18,13 @@ from starlette.types import Scope
 
 from leadblock import __version__
 from leadblock.api import idempotency, openapi
-from leadblock.api.routes import blocked_leads, campaigns, company_blocks, reference
+from leadblock.api.routes import blocked_leads, campaigns, company_blocks, reference, webhooks
 from leadblock.config import Settings
 from leadblock.console import web as console
 from leadblock.console.session import SESSION_COOKIE
 from leadblock.domain import ids
 from leadblock.services import expiry
+from leadblock.services.webhook_delivery import Deliverer, Policy
 from leadblock.storage.db import Database
 from leadblock.storage.group_commit import GroupCommit
 from leadblock.web.access_log import AccessLogMiddleware
@@ -43,6 +44,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             idempotency.prune_forever(state.database, state.group_commit, state.idempotency)
         ),
         asyncio.create_task(expiry.sweep_forever(state.database, state.group_commit)),
+        asyncio.create_task(
+            Deliverer(state.database, state.group_commit, state.webhook_policy).run_forever()
+        ),
     ]
     yield
     for chore in chores:
@@ -82,7 +86,8 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         else None
     )
     app.state.idempotency = idempotency.Idempotency(settings.idempotency_hours)
-    for router in (blocked_leads.router, company_blocks.router, campaigns.router):
+    app.state.webhook_policy = Policy.from_settings(settings)
+    for router in (blocked_leads.router, company_blocks.router, campaigns.router, webhooks.router):
         app.include_router(
             router,
             prefix=API_PREFIX,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from leadblock.domain.webhooks import RETRY_DELAYS_S, RETRY_WINDOW_S
+
 MIB = 1024 * 1024
 
 
@@ -109,6 +111,52 @@ class Settings(BaseSettings):
         description="shift this process's clock by as many seconds (tests and drills only: a "
         "server started an hour ahead sees every lease an hour older)",
     )
+
+    webhook_allow_http: bool = Field(
+        default=False,
+        description="let webhooks be delivered over plain http (https only otherwise)",
+    )
+    webhook_allowed_hosts: str = Field(
+        default="",
+        description="comma-separated host:port pairs webhooks may be delivered to even where "
+        "they resolve to a loopback, private or other internal address (e.g. a receiver on "
+        "this machine: 127.0.0.1:9000)",
+    )
+    webhook_timeout_s: float = Field(
+        default=10,
+        gt=0,
+        le=60,
+        description="how long a webhook receiver has to answer a delivery with a 2xx",
+    )
+    webhook_retry_delays_s: str = Field(
+        default=",".join(str(delay) for delay in RETRY_DELAYS_S),
+        pattern=r"^\s*[0-9]+(\.[0-9]+)?(\s*,\s*[0-9]+(\.[0-9]+)?)*\s*$",
+        description="seconds before the 1st, 2nd, … retry of a failed delivery; the last repeats",
+    )
+    webhook_retry_window_h: float = Field(
+        default=RETRY_WINDOW_S / 3600,
+        gt=0,
+        le=24 * 30,
+        description="hours an endpoint may keep failing before it is disabled",
+    )
+    webhook_log_days: float = Field(
+        default=30,
+        gt=0,
+        le=3650,
+        description="days the log of webhook delivery attempts is kept",
+    )
+
+    @property
+    def webhook_allowed_host_ports(self) -> frozenset[str]:
+        return frozenset(
+            entry.strip().lower()
+            for entry in self.webhook_allowed_hosts.split(",")
+            if entry.strip()
+        )
+
+    @property
+    def webhook_retry_delays_ms(self) -> tuple[int, ...]:
+        return tuple(round(float(delay) * 1000) for delay in self.webhook_retry_delays_s.split(","))
 
     @field_validator("rate_limit", "auth_failure_rate_limit")
     @classmethod

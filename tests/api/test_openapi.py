@@ -78,6 +78,14 @@ OPERATION_IDS = {
     "getCompanyBlock",
     "updateCompanyBlock",
     "unblockCompany",
+    "createWebhook",
+    "listWebhooks",
+    "getWebhook",
+    "updateWebhook",
+    "deleteWebhook",
+    "rotateWebhookSecret",
+    "listWebhookDeliveries",
+    "testWebhook",
 }
 LISTS = {
     "listBlockedLeads",
@@ -86,6 +94,7 @@ LISTS = {
     "listCampaignLeads",
     "listCampaignBlocks",
     "listCompanyBlocks",
+    "listWebhookDeliveries",
 }
 ERROR_STATUSES = {"400", "401", "403", "404", "408", "413", "429", "503"}
 # Writes keep their answers by Idempotency-Key; the one POST that writes nothing (a check) never
@@ -109,6 +118,10 @@ WRITES = {
     "unblockCompanies",
     "updateCompanyBlock",
     "unblockCompany",
+    "createWebhook",
+    "updateWebhook",
+    "deleteWebhook",
+    "rotateWebhookSecret",
 }
 RATE_LIMIT_HEADERS = {"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"}
 OPENAPI_PYTHON_CLIENT = Path(sys.executable).parent / "openapi-python-client"
@@ -196,7 +209,7 @@ def test_every_write_documents_its_idempotency_key(document: dict[str, Any]) -> 
         for status in ("200", "400", "404"):
             replayed = operation["responses"][status].get("headers", {})
             assert ("Idempotent-Replayed" in replayed) == (operation["operationId"] in WRITES)
-    assert posts == WRITES | {"checkLeads"}
+    assert posts == WRITES | {"checkLeads", "testWebhook"}
 
 
 @given(st.text(st.characters(max_codepoint=0xFF), max_size=300))
@@ -529,4 +542,5 @@ def test_every_integer_parameter_has_its_documented_bounds(document: dict[str, A
         ("listCampaignLeads", "limit"): page,
         ("listCompanyBlocks", "offset"): offset,
         ("listCompanyBlocks", "limit"): page,
+        ("listWebhookDeliveries", "limit"): page,
     }

@@ -69,8 +69,9 @@ PAGING_HEADERS: dict[str, dict[str, Any]] = {
     },
 }
 SECURITY_SCHEME = "apiKey"
-# POSTs that write nothing: the key is checked, and the answer is always of the moment.
-ANSWERED_AFRESH = {"checkLeads"}
+# POSTs that change nothing (a check; a webhook's test event, which is only logged): the key
+# is checked, and the answer is always of the moment.
+ANSWERED_AFRESH = {"checkLeads", "testWebhook"}
 IDEMPOTENCY_KEY = {
     "name": idempotency.HEADER,
     "in": "header",

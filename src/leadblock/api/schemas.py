@@ -13,7 +13,7 @@ it with schemathesis, in both directions.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal, NotRequired
+from typing import Annotated, Any, Literal, NotRequired, get_args
 
 from pydantic import (
     AfterValidator,
@@ -39,12 +39,14 @@ from leadblock.domain.records import (
     Campaign,
     CampaignBlock,
     CompanyBlock,
-    Event,
-    SubjectKind,
+    Delivery,
+    Webhook,
 )
 from leadblock.domain.timestamps import iso
+from leadblock.domain.webhooks import MAX_URL_LENGTH as MAX_WEBHOOK_URL_LENGTH
 from leadblock.services.blocklist import MAX_LEADS_PER_REQUEST, CheckResult
 from leadblock.services.campaigns import LeadView
+from leadblock.services.webhooks import EVENT_TYPES
 from leadblock.web.errors import CODES
 
 # --- Text rules as JSON Schema patterns --------------------------------------------------------
@@ -512,22 +514,6 @@ def check_result_json(result: CheckResult) -> dict[str, Any]:
     return body
 
 
-def event_json(event: Event) -> dict[str, Any]:
-    subject: dict[str, str | None] = {kind.value: None for kind in SubjectKind}
-    subject[event.subject_kind.value] = event.subject
-    return {
-        "id": event.id,
-        "type": event.type.value,
-        "at": iso(event.at),
-        "keyId": event.key_id,
-        **subject,
-        "reason": event.reason,
-        "expiresAt": optional_iso(event.expires_at),
-        "scope": event.scope.value,
-        "campaignId": event.campaign_id,
-    }
-
-
 class CampaignIn(WireModel):
     name: Annotated[
         str,
@@ -861,4 +847,123 @@ def company_block_json(block: CompanyBlock) -> dict[str, Any]:
         "reason": block.reason,
         "createdAt": iso(block.created_at),
         "expiresAt": optional_iso(block.expires_at),
+    }
+
+
+# --- Webhooks ----------------------------------------------------------------------------------
+WEBHOOK_EVENT_TYPES = Literal["blocked", "unblocked", "reason_changed", "expiry_changed", "expired"]
+assert set(get_args(WEBHOOK_EVENT_TYPES)) == set(EVENT_TYPES), "the trail's types changed"
+WebhookUrl = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=MAX_WEBHOOK_URL_LENGTH,
+        description=(
+            "Where deliveries are POSTed: an https URL (http only where the server allows it) "
+            "whose host resolves to public addresses only; no user, password or fragment"
+        ),
+        json_schema_extra={"format": "uri"},
+    ),
+]
+WebhookDescription = Annotated[
+    str,
+    Field(
+        description=(
+            f"1–{MAX_NAME_LENGTH} characters after trimming, no control character but line "
+            "feed and tab"
+        ),
+        json_schema_extra={"pattern": trimmed_text_pattern(MAX_NAME_LENGTH, CONTROL_BUT_LF_TAB)},
+    ),
+]
+WebhookEvents = Annotated[
+    list[WEBHOOK_EVENT_TYPES],
+    Field(
+        max_length=len(EVENT_TYPES),
+        description="The event types it receives; absent, null or empty: every type",
+    ),
+]
+
+
+class WebhookIn(WireModel):
+    url: WebhookUrl
+    events: WebhookEvents | None = None
+    description: WebhookDescription | None = None
+
+
+class WebhookUpdate(WireModel):
+    url: WebhookUrl | None = Field(default=None, description="The new URL. " + PATCH_RULE)
+    events: WebhookEvents | None = Field(
+        default=None, description="The new event types (null or empty: every type). " + PATCH_RULE
+    )
+    description: WebhookDescription | None = Field(
+        default=None, description="The new description (null: none). " + PATCH_RULE
+    )
+    enabled: bool | None = Field(
+        default=None,
+        description="false stops deliveries; true resumes them at the first event not "
+        "delivered yet. " + PATCH_RULE,
+    )
+
+
+class WebhookOut(WireModel):
+    id: str
+    url: str
+    events: list[str] = Field(description="The event types it receives; empty: every type")
+    description: str | None
+    enabled: bool
+    disabled_reason: str | None = Field(description="Why deliveries stopped by themselves")
+    created_at: str
+    failing_since: str | None = Field(description="Its next event has failed since then")
+    next_attempt_at: str | None
+
+
+class WebhookCreated(WebhookOut):
+    secret: str = Field(
+        description="whsec_ and base64: verifies every delivery's webhook-signature. Shown "
+        "only here (and on a rotation)"
+    )
+
+
+class DeliveryOut(WireModel):
+    id: str
+    event_id: str = Field(description="The event's id, also the delivery's webhook-id header")
+    type: str
+    attempt: int = Field(description="1 for the first attempt at this event")
+    status: Literal["pending", "succeeded", "failed"] = Field(
+        description="pending: the next attempt at an event that failed, not made yet"
+    )
+    response_status: int | None
+    error: str | None
+    at: str = Field(description="When it was made (pending: when it will be)")
+    next_attempt_at: str | None = Field(description="A failed attempt's retry, if any")
+
+
+def webhook_json(webhook: Webhook, *, with_secret: bool = False) -> dict[str, Any]:
+    body = {
+        "id": webhook.id,
+        "url": webhook.url,
+        "events": sorted(webhook.event_types or ()),
+        "description": webhook.description,
+        "enabled": webhook.enabled,
+        "disabledReason": webhook.disabled_reason,
+        "createdAt": iso(webhook.created_at),
+        "failingSince": optional_iso(webhook.failing_since),
+        "nextAttemptAt": optional_iso(webhook.next_attempt_at),
+    }
+    if with_secret:
+        body["secret"] = webhook.secret
+    return body
+
+
+def delivery_json(delivery: Delivery) -> dict[str, Any]:
+    return {
+        "id": delivery.id,
+        "eventId": delivery.event_id,
+        "type": delivery.type,
+        "attempt": delivery.attempt,
+        "status": delivery.status.value,
+        "responseStatus": delivery.response_status,
+        "error": delivery.error,
+        "at": iso(delivery.at),
+        "nextAttemptAt": optional_iso(delivery.next_attempt_at),
     }

@@ -42,7 +42,7 @@ from leadblock.errors import NotAuthenticated
 from leadblock.services import keys
 from leadblock.services.blocklist import require_writer
 from leadblock.storage.db import Database, Rollback, Transaction, WouldBlock, no_wait
-from leadblock.storage.group_commit import GroupCommit, write_small
+from leadblock.storage.group_commit import GroupCommit, read_small, write_small
 from leadblock.web.access_log import note_caller
 from leadblock.web.ratelimit import RateLimiter, client_address
 from leadblock.web.responses import OrjsonResponse
@@ -170,10 +170,7 @@ class RequestUnit:
 
     async def _read(self, work: Callable[[Transaction], T]) -> T:
         """`work` in a small read transaction (SQLite: on the event loop)."""
-        if self.database.dialect == "sqlite":
-            with self.database.transaction() as tx:
-                return work(tx)
-        return await self.database.run(work)
+        return await read_small(self.database, work)
 
     def respond(self, response: Response) -> Response:
         """A response built by the handler, with the caller's rate-limit headers."""
@@ -181,8 +178,8 @@ class RequestUnit:
         return response
 
     def authenticate(self, tx: Transaction | None = None) -> Caller:
-        """Verify the key (in `tx` if given), then charge its budget. Never waits for the
-        write lock."""
+        """Verify the key (in `tx` if given), then charge its budget (once a request, however
+        often it is verified). Never waits for the write lock."""
         self.limiter.refuse_failing_address(self.address, self.api_key)
         if tx is not None and self.group_commit is None:
             # PostgreSQL, the request's own transaction: its last use is noted there too.
@@ -195,8 +192,9 @@ class RequestUnit:
             self.limiter.charge_failure(self.address)
             raise
         assert caller.key_id is not None  # only the CLI acts without a key
-        self.limiter.remember_verified(self.api_key or "")
-        self.rate_headers = self.limiter.charge_key(caller.key_id)
+        if self.verified is None:  # verified again in the work's transaction, charged once
+            self.limiter.remember_verified(self.api_key or "")
+            self.rate_headers = self.limiter.charge_key(caller.key_id)
         self.verified = caller
         note_caller(caller)
         return caller

@@ -111,6 +111,50 @@ class CompanyBlock(NamedTuple):
     expires_at: int | None = None
 
 
+class DeliveryStatus(StrEnum):
+    SUCCEEDED = "succeeded"  # a 2xx answer within the timeout
+    FAILED = "failed"  # anything else: tried again later, or the endpoint was disabled
+    PENDING = "pending"  # the next attempt at the head event, not made yet (listed, not stored)
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    """An endpoint of a workspace, and where it stands in the audit trail."""
+
+    id: str
+    url: str
+    event_types: frozenset[str] | None  # None: every type
+    description: str | None
+    enabled: bool
+    disabled_reason: str | None
+    secret: str
+    previous_secret: str | None  # signs too until previous_secret_until (a rotation)
+    previous_secret_until: int | None
+    created_at: int
+    position: tuple[int, str]  # (seq, id) of the last event it is done with
+    attempt: int  # failed attempts at its head event
+    failing_since: int | None
+    next_attempt_at: int | None
+    leased_by: str | None = None  # the server process delivering to it now, if any
+
+    def wants(self, event_type: str) -> bool:
+        return self.event_types is None or event_type in self.event_types
+
+
+class Delivery(NamedTuple):
+    """One attempt to deliver one event to one endpoint."""
+
+    id: str
+    event_id: str
+    type: str
+    attempt: int
+    status: DeliveryStatus
+    response_status: int | None
+    error: str | None
+    at: int
+    next_attempt_at: int | None
+
+
 class LeadStatus(StrEnum):
     PENDING = "pending"
     LEASED = "leased"  # held by a claim until its lease ends (stored as pending with a lease)

@@ -30,6 +30,11 @@ SECRET_BYTES = 32
 MAX_URL_LENGTH = 2048
 
 
+# Standard Webhooks' suggested schedule: about 5 s, 30 s, 2 min, 10 min, 1 h, then every 3 h.
+RETRY_DELAYS_S = (5, 30, 120, 600, 3600, 10800)
+RETRY_WINDOW_S = 3 * 24 * 3600  # an endpoint failing this long is disabled
+
+
 class InvalidDestination(ValueError):
     """A URL leadblock will not post to; str() says why."""
 
@@ -116,3 +121,18 @@ def forbidden_address(address: str) -> str | None:
     if not ip.is_global:  # shared (100.64/10), documentation, benchmarking and other ranges
         return "not a public address"
     return None
+
+
+def next_attempt_at(
+    attempt: int,
+    failing_since: int,
+    now: int,
+    delays_ms: tuple[int, ...],
+    window_ms: int,
+) -> int | None:
+    """When to try an event again after its `attempt`-th failure (1 for the first) at `now`,
+    the endpoint failing since `failing_since`; None once it has failed for the whole retry
+    window: it is to be disabled."""
+    if now - failing_since >= window_ms:
+        return None
+    return now + delays_ms[min(attempt, len(delays_ms)) - 1]

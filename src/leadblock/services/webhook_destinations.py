@@ -44,8 +44,9 @@ def vet(
         for address in addresses:
             reason = forbidden_address(address)
             if reason is not None:
+                where = "" if address == destination.host else f"{address}, "
                 raise InvalidDestination(
-                    f"url's host {destination.host} is {address}, {reason}: webhooks are "
+                    f"url's host {destination.host} is {where}{reason}: webhooks are "
                     "delivered to public addresses only"
                 )
     return VettedDestination(destination, addresses)

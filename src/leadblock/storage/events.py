@@ -18,6 +18,7 @@ COUNT_EVENTS_PER_DAY = query("count-events-per-day")
 NEXT_EVENT_SEQ = query("next-event-seq")
 EVENT_HORIZON = query("event-horizon")
 LIST_FINAL_EVENTS_AFTER = query("list-final-events-after")
+LAST_FINAL_EVENT = query("last-final-event")
 
 
 def next_seq(tx: Transaction, workspace: int) -> int | None:
@@ -138,6 +139,14 @@ def per_day(tx: Transaction, workspace: int, since: int) -> dict[tuple[int, Even
     `since` (milliseconds)."""
     rows = tx.rows(COUNT_EVENTS_PER_DAY, workspace=workspace, since_id=first_id_at(since))
     return {(int(row.day), EventType(row.type)): int(row.events) for row in rows}
+
+
+def last_final(tx: Transaction, workspace: int) -> tuple[int, str]:
+    """The (seq, id) of the workspace's last final event, or (0, "") before the first: every
+    event recorded from now on comes after it."""
+    horizon = int(tx.scalar(EVENT_HORIZON, workspace=workspace))
+    row = tx.one(LAST_FINAL_EVENT, workspace=workspace, horizon=horizon)
+    return (int(row.seq), row.id) if row else (0, "")
 
 
 def final_after(tx: Transaction, workspace: int, after: tuple[int, str], limit: int) -> list[Event]:

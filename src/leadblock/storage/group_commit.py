@@ -190,6 +190,15 @@ async def write_small(
     return await database.run(work, write=True)
 
 
+async def read_small(database: Database, work: Callable[[Transaction], T]) -> T:
+    """Run a small read outside any request: on SQLite on the event loop (WAL reads never
+    wait), on PostgreSQL on the event loop's async connection."""
+    if database.dialect == "sqlite":
+        with database.transaction() as tx:
+            return work(tx)
+    return await database.run(work)
+
+
 async def drain_forever(
     database: Database,
     group_commit: GroupCommit | None,

@@ -46,6 +46,8 @@ def find_workspace(tx: Transaction, workspace_id: str) -> Workspace | None:
 # What a workspace holds, in the order it is deleted (children first): the tenant tables,
 # keyed by the workspace's number, then its API keys, which name it by id.
 TENANT_TABLES = (
+    "webhook-deliveries",
+    "webhooks",
     "events",
     "idempotency-keys",
     "campaign-lead-companies",

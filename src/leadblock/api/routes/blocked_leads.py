@@ -38,12 +38,12 @@ from leadblock.api.schemas import (
     UnblockResponse,
     blocked_lead_json,
     check_result_json,
-    event_json,
     patched,
 )
 from leadblock.api.unit import LARGE_WORK, Publish, Reply, Unit, spool_body
 from leadblock.domain.identifiers import MAX_INPUT_LENGTH as IDENTIFIER_INPUT_LENGTH
 from leadblock.domain.records import Caller, EventType
+from leadblock.domain.trail import event_json
 from leadblock.services import audit, blocklist, transfer
 from leadblock.storage.db import Transaction
 from leadblock.web.json_body import JsonBodyRoute

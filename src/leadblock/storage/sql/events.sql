@@ -46,3 +46,10 @@ WHERE workspace = :workspace
   AND seq < :horizon
 ORDER BY seq, id
 LIMIT :limit
+
+-- The last final event: where an endpoint created now starts (it gets every event after).
+-- name: last-final-event
+SELECT seq, id FROM events
+WHERE workspace = :workspace AND seq < :horizon
+ORDER BY seq DESC, id DESC
+LIMIT 1

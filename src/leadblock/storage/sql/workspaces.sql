@@ -27,6 +27,12 @@ SELECT count(*) FROM workspaces
 
 -- Deleting a workspace: children first, each statement counted. (Foreign keys cascade too;
 -- explicit statements give the counts a data-subject answer needs.)
+-- name: delete-workspace-webhook-deliveries
+DELETE FROM webhook_deliveries WHERE workspace = :workspace
+
+-- name: delete-workspace-webhooks
+DELETE FROM webhooks WHERE workspace = :workspace
+
 -- name: delete-workspace-events
 DELETE FROM events WHERE workspace = :workspace
 
