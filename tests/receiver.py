@@ -13,13 +13,15 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -29,7 +31,7 @@ class Received:
     body: bytes
     verified: bool  # by standardwebhooks, with the path's secret (or None known)
     verified_with: list[bool]  # one per secret the test gave: which of them verify it
-    answered: int | str  # the status sent back, or "dropped"/"slow"
+    answered: int | str  # the status sent back, "dropped", "late", or "" while answering
     at: float = field(default_factory=time.monotonic)
 
     @property
@@ -75,7 +77,7 @@ class Receiver:
 
     def behave(self, path: str, behaviour: Behaviour) -> None:
         with self.lock:
-            self.behaviours[path].append(behaviour)
+            self.behaviours[path].append(replace(behaviour))  # counted down: a copy
 
     def got(self, path: str) -> list[Received]:
         with self.lock:
@@ -111,7 +113,7 @@ class Receiver:
                 queue.pop(0)
             return Behaviour()
 
-    def _record(self, path: str, headers: dict[str, str], body: bytes, answered: int | str) -> None:
+    def _record(self, path: str, headers: dict[str, str], body: bytes) -> Received:
         secrets = self.secrets.get(path, [])
         verified_with = []
         for secret in secrets:
@@ -120,17 +122,12 @@ class Receiver:
                 verified_with.append(True)
             except WebhookVerificationError:
                 verified_with.append(False)
+        item = Received(
+            headers.get("webhook-id", ""), headers, body, any(verified_with), verified_with, ""
+        )
         with self.lock:
-            self.received[path].append(
-                Received(
-                    headers.get("webhook-id", ""),
-                    headers,
-                    body,
-                    any(verified_with),
-                    verified_with,
-                    answered,
-                )
-            )
+            self.received[path].append(item)
+        return item
 
 
 @contextmanager
@@ -140,26 +137,30 @@ def running_receiver() -> Iterator[Receiver]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_POST(self) -> None:  # noqa: N802 - the standard library's name
+        def do_POST(self) -> None:
             length = int(self.headers.get("content-length") or 0)
             body = self.rfile.read(length)
             headers = {name.lower(): value for name, value in self.headers.items()}
             behaviour = receiver._behaviour(self.path)
+            # Kept in the order of arrival; what it was answered is filled in after.
+            item = receiver._record(self.path, headers, body)
             if behaviour.delay_s:
                 time.sleep(behaviour.delay_s)
             if behaviour.drop:
-                receiver._record(self.path, headers, body, "dropped")
+                item.answered = "dropped"
                 self.connection.shutdown(socket.SHUT_RDWR)
                 self.close_connection = True
                 return
-            answered = "late" if behaviour.late else behaviour.status
-            receiver._record(self.path, headers, body, answered)
-            self.send_response(behaviour.status)
-            if 300 <= behaviour.status < 400:
-                self.send_header("location", "http://127.0.0.1:9/elsewhere")
-            self.send_header("content-length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
+            item.answered = "late" if behaviour.late else behaviour.status
+            try:
+                self.send_response(behaviour.status)
+                if 300 <= behaviour.status < 400:
+                    self.send_header("location", "http://127.0.0.1:9/elsewhere")
+                self.send_header("content-length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+            except OSError:  # the sender gave up (a late answer)
+                self.close_connection = True
 
         def log_message(self, *_args: Any) -> None:
             pass
@@ -174,3 +175,15 @@ def running_receiver() -> Iterator[Receiver]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def eventually(probe: Callable[[], T], until: Callable[[T], bool], timeout: float = 30) -> T:
+    """`probe()` once `until` holds of it (polled); fail with its last value otherwise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if until(value):
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still {value!r} after {timeout} s")
+        time.sleep(0.05)

@@ -122,6 +122,12 @@ class Settings(BaseSettings):
         "they resolve to a loopback, private or other internal address (e.g. a receiver on "
         "this machine: 127.0.0.1:9000)",
     )
+    webhook_limit: int = Field(
+        default=20,
+        ge=1,
+        le=100_000,
+        description="webhook endpoints a workspace may have",
+    )
     webhook_timeout_s: float = Field(
         default=10,
         gt=0,

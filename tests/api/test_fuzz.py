@@ -54,6 +54,7 @@ from leadblock.api.schemas import (
     IDENTIFIER_FORMAT,
     LINKEDIN_COMPANY_FORMAT,
     REASON_PATTERN,
+    WEBHOOK_URL_FORMAT,
 )
 from leadblock.domain.companies import (
     InvalidCompany,
@@ -74,7 +75,7 @@ from leadblock.domain.timestamps import iso
 from leadblock.services import workspaces
 from leadblock.storage.db import Database
 from tests.api.test_openapi import OPERATION_IDS
-from tests.server import Server, running_server
+from tests.server import Server, free_port, running_server
 
 ROOT = Path(__file__).parents[2]
 EXAMPLES = int(os.environ.get("LEADBLOCK_FUZZ_EXAMPLES", "50"))
@@ -214,6 +215,16 @@ EXPIRIES = st.builds(
 )
 
 
+# Webhook URLs to the one host:port the fuzz server allows (nothing listens there: deliveries
+# fail, retried); no other host is ever resolved, so the run asks no DNS server anything.
+WEBHOOK_PORT = free_port()
+WEBHOOK_URLS = st.builds(
+    "http://127.0.0.1:{}/{}".format,
+    st.just(WEBHOOK_PORT),
+    st.text("abcdefghijklmnopqrstuvwxyz0123456789-_/.~", max_size=40),
+)
+
+
 @st.composite
 def _company_csv(draw: st.DrawFn) -> str:
     header = draw(
@@ -245,6 +256,7 @@ schemathesis.openapi.format(COMPANY_CSV_FORMAT, _company_csv())
 schemathesis.openapi.format(EMAIL_FORMAT, EMAILS)
 schemathesis.openapi.format(CURSOR_FORMAT, CURSORS)
 schemathesis.openapi.format(CSV_FORMAT, _blocklist_csv())
+schemathesis.openapi.format(WEBHOOK_URL_FORMAT, WEBHOOK_URLS)
 # The import's body is CSV text, sent as it is.
 schemathesis.serializer.alias("text/csv", "text/plain")
 
@@ -305,7 +317,12 @@ def fuzz_server(database: Database, tmp_path_factory: pytest.TempPathFactory) ->
     soon answer with 429s (that budget is tested in test_rate_limit.py)."""
     log = tmp_path_factory.mktemp("fuzz") / "server.log"
     with running_server(
-        database.url, log, LEADBLOCK_AUTH_FAILURE_RATE_LIMIT="1000000/second"
+        database.url,
+        log,
+        LEADBLOCK_AUTH_FAILURE_RATE_LIMIT="1000000/second",
+        LEADBLOCK_WEBHOOK_ALLOW_HTTP="true",
+        LEADBLOCK_WEBHOOK_ALLOWED_HOSTS=f"127.0.0.1:{WEBHOOK_PORT}",
+        LEADBLOCK_WEBHOOK_LIMIT="100000",
     ) as running:
         yield running
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 import httpx
 
 from tests.conftest import TenantFixture
+from tests.receiver import Receiver, eventually
 from tests.server import Server
 from tests.shapes import block_answer, blocked_lead, check_answer, error, free
 
 LEAD_NOT_FOUND = error("not_found", "Blocked lead not found.")
 CAMPAIGN_NOT_FOUND = error("not_found", "Campaign not found.")
 COMPANY_NOT_FOUND = error("not_found", "Company block not found.")
+WEBHOOK_NOT_FOUND = error("not_found", "Webhook not found.")
 
 WALKED = {
     ("post", "/api/v1/blocked-leads"),
@@ -45,6 +47,14 @@ WALKED = {
     ("get", "/api/v1/company-blocks/{block_id}"),
     ("patch", "/api/v1/company-blocks/{block_id}"),
     ("delete", "/api/v1/company-blocks/{block_id}"),
+    ("post", "/api/v1/webhooks"),
+    ("get", "/api/v1/webhooks"),
+    ("get", "/api/v1/webhooks/{webhook_id}"),
+    ("patch", "/api/v1/webhooks/{webhook_id}"),
+    ("delete", "/api/v1/webhooks/{webhook_id}"),
+    ("post", "/api/v1/webhooks/{webhook_id}/rotate-secret"),
+    ("get", "/api/v1/webhooks/{webhook_id}/deliveries"),
+    ("post", "/api/v1/webhooks/{webhook_id}/test"),
 }
 
 
@@ -279,3 +289,43 @@ def test_foreign_key_cannot_reach_another_workspace_company_block(
     assert [(e["type"], e["domain"], e["reason"], e["scope"]) for e in owner_events] == [
         ("blocked", "secret.com", "private", "company")
     ]
+
+
+def test_foreign_key_cannot_reach_another_workspace_webhook(
+    tenant: TenantFixture, other_tenant: TenantFixture, receiver: Receiver
+) -> None:
+    owner, intruder = tenant.client, other_tenant.client
+    path = receiver.new_path()
+    created = owner.post("/webhooks", json={"url": receiver.url(path), "description": "crm"})
+    webhook = created.json()
+    receiver.verify_with(path, webhook["secret"])
+    hook = f"/webhooks/{webhook['id']}"
+    for method, target, body in [
+        ("GET", hook, None),
+        ("PATCH", hook, {"enabled": False}),
+        ("PATCH", hook, {"url": receiver.url(receiver.new_path())}),
+        ("DELETE", hook, None),
+        ("POST", f"{hook}/rotate-secret", None),
+        ("GET", f"{hook}/deliveries", None),
+        ("POST", f"{hook}/test", None),
+    ]:
+        response = intruder.request(method, target, json=body)
+        assert response.status_code == 404, (method, target)
+        assert response.json() == WEBHOOK_NOT_FOUND, (method, target)
+    assert intruder.get("/webhooks").json() == []
+    # The intruder's own endpoint gets the intruder's events only, the owner's the owner's.
+    other_path = receiver.new_path()
+    mine = intruder.post("/webhooks", json={"url": receiver.url(other_path)}).json()
+    receiver.verify_with(other_path, mine["secret"])
+    owner.post("/blocked-leads", json={"leads": [{"publicIdentifier": "owners-lead"}]})
+    intruder.post("/blocked-leads", json={"leads": [{"publicIdentifier": "intruders-lead"}]})
+    [to_owner] = receiver.wait_for(path, 1)
+    [to_intruder] = receiver.wait_for(other_path, 1)
+    assert to_owner.payload["data"]["publicIdentifier"] == "owners-lead"
+    assert to_intruder.payload["data"]["publicIdentifier"] == "intruders-lead"
+    assert to_owner.verified
+    assert to_intruder.verified
+    # Nothing the intruder tried changed the owner's endpoint, nor sent it a test.
+    assert owner.get(hook).json() == {k: v for k, v in webhook.items() if k != "secret"}
+    logged = eventually(lambda: owner.get(f"{hook}/deliveries").json(), lambda log: bool(log))
+    assert [(d["type"], d["status"]) for d in logged] == [("blocked", "succeeded")]

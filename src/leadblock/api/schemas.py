@@ -96,6 +96,9 @@ COMPANY_CSV_FORMAT = "company-blocklist-csv"
 LINKEDIN_COMPANY_FORMAT = "linkedin-company"
 DOMAIN_FORMAT = "company-domain"
 EXPIRY_FORMAT = "future-date-time"
+# An absolute https (or allowed http) URL whose host resolves to public addresses or is one the
+# server allows: a rule about where the host points, which no schema can state.
+WEBHOOK_URL_FORMAT = "webhook-url"
 IDENTIFIER_RULES = (
     "A LinkedIn public identifier (`john-doe`) or profile URL "
     "(`https://www.linkedin.com/in/john-doe/`), canonicalised: trimmed; a URL "
@@ -743,7 +746,7 @@ CompanyName = Annotated[
 def _not_null(value: Any) -> Any:
     """A key that names what an entry is may be absent, never null."""
     if value is None:
-        raise ValueError("must be a string when present (leave it out instead of null)")
+        raise ValueError("must not be null when present (leave it out instead)")
     return value
 
 
@@ -862,18 +865,21 @@ WebhookUrl = Annotated[
             "Where deliveries are POSTed: an https URL (http only where the server allows it) "
             "whose host resolves to public addresses only; no user, password or fragment"
         ),
-        json_schema_extra={"format": "uri"},
+        json_schema_extra={"format": WEBHOOK_URL_FORMAT},
     ),
 ]
 WebhookDescription = Annotated[
     str,
     Field(
+        min_length=1,
+        max_length=MAX_NAME_LENGTH,
         description=(
-            f"1–{MAX_NAME_LENGTH} characters after trimming, no control character but line "
-            "feed and tab"
+            f"1–{MAX_NAME_LENGTH} characters, at least one of them not a space, no control "
+            "character but line feed and tab; stored trimmed"
         ),
-        json_schema_extra={"pattern": trimmed_text_pattern(MAX_NAME_LENGTH, CONTROL_BUT_LF_TAB)},
+        json_schema_extra={"pattern": NAME_PATTERN},
     ),
+    AfterValidator(_name_rule),
 ]
 WebhookEvents = Annotated[
     list[WEBHOOK_EVENT_TYPES],
@@ -891,17 +897,19 @@ class WebhookIn(WireModel):
 
 
 class WebhookUpdate(WireModel):
-    url: WebhookUrl | None = Field(default=None, description="The new URL. " + PATCH_RULE)
+    url: Annotated[WebhookUrl | SkipJsonSchema[None], BeforeValidator(_not_null)] = Field(
+        default=None, description="The new URL, checked as at creation; absent: unchanged"
+    )
     events: WebhookEvents | None = Field(
         default=None, description="The new event types (null or empty: every type). " + PATCH_RULE
     )
     description: WebhookDescription | None = Field(
         default=None, description="The new description (null: none). " + PATCH_RULE
     )
-    enabled: bool | None = Field(
+    enabled: Annotated[bool | SkipJsonSchema[None], BeforeValidator(_not_null)] = Field(
         default=None,
         description="false stops deliveries; true resumes them at the first event not "
-        "delivered yet. " + PATCH_RULE,
+        "delivered yet, at once; absent: unchanged",
     )
 
 

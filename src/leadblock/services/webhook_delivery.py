@@ -255,9 +255,9 @@ class Deliverer:
         webhook, batch = await read_small(
             self.database, partial(self._next_batch, workspace=workspace, webhook_id=webhook_id)
         )
-        if webhook is None:
+        if webhook is None or webhook.leased_by != self.name:  # deleted, or no longer ours
             return False
-        if not batch:
+        if not webhook.enabled or not batch:
             await self._write(
                 partial(
                     store.release, workspace=workspace, webhook_id=webhook_id, leased_by=self.name
@@ -292,10 +292,10 @@ class Deliverer:
     def _next_batch(
         self, tx: Transaction, workspace: int, webhook_id: str
     ) -> tuple[Webhook | None, list[Event]]:
-        """The endpoint, if it is still ours to deliver to, and its next final events."""
+        """The endpoint and, while it is enabled and ours, its next final events."""
         webhook = store.find(tx, workspace, webhook_id)
         if webhook is None or not webhook.enabled or webhook.leased_by != self.name:
-            return None, []
+            return webhook, []
         return webhook, events.final_after(tx, workspace, webhook.position, BATCH)
 
     async def _write(self, work: Callable[[Transaction], Any]) -> Any:

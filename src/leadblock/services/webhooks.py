@@ -24,8 +24,6 @@ from leadblock.storage import events
 from leadblock.storage import webhooks as store
 from leadblock.storage.db import Transaction
 
-# Endpoints per workspace: each one is a delivery loop of its own and a copy of every event.
-MAX_WEBHOOKS = 20
 # After a rotation, the previous secret signs too for this long.
 ROTATION_OVERLAP_MS = 24 * 3600 * 1000
 # What an endpoint may subscribe to: the trail's event types (`webhook.test` is sent on demand).
@@ -66,13 +64,13 @@ def create_webhook(
     destination: VettedDestination,
     types: frozenset[str] | None,
     description: str | None,
+    limit: int,
 ) -> Webhook:
-    """A new endpoint, enabled, with a new secret (shown once: the answer to its creation)."""
+    """A new endpoint, enabled, with a new secret (shown once: the answer to its creation).
+    A workspace has at most `limit`: each is a delivery loop and a copy of every event."""
     require_writer(caller)
-    if store.count(tx, caller.workspace) >= MAX_WEBHOOKS:
-        raise InvalidInput(
-            f"A workspace has at most {MAX_WEBHOOKS} webhooks; delete one to add another."
-        )
+    if store.count(tx, caller.workspace) >= limit:
+        raise InvalidInput(f"A workspace has at most {limit} webhooks; delete one to add another.")
     now = now_ms()
     webhook = Webhook(
         id=new_id(now),

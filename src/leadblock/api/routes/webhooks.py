@@ -65,9 +65,10 @@ async def create_webhook(request: Request, body: WebhookIn, unit: Unit) -> Respo
     await _writer(unit)
     destination = await _vetted(request, body.url)
     types = webhooks.event_types(body.events)
+    limit = request.app.state.settings.webhook_limit
 
     def work(tx: Transaction, caller: Caller) -> dict[str, Any]:
-        webhook = webhooks.create_webhook(tx, caller, destination, types, body.description)
+        webhook = webhooks.create_webhook(tx, caller, destination, types, body.description, limit)
         return webhook_json(webhook, with_secret=True)
 
     return await unit.write(work)
@@ -75,7 +76,8 @@ async def create_webhook(request: Request, body: WebhookIn, unit: Unit) -> Respo
 
 @router.get("", response_model=list[WebhookOut])
 async def list_webhooks(unit: Unit) -> Response:
-    """The workspace's endpoints (at most 20), oldest first. Secrets are never listed."""
+    """The workspace's endpoints (at most 20 unless the server allows more), oldest first.
+    Secrets are never listed."""
 
     def work(tx: Transaction, caller: Caller) -> list[dict[str, Any]]:
         return [webhook_json(webhook) for webhook in webhooks.list_webhooks(tx, caller)]
@@ -97,9 +99,6 @@ async def update_webhook(
     """Change what is given. `enabled: false` stops deliveries; `enabled: true` resumes them at
     the first event the endpoint has not had, at once. A new URL is checked as at creation."""
     changes = patched(body)
-    for field in ("url", "enabled"):
-        if field in changes and changes[field] is None:
-            raise InvalidInput(f"{field} cannot be null; leave it out to keep it.")
     destination = None
     if "url" in changes:
         await _writer(unit)
