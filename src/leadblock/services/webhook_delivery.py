@@ -301,14 +301,15 @@ class Deliverer:
     async def _write(self, work: Callable[[Transaction], Any]) -> Any:
         return await write_small(self.database, self.group_commit, work)
 
-    async def _prune_forever(self) -> None:
-        def batch() -> Callable[[Transaction], int]:
-            return partial(store.prune, before=self.clock() - self.policy.log_ms, limit=PRUNE_BATCH)
+    def prune_batch(self) -> Callable[[Transaction], int]:
+        """The work of deleting a batch of the attempts older than the log keeps."""
+        return partial(store.prune, before=self.clock() - self.policy.log_ms, limit=PRUNE_BATCH)
 
+    async def _prune_forever(self) -> None:
         await drain_forever(
             self.database,
             self.group_commit,
-            batch,
+            self.prune_batch,
             PRUNE_BATCH,
             PRUNE_EVERY_S,
             "prune the webhook delivery log",

@@ -1,0 +1,212 @@
+"""The retry schedule, disabling after the retry window, resuming, delivery-time vetting and the
+log's pruning: a `Deliverer` with an injected clock on a real database of each backend, posting
+to a real receiver (no server process runs here, so none competes for the endpoint)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from leadblock.config import Settings
+from leadblock.domain.records import Caller, DeliveryStatus, EventType, Webhook
+from leadblock.domain.webhooks import RETRY_DELAYS_S, RETRY_WINDOW_S
+from leadblock.services import webhooks, workspaces
+from leadblock.services.webhook_delivery import Deliverer, Policy
+from leadblock.services.webhook_destinations import vet
+from leadblock.storage import events
+from leadblock.storage import webhooks as store
+from leadblock.storage.db import Database
+from leadblock.storage.group_commit import GroupCommit
+from leadblock.storage.migrate import migrate
+from tests.conftest import BACKENDS
+from tests.postgres import PostgresCluster
+from tests.receiver import Behaviour, Receiver
+
+START = 1_900_000_000_000  # an instant of the injected clock (2030)
+DAY_MS = 24 * 3600 * 1000
+
+
+_loop = asyncio.new_event_loop()  # one for every round: PostgreSQL's async pool lives on it
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> int:
+        return self.now
+
+
+@pytest.fixture(params=BACKENDS)
+def lonely_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A database of its own, which no server process delivers from."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'retries.db'}"
+    else:
+        cluster: PostgresCluster = request.getfixturevalue("postgres")
+        url = cluster.create_database(f"retries_{tmp_path.name.lower().replace('-', '_')}")
+    database = Database(Settings(database_url=url))
+    migrate(database)
+    yield database
+    writer = _group_commits.pop(database, None)
+    if writer is not None:
+        writer.stop()
+    _loop.run_until_complete(database.close())
+    database.dispose()
+
+
+_group_commits: dict[Database, GroupCommit] = {}
+
+
+def group_commit(database: Database) -> GroupCommit | None:
+    """As the server has it: SQLite writes go through the group commit (one per database)."""
+    if database.dialect != "sqlite":
+        return None
+    return _group_commits.setdefault(database, GroupCommit(database, 5))
+
+
+def policy(receiver: Receiver, *, allowed: bool = True) -> Policy:
+    return Policy(
+        allow_http=True,
+        allowed_hosts=frozenset({receiver.host_port} if allowed else set()),
+        timeout_s=2,
+        retry_delays_ms=tuple(delay * 1000 for delay in RETRY_DELAYS_S),
+        retry_window_ms=RETRY_WINDOW_S * 1000,
+        log_ms=30 * DAY_MS,
+    )
+
+
+def setup(database: Database, receiver: Receiver, path: str) -> tuple[Caller, Webhook]:
+    """A workspace with an endpoint to `path`, and two events after its creation."""
+    destination = vet(receiver.url(path), allow_http=True, allowed_hosts={receiver.host_port})
+    with database.transaction(write=True) as tx:
+        workspace, _key, _plain = workspaces.create_workspace(tx, "retries")
+        caller = Caller(workspace.id, workspace.number, None)
+        webhook = webhooks.create_webhook(tx, caller, destination, None, None, limit=20)
+    with database.transaction(write=True) as tx:
+        events.record(
+            tx,
+            workspace.number,
+            None,
+            EventType.BLOCKED,
+            START,
+            [("lead-a", None), ("lead-b", None)],
+        )
+    receiver.verify_with(path, webhook.secret)
+    return caller, webhook
+
+
+def deliver(deliverer: Deliverer) -> int:
+    """One round: lease what is due, deliver, and wait for it; how many endpoints it leased."""
+
+    async def round_() -> int:
+        leased = await deliverer.lease_due()
+        await asyncio.gather(*deliverer.running.values())
+        return len(leased)
+
+    return _loop.run_until_complete(round_())
+
+
+def endpoint(database: Database, caller: Caller, webhook_id: str) -> Webhook:
+    with database.transaction() as tx:
+        return webhooks.get_webhook(tx, caller, webhook_id)
+
+
+def test_retries_follow_the_schedule_then_the_endpoint_is_disabled_and_resumes(
+    lonely_database: Database, receiver: Receiver
+) -> None:
+    database = lonely_database
+    path = receiver.new_path()
+    caller, webhook = setup(database, receiver, path)
+    clock = Clock()
+    deliverer = Deliverer(database, group_commit(database), policy(receiver), clock)
+    receiver.behave(path, Behaviour(status=500))
+
+    expected_delays = list(RETRY_DELAYS_S)
+    failing_since = START
+    attempt = 0
+    while True:
+        assert deliver(deliverer) == 1
+        attempt += 1
+        state = endpoint(database, caller, webhook.id)
+        if not state.enabled:
+            break
+        delay = expected_delays[min(attempt, len(expected_delays)) - 1]
+        assert (state.attempt, state.failing_since) == (attempt, failing_since)
+        assert state.next_attempt_at == clock.now + delay * 1000
+        # Nothing is due a moment before the retry; at the retry, the same event again.
+        clock.now = state.next_attempt_at - 1
+        assert deliver(deliverer) == 0
+        clock.now = state.next_attempt_at
+    assert clock.now - START >= RETRY_WINDOW_S * 1000
+    assert clock.now - START < RETRY_WINDOW_S * 1000 + RETRY_DELAYS_S[-1] * 1000
+    assert state.disabled_reason == "Deliveries failed for 72 hours; last: HTTP 500"
+    assert state.next_attempt_at is None
+    got = receiver.got(path)
+    assert len(got) == attempt
+    assert {item.payload["data"]["publicIdentifier"] for item in got} == {"lead-a"}
+    assert len({item.webhook_id for item in got}) == 1
+    # A disabled endpoint is left alone, however long.
+    clock.now += 30 * DAY_MS
+    assert deliver(deliverer) == 0
+
+    # Enabled again: at once, from the event that failed, then the rest.
+    receiver.reset(path)
+    with database.transaction(write=True) as tx:
+        webhooks.update_webhook(tx, caller, webhook.id, enabled=True)
+    assert deliver(deliverer) == 1
+    delivered = [item.payload["data"]["publicIdentifier"] for item in receiver.delivered(path)]
+    assert delivered == ["lead-a", "lead-b"]
+    state = endpoint(database, caller, webhook.id)
+    assert (state.enabled, state.attempt, state.disabled_reason) == (True, 0, None)
+    with database.transaction() as tx:
+        log = webhooks.list_deliveries(tx, caller, webhook.id, limit=1000, cursor=None).items
+    # Enabling gave the event a clean slate: its next attempt counts from 1 again.
+    assert [d.attempt for d in reversed(log)] == [*range(1, attempt + 1), 1, 1]
+    assert log[2].next_attempt_at is None  # the attempt that disabled it
+
+
+def test_the_log_is_pruned_after_its_time(lonely_database: Database, receiver: Receiver) -> None:
+    database = lonely_database
+    path = receiver.new_path()
+    caller, webhook = setup(database, receiver, path)
+    clock = Clock()
+    deliverer = Deliverer(database, group_commit(database), policy(receiver), clock)
+    deliver(deliverer)
+    assert len(receiver.delivered(path)) == 2
+    for days, left in ((29, 2), (31, 0)):
+        clock.now = START + days * DAY_MS
+        with database.transaction(write=True) as tx:
+            deliverer.prune_batch()(tx)
+        with database.transaction() as tx:
+            assert store.count_deliveries(tx, caller.workspace, webhook.id) == left
+
+
+def test_each_delivery_vets_the_destination_again(
+    lonely_database: Database, receiver: Receiver
+) -> None:
+    """The URL was allowed at creation; at delivery it no longer is (the operator took the
+    allowance back): nothing is sent, the attempt fails with the reason, and is retried."""
+    database = lonely_database
+    path = receiver.new_path()
+    caller, webhook = setup(database, receiver, path)
+    clock = Clock()
+    deliver(Deliverer(database, group_commit(database), policy(receiver, allowed=False), clock))
+    assert receiver.got(path) == []
+    with database.transaction() as tx:
+        pending, attempt = webhooks.list_deliveries(
+            tx, caller, webhook.id, limit=10, cursor=None
+        ).items
+    assert (pending.status, pending.attempt, pending.at) == (
+        DeliveryStatus.PENDING,
+        2,
+        START + RETRY_DELAYS_S[0] * 1000,
+    )
+    assert attempt.error == (
+        "refused: url's host 127.0.0.1 is a loopback address: webhooks are delivered to "
+        "public addresses only"
+    )
+    assert attempt.next_attempt_at == START + RETRY_DELAYS_S[0] * 1000
