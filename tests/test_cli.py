@@ -11,14 +11,17 @@ from pathlib import Path
 
 import httpx
 
+from tests.receiver import Receiver
 from tests.server import LEADBLOCK, Server
 from tests.shapes import RECORD_ID, TIMESTAMP, error, shaped
 
 API_KEY = re.compile(r"lb_([0-9a-f]{16})_[A-Za-z0-9_-]{43}")
 
 
-def run(database_url: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "LEADBLOCK_DATABASE_URL": database_url}
+def run(
+    database_url: str, *args: str, check: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "LEADBLOCK_DATABASE_URL": database_url, **(env or {})}
     # Nothing on stdin: a command that asks for confirmation is answered "no" at once.
     return subprocess.run(
         [LEADBLOCK, *args],
@@ -177,7 +180,7 @@ def test_migrate_is_idempotent(database_url: str) -> None:
 
 
 def test_workspace_delete_erases_every_row_and_only_that_workspace(
-    server: Server, database_url: str
+    server: Server, database_url: str, receiver: Receiver
 ) -> None:
     def workspace_with_data(name: str) -> tuple[str, httpx.Client, dict[str, str]]:
         created = json.loads(run(database_url, "workspace", "create", name, "--json").stdout)
@@ -197,6 +200,9 @@ def test_workspace_delete_erases_every_row_and_only_that_workspace(
         assert client.post(f"/campaigns/{campaign}/leads", json=enrol).status_code == 200
         company = {"companies": [{"domain": f"{name}-blocked.com"}]}
         assert client.post("/company-blocks", json=company).status_code == 200
+        # A webhook made after every event, with one delivery in its log: the test event's.
+        hook = client.post("/webhooks", json={"url": receiver.url(receiver.new_path())}).json()
+        assert client.post(f"/webhooks/{hook['id']}/test").json()["status"] == "succeeded"
         record = {"id": campaign, "name": "spring", "createdAt": made["createdAt"]}
         return created["workspaceId"], client, record
 
@@ -218,6 +224,8 @@ def test_workspace_delete_erases_every_row_and_only_that_workspace(
         assert deleted == {
             "workspaceId": doomed,
             "deleted": {
+                "webhook-deliveries": 1,
+                "webhooks": 1,
                 "events": 5,  # three workspace blocks, one campaign block, one company block
                 "idempotency-keys": 1,
                 "campaign-lead-companies": 2,
@@ -238,6 +246,7 @@ def test_workspace_delete_erases_every_row_and_only_that_workspace(
         assert kept_client.get("/blocked-leads").headers["X-Total-Count"] == "3"
         assert kept_client.get("/campaigns").json() == [kept_campaign]
         assert kept_client.get("/company-blocks").headers["X-Total-Count"] == "1"
+        assert len(kept_client.get("/webhooks").json()) == 1
 
     finally:
         doomed_client.close()
@@ -246,3 +255,86 @@ def test_workspace_delete_erases_every_row_and_only_that_workspace(
     missing = run(database_url, "workspace", "delete", doomed, "--yes", check=False)
     assert missing.returncode == 3
     assert missing.stderr == f"error: Workspace {doomed} does not exist.\n"
+
+
+def test_webhooks_are_listed_created_and_deleted(
+    server: Server, database_url: str, receiver: Receiver
+) -> None:
+    created = json.loads(run(database_url, "workspace", "create", "Hooks", "--json").stdout)
+    workspace = created["workspaceId"]
+    env = {
+        "LEADBLOCK_WEBHOOK_ALLOW_HTTP": "true",
+        "LEADBLOCK_WEBHOOK_ALLOWED_HOSTS": receiver.host_port,
+    }
+    path = receiver.new_path()
+    made = json.loads(
+        run(
+            database_url,
+            "webhook",
+            "create",
+            receiver.url(path),
+            "--workspace",
+            workspace,
+            "--event",
+            "blocked",
+            "--event",
+            "expired",
+            "--description",
+            "CRM",
+            "--json",
+            env=env,
+        ).stdout
+    )
+    assert made["secret"].startswith("whsec_")
+    assert (made["url"], made["events"], made["description"]) == (
+        receiver.url(path),
+        ["blocked", "expired"],
+        "CRM",
+    )
+    listed = json.loads(
+        run(database_url, "webhook", "list", "--workspace", workspace, "--json").stdout
+    )
+    assert listed == [{k: v for k, v in made.items() if k != "secret"}]
+    # The server delivers to what the CLI created.
+    receiver.verify_with(path, made["secret"])
+    api = httpx.Client(base_url=server.api, headers={"x-api-key": created["apiKey"]})
+    with api:
+        api.post("/blocked-leads", json={"leads": [{"publicIdentifier": "cli-hooked"}]})
+        [item] = receiver.wait_for(path, 1)
+    assert item.verified
+    assert item.payload["data"]["publicIdentifier"] == "cli-hooked"
+
+    refused = run(
+        database_url,
+        "webhook",
+        "create",
+        "https://10.0.0.1/",
+        "--workspace",
+        workspace,
+        check=False,
+    )
+    assert refused.returncode == 4
+    assert "10.0.0.1 is a private address" in refused.stderr
+    unknown_type = run(
+        database_url,
+        "webhook",
+        "create",
+        receiver.url(path),
+        "--workspace",
+        workspace,
+        "--event",
+        "deleted",
+        check=False,
+        env=env,
+    )
+    assert unknown_type.returncode == 4
+    assert "Unknown event type 'deleted'" in unknown_type.stderr
+
+    deleted = run(database_url, "webhook", "delete", made["id"], "--workspace", workspace)
+    assert deleted.stdout == f"Webhook {made['id']} deleted.\n"
+    assert run(database_url, "webhook", "list", "--workspace", workspace).stdout.strip() == ""
+    again = run(
+        database_url, "webhook", "delete", made["id"], "--workspace", workspace, check=False
+    )
+    assert again.returncode == 3
+    assert "Webhook not found." in again.stderr

@@ -1,4 +1,4 @@
-"""The `leadblock` command: serve, workspaces, keys, import/export, migrate.
+"""The `leadblock` command: serve, workspaces, keys, import/export, webhooks, migrate.
 
 The database is the one LEADBLOCK_DATABASE_URL names (default sqlite:///./leadblock.db).
 Errors print one line on stderr and exit with a code per error kind (see EXIT_CODES).
@@ -23,7 +23,9 @@ from leadblock import errors
 from leadblock.config import Settings
 from leadblock.domain.records import Caller
 from leadblock.domain.timestamps import iso
-from leadblock.services import keys, transfer, workspaces
+from leadblock.domain.webhooks import InvalidDestination
+from leadblock.services import keys, transfer, webhooks, workspaces
+from leadblock.services.webhook_destinations import vet
 from leadblock.storage.db import Database
 from leadblock.storage.migrate import migrate
 from leadblock.web import connections
@@ -41,6 +43,8 @@ app.add_typer(workspace_app, name="workspace")
 app.add_typer(key_app, name="key")
 company_app = typer.Typer(help="Import and export a workspace's company blocks.")
 app.add_typer(company_app, name="company-block")
+webhook_app = typer.Typer(help="List, create and delete a workspace's webhook endpoints.")
+app.add_typer(webhook_app, name="webhook")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON on stdout")]
 WorkspaceOption = Annotated[str, typer.Option("--workspace", help="Workspace id")]
@@ -292,6 +296,72 @@ class _Counts(Protocol):
     def extended(self) -> int: ...
     @property
     def duplicates(self) -> int: ...
+
+
+@webhook_app.command("list")
+def webhook_list(workspace: WorkspaceOption, as_json: JsonFlag = False) -> None:
+    """List a workspace's webhook endpoints (never their secrets)."""
+    with _database() as database:
+        caller = _operator(database, workspace)
+        with database.transaction() as tx:
+            rows = [webhooks.webhook_json(w) for w in webhooks.list_webhooks(tx, caller)]
+    _print(
+        as_json,
+        rows,
+        "\n".join(
+            f"{r['id']}  {'enabled ' if r['enabled'] else 'disabled'}  {r['url']}"
+            f"  {','.join(r['events']) or 'all events'}"
+            for r in rows
+        ),
+    )
+
+
+@webhook_app.command("create")
+def webhook_create(
+    url: str,
+    workspace: WorkspaceOption,
+    event: Annotated[
+        list[str] | None,
+        typer.Option(
+            help=f"An event type to receive (repeat for more; default all): "
+            f"{', '.join(webhooks.EVENT_TYPES)}"
+        ),
+    ] = None,
+    description: Annotated[str | None, typer.Option(help="What it is for")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Add a webhook endpoint; its signing secret is shown once."""
+    settings = Settings()
+    with _database() as database:
+        caller = _operator(database, workspace)
+        try:
+            destination = vet(
+                url,
+                allow_http=settings.webhook_allow_http,
+                allowed_hosts=settings.webhook_allowed_host_ports,
+            )
+        except InvalidDestination as refused:
+            raise errors.InvalidInput(f"Invalid url: {refused}.") from None
+        types = webhooks.event_types(event)
+        with database.transaction(write=True) as tx:
+            webhook = webhooks.create_webhook(
+                tx, caller, destination, types, description, settings.webhook_limit
+            )
+    _print(
+        as_json,
+        webhooks.webhook_json(webhook, with_secret=True),
+        f"Webhook {webhook.id}\nSigning secret (shown once): {webhook.secret}",
+    )
+
+
+@webhook_app.command("delete")
+def webhook_delete(webhook_id: str, workspace: WorkspaceOption) -> None:
+    """Delete a webhook endpoint and its delivery log."""
+    with _database() as database:
+        caller = _operator(database, workspace)
+        with database.transaction(write=True) as tx:
+            webhooks.delete_webhook(tx, caller, webhook_id)
+    typer.echo(f"Webhook {webhook_id} deleted.")
 
 
 def _print_import(rows: int, outcome: _Counts) -> None:

@@ -39,8 +39,6 @@ from leadblock.domain.records import (
     Campaign,
     CampaignBlock,
     CompanyBlock,
-    Delivery,
-    Webhook,
 )
 from leadblock.domain.timestamps import iso
 from leadblock.domain.webhooks import MAX_URL_LENGTH as MAX_WEBHOOK_URL_LENGTH
@@ -944,34 +942,3 @@ class DeliveryOut(WireModel):
     error: str | None
     at: str = Field(description="When it was made (pending: when it will be)")
     next_attempt_at: str | None = Field(description="A failed attempt's retry, if any")
-
-
-def webhook_json(webhook: Webhook, *, with_secret: bool = False) -> dict[str, Any]:
-    body = {
-        "id": webhook.id,
-        "url": webhook.url,
-        "events": sorted(webhook.event_types or ()),
-        "description": webhook.description,
-        "enabled": webhook.enabled,
-        "disabledReason": webhook.disabled_reason,
-        "createdAt": iso(webhook.created_at),
-        "failingSince": optional_iso(webhook.failing_since),
-        "nextAttemptAt": optional_iso(webhook.next_attempt_at),
-    }
-    if with_secret:
-        body["secret"] = webhook.secret
-    return body
-
-
-def delivery_json(delivery: Delivery) -> dict[str, Any]:
-    return {
-        "id": delivery.id,
-        "eventId": delivery.event_id,
-        "type": delivery.type,
-        "attempt": delivery.attempt,
-        "status": delivery.status.value,
-        "responseStatus": delivery.response_status,
-        "error": delivery.error,
-        "at": iso(delivery.at),
-        "nextAttemptAt": optional_iso(delivery.next_attempt_at),
-    }

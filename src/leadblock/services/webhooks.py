@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from leadblock.domain.ids import is_record_id, new_id, now_ms
 from leadblock.domain.labels import InvalidLabel, normalise_label
 from leadblock.domain.records import Caller, Delivery, DeliveryStatus, EventType, Webhook
+from leadblock.domain.timestamps import iso
 from leadblock.domain.webhooks import new_secret
 from leadblock.errors import InvalidInput, NotFound
 from leadblock.services.blocklist import UNCHANGED, Unchanged, require_writer
@@ -182,3 +183,39 @@ def _next_attempt(failed: Delivery, at: int) -> Delivery:
         at=at,
         next_attempt_at=None,
     )
+
+
+def webhook_json(webhook: Webhook, *, with_secret: bool = False) -> dict[str, Any]:
+    """An endpoint as the API and the CLI show it; its secret only where it is shown once."""
+    body: dict[str, Any] = {
+        "id": webhook.id,
+        "url": webhook.url,
+        "events": sorted(webhook.event_types or ()),
+        "description": webhook.description,
+        "enabled": webhook.enabled,
+        "disabledReason": webhook.disabled_reason,
+        "createdAt": iso(webhook.created_at),
+        "failingSince": _optional_iso(webhook.failing_since),
+        "nextAttemptAt": _optional_iso(webhook.next_attempt_at),
+    }
+    if with_secret:
+        body["secret"] = webhook.secret
+    return body
+
+
+def delivery_json(delivery: Delivery) -> dict[str, Any]:
+    return {
+        "id": delivery.id,
+        "eventId": delivery.event_id,
+        "type": delivery.type,
+        "attempt": delivery.attempt,
+        "status": delivery.status.value,
+        "responseStatus": delivery.response_status,
+        "error": delivery.error,
+        "at": iso(delivery.at),
+        "nextAttemptAt": _optional_iso(delivery.next_attempt_at),
+    }
+
+
+def _optional_iso(ms: int | None) -> str | None:
+    return None if ms is None else iso(ms)

@@ -16,9 +16,7 @@ from leadblock.api.schemas import (
     WebhookIn,
     WebhookOut,
     WebhookUpdate,
-    delivery_json,
     patched,
-    webhook_json,
 )
 from leadblock.api.unit import Reply, RequestUnit, Unit
 from leadblock.domain.records import Caller
@@ -28,6 +26,7 @@ from leadblock.services import webhooks
 from leadblock.services.blocklist import UNCHANGED, require_writer
 from leadblock.services.webhook_delivery import Policy, send_test
 from leadblock.services.webhook_destinations import VettedDestination
+from leadblock.services.webhooks import delivery_json, webhook_json
 from leadblock.storage.db import Transaction
 from leadblock.storage.group_commit import read_small
 from leadblock.web.json_body import JsonBodyRoute
