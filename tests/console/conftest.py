@@ -16,7 +16,9 @@ import pytest
 from leadblock.config import Settings
 from leadblock.services import keys, workspaces
 from leadblock.storage.db import Database
+from tests.conftest import webhook_settings
 from tests.fresh import fresh_sqlite_workspace
+from tests.receiver import Receiver
 from tests.server import Server, running_server
 
 OUTPUT = Path(os.environ.get("LEADBLOCK_TEST_OUTPUT", Path(__file__).parents[2] / "test-output"))
@@ -42,7 +44,7 @@ class Console:
 
 
 @pytest.fixture(scope="module")
-def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
+def console(tmp_path_factory: pytest.TempPathFactory, receiver: Receiver) -> Iterator[Console]:
     folder = tmp_path_factory.mktemp("console")
     fresh = fresh_sqlite_workspace(folder / "console.db", "Acme outreach")
     database = Database(Settings(database_url=fresh.url))
@@ -52,7 +54,8 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
         )
         _other, _other_key, other_api_key = workspaces.create_workspace(tx, "Other agency")
     database.dispose()
-    with running_server(fresh.url, folder / "server.log") as server:
+    settings = webhook_settings(receiver)
+    with running_server(fresh.url, folder / "server.log", **settings) as server:
         yield Console(server, fresh.workspace.id, fresh.api_key, read_only_key, other_api_key)
 
 

@@ -21,6 +21,7 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Request, expect
 
 from tests.console.conftest import Console
+from tests.receiver import Behaviour, Receiver
 from tests.server import free_port
 
 pytestmark = pytest.mark.slow
@@ -962,3 +963,83 @@ def test_a_block_for_thirty_days_shows_its_end(page: Page, console: Console) -> 
     with console.api() as api:
         answer = api.get("/blocked-leads/check", params={"publicIdentifier": "snoozed-in-console"})
         assert answer.json()["results"][0]["expiresAt"] is not None
+
+
+def test_webhooks_add_watch_test_disable_rotate_and_delete(
+    page: Page, console: Console, receiver: Receiver, screenshots: Path
+) -> None:
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    sign_in(page, console, console.api_key)
+    page.get_by_role("link", name="Webhooks").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Webhooks")
+    # A destination inside the network is refused, saying why; what was typed stays.
+    page.get_by_label("Endpoint URL (https)").fill("https://10.0.0.5/hook")
+    page.get_by_role("button", name="Add endpoint").click()
+    expect(page.get_by_role("alert")).to_contain_text("10.0.0.5 is a private address")
+    expect(page.get_by_label("Endpoint URL (https)")).to_be_focused()
+
+    path = receiver.new_path()
+    page.get_by_label("Endpoint URL (https)").fill(receiver.url(path))
+    page.get_by_label("Description (optional)").fill("CRM sync")
+    page.get_by_label("blocked", exact=True).check()
+    page.get_by_label("unblocked", exact=True).check()
+    page.get_by_role("button", name="Add endpoint").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Endpoint added")
+    secret = page.get_by_label(re.compile("Signing secret of")).input_value()
+    assert secret.startswith("whsec_")
+    page.get_by_role("button", name="Copy to clipboard").click()
+    expect(page.locator("#copy-status")).to_have_text("Copied.")
+    assert page.evaluate("navigator.clipboard.readText()") == secret
+    receiver.verify_with(path, secret)
+    shoot(page, screenshots, "webhook-secret")
+
+    with console.api() as api:
+        api.post("/blocked-leads", json={"leads": [{"publicIdentifier": "hooked-lead"}]})
+    [item] = receiver.wait_for(path, 1)
+    assert item.verified
+    page.get_by_role("link", name="Go to the endpoint").click()
+    expect(page.locator(".facts dd").first).to_have_text("blocked, unblocked")
+    rows = page.locator("tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first.locator("td").nth(1)).to_contain_text("blocked")
+    expect(rows.first.locator("td").nth(3)).to_have_text("succeeded")
+    expect(rows.first.locator("td").nth(4)).to_have_text("HTTP 200")
+
+    page.get_by_role("button", name="Send a test event").click()
+    expect(page.get_by_role("status")).to_have_text("Test event: succeeded (HTTP 200)")
+    assert receiver.got(path)[-1].payload["type"] == "webhook.test"
+    receiver.behave(path, Behaviour(status=500, times=1))
+    page.get_by_role("button", name="Send a test event").click()
+    expect(page.get_by_role("status")).to_have_text("Test event: failed (HTTP 500)")
+    expect(rows).to_have_count(3)
+    expect(rows.first.locator("td").nth(4)).to_have_text("HTTP 500")
+    shoot(page, screenshots, "webhook")
+
+    page.get_by_role("button", name="Disable").click()
+    expect(page.locator(".facts dd").nth(1)).to_have_text("disabled")
+    page.get_by_role("button", name="Enable").click()
+    expect(page.locator(".facts dd").nth(1)).to_have_text("enabled")
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Rotate secret…").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Secret rotated")
+    rotated = page.get_by_label(re.compile("Signing secret of")).input_value()
+    assert rotated not in (secret, "")
+    receiver.verify_with(path, secret, rotated)
+    with console.api() as api:
+        api.post("/blocked-leads", json={"leads": [{"publicIdentifier": "after-rotation"}]})
+    received = receiver.wait_for(path, 3)
+    assert received[-1].verified_with == [True, True]
+
+    page.get_by_role("link", name="Go to the endpoint").click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete…").click()
+    expect(page.get_by_role("status")).to_have_text("The webhook was deleted.")
+    expect(page.locator("tbody tr")).to_have_text(["No endpoint yet."])
+
+
+def test_a_read_only_key_sees_webhooks_but_cannot_change_them(page: Page, console: Console) -> None:
+    sign_in(page, console, console.read_only_key)
+    page.goto(f"{console.url}/webhooks")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Webhooks")
+    expect(page.get_by_role("button", name="Add endpoint")).to_have_count(0)

@@ -250,11 +250,19 @@ def new_router() -> APIRouter:
 
 
 def install(app: FastAPI) -> None:
-    from leadblock.console.pages import account, audit, blocklist, campaigns, companies, transfer
+    from leadblock.console.pages import (
+        account,
+        audit,
+        blocklist,
+        campaigns,
+        companies,
+        transfer,
+        webhooks,
+    )
 
     # Static files first: the catch-all page below would otherwise answer their paths.
     app.mount(f"{PREFIX}/static", StaticFiles(directory=HERE / "static"), name="console-static")
-    for module in (account, blocklist, companies, transfer, campaigns, audit):
+    for module in (account, blocklist, companies, transfer, campaigns, audit, webhooks):
         app.include_router(module.router)
     missing = new_router()
 
