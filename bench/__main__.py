@@ -16,6 +16,11 @@ of `--runs` runs, on a fresh database and one fresh `leadblock serve` process:
   them leads of the campaign (median of 30); every lead has a company (LinkedIn page, domain,
   e-mail); then the same with 10,000 company blocks (both kinds) added, 1% of them companies of
   the campaign's leads;
+- webhooks: the median of 5 10,000-lead blocks without an endpoint, then of 5 more while an
+  endpoint (to a receiver in the bench's process, verifying each signature with
+  `standardwebhooks`) is being delivered to; then a backlog of `--webhook-backlog` events
+  delivered to one endpoint (events/s), against the same bodies POSTed one by one by a bare
+  httpx loop to the same receiver;
 - import / export: a CSV of `--transfer-rows` rows into an empty workspace, then exported
   (rows/s; RSS growth of the server during the export), then the raw import reference.
 The raw references share nothing with leadblock (bench/references.py): on SQLite the `sqlite3`
@@ -35,6 +40,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import itertools
 import os
 import platform
 import random
@@ -53,6 +59,7 @@ from pathlib import Path
 import httpx
 import orjson
 from tests.postgres import postgres_cluster
+from tests.receiver import Receiver, running_receiver
 from tests.server import Server, running_server
 
 from bench import references
@@ -65,7 +72,8 @@ from leadblock.storage.db import Database
 from leadblock.storage.migrate import migrate
 
 BATCH = 10_000
-WORKSPACES = ("bulk", "dispatch", "single", "transfer")
+WORKSPACES = ("bulk", "dispatch", "single", "transfer", "webhooks")
+WEBHOOK_BLOCKS = 5  # 10,000-lead blocks measured without, then with, an endpoint
 ECHO_BODY = (
     b'{"leads":[{"publicIdentifier":"echo-1","reason":"bench"},'
     b'{"publicIdentifier":"echo-2","reason":"bench"}]}'
@@ -104,6 +112,10 @@ class Run:
     import_rows_s: float | None = None
     raw_import_rows_s: float | None = None
     bare_import_rows_s: float | None = None  # the bare app on the raw engine, same upload
+    webhook_events_s: float | None = None  # a backlog delivered to one endpoint
+    raw_webhook_posts_s: float | None = None  # the same bodies POSTed by a bare httpx loop
+    block_ms: float | None = None  # a 10,000-lead block, no webhook
+    block_webhook_ms: float | None = None  # the same while an endpoint is being delivered to
     export_rows_s: float | None = None
     export_rss_growth_mb: float | None = None
     failures: list[str] = field(default_factory=list)
@@ -423,6 +435,37 @@ def dispatch(http: httpx.Client, size: int, run: Run) -> None:
     )
 
 
+def webhooks(http: httpx.Client, receiver: Receiver, backlog: int, folder: Path, run: Run) -> None:
+    """The cost of an endpoint being delivered to on 10,000-lead blocks (median latency with,
+    over without); then the throughput of one endpoint draining a backlog of `backlog`
+    events, and the same bodies POSTed by a bare httpx loop to the same receiver."""
+    names = (f"hook-{n}" for n in itertools.count())
+
+    def block() -> httpx.Response:
+        return post(http, "/blocked-leads", block_batch([next(names) for _ in range(BATCH)]))
+
+    run.block_ms = median_latency(WEBHOOK_BLOCKS, block)
+    path = receiver.new_path()
+    hook = post(http, "/webhooks", {"url": receiver.url(path)}).json()
+    run.block_webhook_ms = median_latency(WEBHOOK_BLOCKS, block)  # each while delivering
+    receiver.wait_for(path, WEBHOOK_BLOCKS * BATCH, timeout=600)
+
+    http.patch(f"/webhooks/{hook['id']}", json={"enabled": False}).raise_for_status()
+    for start in range(0, backlog, BATCH):
+        leads = [next(names) for _ in range(min(BATCH, backlog - start))]
+        post(http, "/blocked-leads", block_batch(leads))
+    already = len(receiver.got(path))
+    started = time.perf_counter()
+    http.patch(f"/webhooks/{hook['id']}", json={"enabled": True}).raise_for_status()
+    receiver.wait_for(path, already + backlog, timeout=600)
+    run.webhook_events_s = backlog / (time.perf_counter() - started)
+    bodies = [item.body for item in receiver.got(path)[-backlog:]]
+    run.raw_webhook_posts_s = references.raw_webhook_posts(
+        receiver.url(receiver.new_path()), bodies, folder
+    )
+    http.delete(f"/webhooks/{hook['id']}").raise_for_status()
+
+
 def import_upload(rows: int) -> bytes:
     """A CSV upload of `rows` new identifiers, as a CRM export would give them."""
     text = io.StringIO()
@@ -546,7 +589,12 @@ Phase = tuple[str, Callable[[], object]]
 
 
 def phases(
-    server: Server, keys: dict[str, str], databases: Databases, args: argparse.Namespace, run: Run
+    server: Server,
+    receiver: Receiver,
+    keys: dict[str, str],
+    databases: Databases,
+    args: argparse.Namespace,
+    run: Run,
 ) -> list[Phase]:
     pid = server.process.pid
 
@@ -563,6 +611,9 @@ def phases(
     def import_export(http: httpx.Client) -> None:
         transfer(http, pid, args.transfer_rows, run)
 
+    def deliver(http: httpx.Client) -> None:
+        webhooks(http, receiver, args.webhook_backlog, databases.folder, run)
+
     return [
         ("single", single),
         ("bulk, check and list", in_workspace(server, keys["bulk"], bulk_check_and_list)),
@@ -570,6 +621,7 @@ def phases(
         ("bare app bulk", lambda: bare_bulk(databases, args.bulk_total, run)),
         ("bare app on the raw engine", lambda: bare_engine(databases, args.single_requests, run)),
         ("dispatch", in_workspace(server, keys["dispatch"], dispatch_100)),
+        ("webhooks", in_workspace(server, keys["webhooks"], deliver)),
         ("import/export", in_workspace(server, keys["transfer"], import_export)),
         ("raw import reference", lambda: raw_import(databases, args.transfer_rows, run)),
         ("bare app import", lambda: bare_import(databases, args.transfer_rows, run)),
@@ -595,13 +647,18 @@ def one_run(backend: str, args: argparse.Namespace) -> Run:
         backend_databases(backend, Path(folder)) as databases,
     ):
         keys = create_workspaces(databases.leadblock_url)
-        with running_server(
-            databases.leadblock_url,
-            databases.folder / "server.log",
-            LEADBLOCK_LOG_LEVEL="warning",
-            LEADBLOCK_REFERENCE_ROUTES="true",
-        ) as server:
-            run_phases(phases(server, keys, databases, args, run), server, run)
+        with (
+            running_receiver() as receiver,
+            running_server(
+                databases.leadblock_url,
+                databases.folder / "server.log",
+                LEADBLOCK_LOG_LEVEL="warning",
+                LEADBLOCK_REFERENCE_ROUTES="true",
+                LEADBLOCK_WEBHOOK_ALLOW_HTTP="true",
+                LEADBLOCK_WEBHOOK_ALLOWED_HOSTS=receiver.host_port,
+            ) as server,
+        ):
+            run_phases(phases(server, receiver, keys, databases, args, run), server, run)
     return run
 
 
@@ -633,6 +690,7 @@ def main() -> None:
     parser.add_argument("--dispatch-size", type=int, default=100_000)
     parser.add_argument("--transfer-rows", type=int, default=1_000_000)
     parser.add_argument("--single-requests", type=int, default=10_000)
+    parser.add_argument("--webhook-backlog", type=int, default=20_000)
     parser.add_argument(
         "--report", type=Path, default=Path("docs"), help="folder for benchmarks.md and bulk.png"
     )

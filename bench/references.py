@@ -255,3 +255,32 @@ def engine_database(raw_bulk: Path | str) -> tuple[str, list[str]]:
             "SELECT public_identifier FROM leads ORDER BY random() LIMIT 5000"
         ).fetchall()
     return raw_bulk, [ident for (ident,) in rows]
+
+
+_RAW_SENDER = """
+import json, sys, time
+import httpx
+url, path = sys.argv[1], sys.argv[2]
+bodies = [line.encode() for line in open(path, encoding="utf-8").read().splitlines()]
+with httpx.Client(timeout=10) as client:
+    started = time.perf_counter()
+    for body in bodies:
+        client.post(url, content=body, headers={"content-type": "application/json"})
+    print(len(bodies) / (time.perf_counter() - started))
+"""
+
+
+def raw_webhook_posts(url: str, bodies: list[bytes], folder: Path) -> float:
+    """The receiver's own pace: `bodies` POSTed one at a time, in order, by a bare httpx
+    client on one kept-alive connection, in a process of its own (no database, no signing,
+    nothing of leadblock's); per second."""
+    path = folder / "webhook-bodies.jsonl"
+    path.write_bytes(b"\n".join(bodies))
+    sent = subprocess.run(
+        [sys.executable, "-c", _RAW_SENDER, url, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    return float(sent.stdout)

@@ -1,6 +1,6 @@
-"""The table of `make bench`: medians over runs against the goals of storage v2 (issue #13),
-most of them relative to independent references measured in the same run; printed, written to
-docs/benchmarks.md and plotted (bulk throughput against workspace size, leadblock's and the raw
+"""The table of `make bench`: medians over runs against the goals of storage v2 (issue #13) and
+of the features after it, most of them relative to independent references measured in the same
+run; printed, written to docs/benchmarks.md and plotted (bulk throughput against workspace size, leadblock's and the raw
 reference's) to docs/bulk.png."""
 
 from __future__ import annotations
@@ -193,6 +193,25 @@ GOALS = (
         "ms",
         each(15, 25),
         operator.le,
+    ),
+    Goal(
+        "webhook delivery: a backlog drained by one endpoint",
+        "≥ 500 events/s",
+        lambda run: run.webhook_events_s,
+        "events/s",
+        both(500),
+        beside=lambda run: run.raw_webhook_posts_s,
+        beside_name="bare httpx loop to the same receiver",
+    ),
+    Goal(
+        "10,000-lead POST /blocked-leads while an endpoint is being delivered to",
+        "≤ 1.1× the same block without webhooks (cost ≤ 10%)",
+        lambda run: run.block_webhook_ms,
+        "ms",
+        both(1.1),
+        operator.le,
+        reference=lambda run: run.block_ms,
+        reference_name="no webhook",
     ),
     Goal(
         "CSV export",
