@@ -24,6 +24,10 @@ blocked-leads API. Send your key in the `x-api-key` header. Every identifier may
 public identifier or a LinkedIn profile URL; answers carry the canonical identifier.
 Errors are always `{"success": false, "code", "message", "errors": [...]}`; `code` is one of
 the values listed in the `ErrorResponse` schema.
+
+Webhook endpoints (`/webhooks`) receive every event of the audit trail as it is recorded, one
+POST per event in the trail's order, signed as the Standard Webhooks specification says
+(`webhook-id`, `webhook-timestamp`, `webhook-signature`), retried until answered with a 2xx.
 """
 
 _ERROR = {"model": ErrorResponse}
