@@ -1,7 +1,7 @@
 """The table of `make bench`: medians over runs against the goals of storage v2 (issue #13) and
 of the features after it, most of them relative to independent references measured in the same
-run; printed, written to docs/benchmarks.md and plotted (bulk throughput against workspace size, leadblock's and the raw
-reference's) to docs/bulk.png."""
+run; printed, written to docs/benchmarks.md and plotted (bulk throughput against workspace size,
+leadblock's and the raw reference's) to docs/bulk.png."""
 
 from __future__ import annotations
 

@@ -5,12 +5,13 @@ Every server process runs a `Deliverer`. About every `POLL_S` it looks (a read) 
 that are enabled, not leased, not waiting for a retry, and have events after their position;
 it leases those (a write: `lease-due-webhooks`, `SKIP LOCKED` on PostgreSQL) and runs one task
 per leased endpoint, so a slow endpoint holds back nobody else. The task reads the endpoint's
-next final events (`storage.events.final_after`), vets its destination again (resolved now,
-every address public, or its `host:port` allowed), and posts them one by one to the address
-it vetted, never following a redirect. Its progress (the position, the log of attempts, the
-lease renewed) is written at least every `FLUSH_EVERY_S` and at the end of each batch: a
-crash re-sends at most what was delivered since (the same `webhook-id`: receivers drop a
-duplicate). The first failure stops the batch: the event is tried again after a growing
+next final events (`storage.events.final_after`) and posts them one by one, never following a
+redirect, to an address its destination was vetted to (resolved, every address public or its
+`host:port` allowed) at the batch's start and again after each progress write. That progress
+(the position, the log of attempts, the lease renewed) is written at least every
+`FLUSH_EVERY_S` and at the end of each batch: a crash re-sends at most what was delivered
+since (the same `webhook-id`: receivers drop a duplicate). A progress write finding the
+endpoint disabled, given another URL or leased elsewhere writes nothing and stops. The first failure stops the batch: the event is tried again after a growing
 delay, always before any event after it; once the endpoint has failed for the whole retry
 window it is disabled, and enabling it again resumes at that event.
 """
@@ -232,8 +233,8 @@ class Deliverer:
         self.running.pop(endpoint, None)
 
     async def deliver_to(self, workspace: int, webhook_id: str) -> None:
-        """Deliver to one leased endpoint until it is up to date, fails, or is no longer ours.
-        Stopped otherwise (an error, the server shutting down), it gives its lease back."""
+        """Deliver to one leased endpoint until it is up to date, fails, or is no longer ours
+        (deleted, disabled, its URL changed, its lease lost); then give the lease back."""
         release = partial(
             store.release, workspace=workspace, webhook_id=webhook_id, leased_by=self.name
         )
@@ -241,45 +242,35 @@ class Deliverer:
             async with new_client(self.policy.timeout_s) as client:
                 while await self._step(client, workspace, webhook_id):
                     pass
-        except asyncio.CancelledError:
+        except asyncio.CancelledError:  # the server is shutting down
             with contextlib.suppress(Exception):
                 await asyncio.shield(self._write(release))
             raise
         except Exception:
             logger.exception("webhook %s: delivery failed", webhook_id)
-            with contextlib.suppress(Exception):
-                await self._write(release)
+        with contextlib.suppress(Exception):
+            await self._write(release)
 
     async def _step(self, client: httpx.AsyncClient, workspace: int, webhook_id: str) -> bool:
         """Deliver one batch; whether to go on with the next."""
         webhook, batch = await read_small(
             self.database, partial(self._next_batch, workspace=workspace, webhook_id=webhook_id)
         )
-        if webhook is None or webhook.leased_by != self.name:  # deleted, or no longer ours
-            return False
-        if not webhook.enabled or not batch:
-            await self._write(
-                partial(
-                    store.release, workspace=workspace, webhook_id=webhook_id, leased_by=self.name
-                )
-            )
+        if webhook is None or not batch:
             return False
         run = _Run(self, workspace, webhook)
-        try:
-            destination = await self.policy.vet(webhook.url)
-        except InvalidDestination as refused:
-            head = next((event for event in batch if webhook.wants(event.type.value)), None)
-            if head is None:
-                run.position = (batch[-1].seq, batch[-1].id)
-                return await run.flush()
-            run.attempted(head, Outcome(False, None, f"refused: {refused}"))
-            return await run.flush()
         for event in batch:
             if webhook.wants(event.type.value):
+                if run.destination is None:  # vetted at the batch's start and after each flush
+                    try:
+                        run.destination = await self.policy.vet(webhook.url)
+                    except InvalidDestination as refused:
+                        run.attempted(event, Outcome(False, None, f"refused: {refused}"))
+                        return await run.flush()
                 now = self.clock()
                 body = body_of(event.type.value, event_json(event), now)
                 outcome = await post(
-                    client, webhook, destination, event.id, body, now, self.policy.timeout_s
+                    client, webhook, run.destination, event.id, body, now, self.policy.timeout_s
                 )
                 run.attempted(event, outcome)
                 if not outcome.succeeded:
@@ -292,10 +283,10 @@ class Deliverer:
     def _next_batch(
         self, tx: Transaction, workspace: int, webhook_id: str
     ) -> tuple[Webhook | None, list[Event]]:
-        """The endpoint and, while it is enabled and ours, its next final events."""
+        """The endpoint and its next final events, while it is enabled and ours."""
         webhook = store.find(tx, workspace, webhook_id)
         if webhook is None or not webhook.enabled or webhook.leased_by != self.name:
-            return webhook, []
+            return None, []
         return webhook, events.final_after(tx, workspace, webhook.position, BATCH)
 
     async def _write(self, work: Callable[[Transaction], Any]) -> Any:
@@ -327,6 +318,7 @@ class _Run:
         self.attempts: list[Delivery] = []
         self.failed: Outcome | None = None
         self.flushed_at = time.monotonic()
+        self.destination: VettedDestination | None = None  # None: to be vetted (again)
 
     def attempted(self, event: Event, outcome: Outcome) -> None:
         # The head event (nothing delivered since the endpoint's position) counts on from the
@@ -379,7 +371,7 @@ class _Run:
                 ours = store.advance(
                     tx,
                     self.workspace,
-                    webhook.id,
+                    webhook,
                     deliverer.name,
                     self.position,
                     now + policy.lease_ms,
@@ -394,6 +386,7 @@ class _Run:
         if moved:
             self.webhook = webhook = _moved(webhook, self.position)
         self.flushed_at = time.monotonic()
+        self.destination = None
         if disabled:
             logger.warning("webhook %s disabled: %s", webhook.id, disabled)
         return ours and self.failed is None

@@ -109,18 +109,20 @@ def lease_due(
 def advance(
     tx: Transaction,
     workspace: int,
-    webhook_id: str,
+    webhook: Webhook,
     leased_by: str,
     position: tuple[int, str],
     lease_until: int,
 ) -> bool:
     """The endpoint is done with every event up to `position`, and keeps its lease until
-    `lease_until`; False if `leased_by` no longer holds the lease."""
+    `lease_until`; False, and nothing written, if `leased_by` lost the lease or the endpoint
+    was disabled or given another URL meanwhile (what was sent is then sent again)."""
     return (
         tx.execute(
             ADVANCE_WEBHOOK,
             workspace=workspace,
-            id=webhook_id,
+            id=webhook.id,
+            url=webhook.url,
             leased_by=leased_by,
             position_seq=position[0],
             position_id=position[1],

@@ -53,12 +53,14 @@ WHERE enabled AND (lease_until IS NULL OR lease_until < :now)
 LIMIT 1
 
 -- Delivered up to :position_seq/:position_id (and the lease renewed): the head event's failures
--- are forgotten. Only while :leased_by holds the lease; none touched: it was lost.
+-- are forgotten. Only while :leased_by holds the lease, the endpoint is enabled and its URL is
+-- still :url; none touched: the delivery stops.
 -- name: advance-webhook
 UPDATE webhooks
 SET position_seq = :position_seq, position_id = :position_id, attempt = 0,
     failing_since = NULL, next_attempt_at = NULL, lease_until = :lease_until
-WHERE workspace = :workspace AND id = :id AND leased_by = :leased_by
+WHERE workspace = :workspace AND id = :id AND leased_by = :leased_by AND enabled
+  AND url = :url
 
 -- The head event failed once more: tried again at :next_attempt_at, or, with a
 -- :disabled_reason, the endpoint is disabled. The lease ends.
