@@ -11,9 +11,10 @@ redirect, to an address its destination was vetted to (resolved, every address p
 (the position, the log of attempts, the lease renewed) is written at least every
 `FLUSH_EVERY_S` and at the end of each batch: a crash re-sends at most what was delivered
 since (the same `webhook-id`: receivers drop a duplicate). A progress write finding the
-endpoint disabled, given another URL or leased elsewhere writes nothing and stops. The first failure stops the batch: the event is tried again after a growing
-delay, always before any event after it; once the endpoint has failed for the whole retry
-window it is disabled, and enabling it again resumes at that event.
+endpoint disabled, given another URL or leased elsewhere writes nothing and stops. The first
+failure stops the batch: the event is tried again after a growing delay, always before any
+event after it; once the endpoint has failed for the whole retry window it is disabled, and
+enabling it again resumes at that event.
 """
 
 from __future__ import annotations
