@@ -5,8 +5,10 @@ to a real receiver (no server process runs here, so none competes for the endpoi
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import threading
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
@@ -25,11 +27,19 @@ from tests.conftest import BACKENDS
 from tests.postgres import PostgresCluster
 from tests.receiver import Behaviour, Receiver
 
+T = TypeVar("T")
 START = 1_900_000_000_000  # an instant of the injected clock (2030)
 DAY_MS = 24 * 3600 * 1000
 
 
-_loop = asyncio.new_event_loop()  # one for every round: PostgreSQL's async pool lives on it
+# One loop for every round (PostgreSQL's async pool lives on it), in a thread of its own: the
+# browser tests' Playwright keeps a loop running in the main thread for the session.
+_loop = asyncio.new_event_loop()
+threading.Thread(target=_loop.run_forever, daemon=True).start()
+
+
+def _on_loop(coroutine: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run_coroutine_threadsafe(coroutine, _loop).result()
 
 
 class Clock:
@@ -54,7 +64,7 @@ def lonely_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
     writer = _group_commits.pop(database, None)
     if writer is not None:
         writer.stop()
-    _loop.run_until_complete(database.close())
+    _on_loop(database.close())
     database.dispose()
 
 
@@ -107,7 +117,7 @@ def deliver(deliverer: Deliverer) -> int:
         await asyncio.gather(*deliverer.running.values())
         return len(leased)
 
-    return _loop.run_until_complete(round_())
+    return _on_loop(round_())
 
 
 def endpoint(database: Database, caller: Caller, webhook_id: str) -> Webhook:

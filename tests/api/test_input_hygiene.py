@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from tests.conftest import TenantFixture
+from tests.receiver import Receiver
 from tests.server import Server
 
 SURROGATE = "@@surrogate@@"  # replaced by the JSON escape \ud800 in the raw body
@@ -76,8 +77,27 @@ BODIES: dict[str, Any] = {
     "dispatchLeads": {"limit": 1, "leaseSeconds": 60},
     "confirmClaim": {"leadIds": ["{lead}"]},
     "releaseClaim": {"leadIds": ["{lead}"]},
+    "createWebhook": {
+        "url": "{hook_url}",
+        "events": ["blocked", "expired"],
+        "description": "Hygiene",
+    },
+    "updateWebhook": {
+        "url": "{hook_url}",
+        "events": ["unblocked"],
+        "description": "Hygiene",
+        "enabled": True,
+    },
 }
-RECORD_IDS = {"ids", "campaignId", "lead_id", "campaign_id", "claim_id", "block_id"}
+RECORD_IDS = {
+    "ids",
+    "campaignId",
+    "lead_id",
+    "campaign_id",
+    "claim_id",
+    "block_id",
+    "webhook_id",
+}
 # Operations whose body is not JSON: their own hygiene is tested below.
 NOT_JSON = {"importBlockedLeads", "importCompanyBlocks"}
 
@@ -162,7 +182,10 @@ def snapshot(client: httpx.Client, campaign: str) -> dict[str, str]:
 
 
 def test_every_operation_refuses_hostile_text_and_numbers(
-    tenant: TenantFixture, other_tenant: TenantFixture, document: dict[str, Any]
+    tenant: TenantFixture,
+    other_tenant: TenantFixture,
+    document: dict[str, Any],
+    receiver: Receiver,
 ) -> None:
     client = tenant.client
     campaign = client.post("/campaigns", json={"name": "Walked"}).json()["id"]
@@ -172,7 +195,9 @@ def test_every_operation_refuses_hostile_text_and_numbers(
     block = client.post(
         "/company-blocks", json={"companies": [{"domain": "already-here.com"}]}
     ).json()["companies"][0]["id"]
-    ids = {"{campaign}": campaign, "{lead}": lead, "{block}": block}
+    hook_url = receiver.url(receiver.new_path())
+    hook = client.post("/webhooks", json={"url": hook_url}).json()["id"]
+    ids = {"{campaign}": campaign, "{lead}": lead, "{block}": block, "{hook_url}": hook_url}
     before = snapshot(client, campaign)
     walked: set[str] = set()
 
@@ -204,7 +229,7 @@ def test_every_operation_refuses_hostile_text_and_numbers(
     for method, template, operation in operations(document):
         operation_id = operation["operationId"]
         path = template.replace("{lead_id}", lead).replace("{campaign_id}", campaign)
-        path = path.replace("{block_id}", block)
+        path = path.replace("{block_id}", block).replace("{webhook_id}", hook)
         path = path.replace("{claim_id}", lead)  # an id of the right shape that holds nothing
         url = path.removeprefix("/api/v1")
         # Every parameter: invalid UTF-8 and a surrogate's bytes, huge or mistyped integers,
@@ -223,7 +248,9 @@ def test_every_operation_refuses_hostile_text_and_numbers(
                 hostile += [("over-long", OVER_LONG_IN_URL)]
             for what, raw in hostile:
                 if parameter["in"] == "path":
-                    bad_url = url.replace(lead, raw).replace(campaign, raw).replace(block, raw)
+                    bad_url = url
+                    for record in (lead, campaign, block, hook):
+                        bad_url = bad_url.replace(record, raw)
                     response = send(method, bad_url, _valid_body(operation_id, ids))
                 else:
                     query = f"{name}={raw if what != 'over-long' else quote(raw)}"
@@ -234,11 +261,13 @@ def test_every_operation_refuses_hostile_text_and_numbers(
             body = json.loads(_valid_body(operation_id, ids) or b"null")
             for leaf_path, value in leaves(body):
                 field = field_name(leaf_path)
-                walked.add(field)
+                if not isinstance(value, bool):  # the declared set below is text and integers
+                    walked.add(field)
                 hostile_values: list[tuple[str, Any]] = [
                     ("surrogate", SURROGATE),
                     ("huge", HUGE),
-                    ("wrong type", True),
+                    # A boolean field's wrong type is text ("true" is no boolean in strict JSON).
+                    ("wrong type", "true" if isinstance(value, bool) else True),
                     ("wrong type", {"a": 1}),
                 ]
                 if isinstance(value, str):
