@@ -7,10 +7,12 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Coroutine, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from standardwebhooks.webhooks import Webhook as StandardWebhook
 
 from leadblock.config import Settings
 from leadblock.domain.records import Caller, DeliveryStatus, EventType, Webhook
@@ -220,3 +222,39 @@ def test_each_delivery_vets_the_destination_again(
         "public addresses only"
     )
     assert attempt.next_attempt_at == START + RETRY_DELAYS_S[0] * 1000
+
+
+def test_the_previous_secret_signs_for_24_hours_after_a_rotation(
+    lonely_database: Database, receiver: Receiver
+) -> None:
+    database = lonely_database
+    path = receiver.new_path()
+    caller, webhook = setup(database, receiver, path)
+    with database.transaction(write=True) as tx:
+        rotated = webhooks.rotate_secret(tx, caller, webhook.id)
+    assert rotated.previous_secret_until is not None
+    receiver.verify_with(path, webhook.secret, rotated.secret)
+    clock = Clock()
+    deliverer = Deliverer(database, group_commit(database), policy(receiver), clock)
+    # Within the 24 hours: both secrets sign (each alone verifies); after them, the new one only.
+    clock.now = rotated.previous_secret_until - 1
+    with database.transaction(write=True) as tx:
+        events.record(tx, caller.workspace, None, EventType.UNBLOCKED, clock.now, [("x-1", None)])
+    deliver(deliverer)
+    clock.now = rotated.previous_secret_until
+    with database.transaction(write=True) as tx:
+        events.record(tx, caller.workspace, None, EventType.UNBLOCKED, clock.now, [("x-2", None)])
+    deliver(deliverer)
+    # The injected clock is a day ahead, which `verify` would refuse as a timestamp (it allows
+    # five minutes): each signature is compared with what standardwebhooks' own `sign` makes.
+    signed_by = []
+    for item in receiver.delivered(path):
+        at = datetime.fromtimestamp(int(item.headers["webhook-timestamp"]), tz=UTC)
+        present = item.headers["webhook-signature"].split()
+        signed_by.append(
+            [
+                StandardWebhook(secret).sign(item.webhook_id, at, item.body.decode()) in present
+                for secret in (webhook.secret, rotated.secret)
+            ]
+        )
+    assert signed_by == [[True, True]] * 3 + [[False, True]]
