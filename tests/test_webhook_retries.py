@@ -134,7 +134,7 @@ def test_retries_follow_the_schedule_then_the_endpoint_is_disabled_and_resumes(
     path = receiver.new_path()
     caller, webhook = setup(database, receiver, path)
     clock = Clock()
-    deliverer = Deliverer(database, group_commit(database), policy(receiver), clock)
+    deliverer = Deliverer(database, group_commit(database), policy(receiver), clock=clock)
     receiver.behave(path, Behaviour(status=500))
 
     expected_delays = list(RETRY_DELAYS_S)
@@ -186,7 +186,7 @@ def test_the_log_is_pruned_after_its_time(lonely_database: Database, receiver: R
     path = receiver.new_path()
     caller, webhook = setup(database, receiver, path)
     clock = Clock()
-    deliverer = Deliverer(database, group_commit(database), policy(receiver), clock)
+    deliverer = Deliverer(database, group_commit(database), policy(receiver), clock=clock)
     deliver(deliverer)
     assert len(receiver.delivered(path)) == 2
     for days, left in ((29, 2), (31, 0)):
@@ -206,7 +206,9 @@ def test_each_delivery_vets_the_destination_again(
     path = receiver.new_path()
     caller, webhook = setup(database, receiver, path)
     clock = Clock()
-    deliver(Deliverer(database, group_commit(database), policy(receiver, allowed=False), clock))
+    deliver(
+        Deliverer(database, group_commit(database), policy(receiver, allowed=False), clock=clock)
+    )
     assert receiver.got(path) == []
     with database.transaction() as tx:
         pending, attempt = webhooks.list_deliveries(
@@ -235,7 +237,7 @@ def test_the_previous_secret_signs_for_24_hours_after_a_rotation(
     assert rotated.previous_secret_until is not None
     receiver.verify_with(path, webhook.secret, rotated.secret)
     clock = Clock()
-    deliverer = Deliverer(database, group_commit(database), policy(receiver), clock)
+    deliverer = Deliverer(database, group_commit(database), policy(receiver), clock=clock)
     # Within the 24 hours: both secrets sign (each alone verifies); after them, the new one only.
     clock.now = rotated.previous_secret_until - 1
     with database.transaction(write=True) as tx:

@@ -24,6 +24,7 @@ from leadblock.console import web as console
 from leadblock.console.session import SESSION_COOKIE
 from leadblock.domain import ids
 from leadblock.services import expiry
+from leadblock.services.background import Foreground
 from leadblock.services.webhook_delivery import Deliverer, Policy
 from leadblock.storage.db import Database
 from leadblock.storage.group_commit import GroupCommit
@@ -45,7 +46,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         ),
         asyncio.create_task(expiry.sweep_forever(state.database, state.group_commit)),
         asyncio.create_task(
-            Deliverer(state.database, state.group_commit, state.webhook_policy).run_forever()
+            Deliverer(
+                state.database, state.group_commit, state.webhook_policy, state.foreground
+            ).run_forever()
         ),
     ]
     yield
@@ -87,6 +90,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     )
     app.state.idempotency = idempotency.Idempotency(settings.idempotency_hours)
     app.state.webhook_policy = Policy.from_settings(settings)
+    app.state.foreground = Foreground()
     for router in (blocked_leads.router, company_blocks.router, campaigns.router, webhooks.router):
         app.include_router(
             router,

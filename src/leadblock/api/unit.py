@@ -40,6 +40,7 @@ from leadblock.api.idempotency import Answer, Idempotency, IdempotentRequest
 from leadblock.domain.records import Caller
 from leadblock.errors import NotAuthenticated
 from leadblock.services import keys
+from leadblock.services.background import Foreground
 from leadblock.services.blocklist import require_writer
 from leadblock.storage.db import Database, Rollback, Transaction, WouldBlock, no_wait
 from leadblock.storage.group_commit import GroupCommit, read_small, write_small
@@ -79,6 +80,7 @@ class RequestUnit:
         self.limiter: RateLimiter = state.rate_limiter
         self.group_commit: GroupCommit | None = state.group_commit
         self.idempotency: Idempotency = state.idempotency
+        self.foreground: Foreground = state.foreground
         self.address = client_address(request.scope)
         self.api_key = api_key
         self.idempotency_key = idempotency_key
@@ -132,6 +134,12 @@ class RequestUnit:
         published in one write transaction): `run(publish)` answers through `publish`, which
         stores the answer with an Idempotency-Key. The key's stored answer is looked for first,
         so a retry is answered before its upload is staged again."""
+        with self.foreground.working():
+            return await self._write_streamed(caller, body_sha256, run)
+
+    async def _write_streamed(
+        self, caller: Caller, body_sha256: Any, run: Callable[[Publish], Answer]
+    ) -> Response:
         if self.idempotency_key is None:
             return self._replay(await run_in_threadpool(run, _publish_plainly))
         require_writer(caller)
@@ -209,6 +217,12 @@ class RequestUnit:
         return lambda key_id, at: group.write_later(lambda tx: keys.touch(tx, key_id, at))
 
     async def _run(self, work: Work, *, write: bool, items: int) -> Any:
+        if items <= INLINE_MAX_ITEMS:
+            return await self._run_sized(work, write=write, items=items)
+        with self.foreground.working():  # background work yields to it meanwhile
+            return await self._run_sized(work, write=write, items=items)
+
+    async def _run_sized(self, work: Work, *, write: bool, items: int) -> Any:
         database = self.database
         if database.dialect != "sqlite":
             # One transaction: the key is verified inside the work's own.
