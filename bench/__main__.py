@@ -465,6 +465,12 @@ def webhooks(http: httpx.Client, receiver: Receiver, backlog: int, folder: Path,
         receiver.url(receiver.new_path()), bodies, folder
     )
     http.delete(f"/webhooks/{hook['id']}").raise_for_status()
+    print(
+        f"  webhooks: backlog {run.webhook_events_s:,.0f} events/s (bare loop "
+        f"{run.raw_webhook_posts_s:,.0f}); 10k block {run.block_webhook_ms:.1f} ms while "
+        f"delivering, {run.block_ms:.1f} ms without",
+        flush=True,
+    )
 
 
 def import_upload(rows: int) -> bytes:
