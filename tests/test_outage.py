@@ -31,8 +31,16 @@ def test_database_outage_is_503_and_recovers_without_restart(tmp_path: Path) -> 
             with client:
                 before = {"leads": [{"publicIdentifier": "before-outage"}]}
                 assert client.post("/blocked-leads", json=before).status_code == 200
+                assert httpx.get(f"{server.url}/readyz").status_code == 200
 
                 cluster.stop()
+                # Not ready, and says so at once; alive all the same (no database needed).
+                not_ready = httpx.get(f"{server.url}/readyz", timeout=20)
+                assert (not_ready.status_code, not_ready.json()) == (
+                    503,
+                    {"status": "unavailable", "reason": "the database does not answer"},
+                )
+                assert httpx.get(f"{server.url}/healthz").json() == {"status": "ok"}
                 during = {"leads": [{"publicIdentifier": "during-outage"}]}
                 for method, path, body in (
                     ("POST", "/blocked-leads", during),
@@ -54,6 +62,7 @@ def test_database_outage_is_503_and_recovers_without_restart(tmp_path: Path) -> 
                         break
                     time.sleep(0.2)
                 assert response.status_code == 200, "the service did not recover by itself"
+                assert httpx.get(f"{server.url}/readyz").status_code == 200
                 assert [lead["publicIdentifier"] for lead in response.json()] == ["before-outage"]
                 after = client.post("/blocked-leads", json=during)
                 assert after.status_code == 200

@@ -18,7 +18,14 @@ from starlette.types import Scope
 
 from leadblock import __version__
 from leadblock.api import idempotency, openapi
-from leadblock.api.routes import blocked_leads, campaigns, company_blocks, reference, webhooks
+from leadblock.api.routes import (
+    blocked_leads,
+    campaigns,
+    company_blocks,
+    health,
+    reference,
+    webhooks,
+)
 from leadblock.config import Settings
 from leadblock.console import web as console
 from leadblock.console.session import SESSION_COOKIE
@@ -98,6 +105,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
             responses=openapi.ERROR_RESPONSES,
             generate_unique_id_function=openapi.operation_id,
         )
+    app.include_router(health.router)
     if settings.reference_routes:
         app.include_router(reference.router)
     console.install(app)

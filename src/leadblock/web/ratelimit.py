@@ -35,7 +35,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leadblock.errors import RateLimited
 from leadblock.web.errors import leadblock_error_response
-from leadblock.web.paths import API_PREFIX, CONSOLE_PREFIX
+from leadblock.web.paths import API_PREFIX, CONSOLE_PREFIX, HEALTH_PATHS
 
 logger = logging.getLogger("leadblock")
 
@@ -161,7 +161,8 @@ class AddressRateLimitMiddleware:
     """Charges requests that no key or console session accounts for to their address.
 
     API requests are charged by the request unit, console requests with a session by the
-    console once the session is verified; the OpenAPI document and `/docs` are never limited.
+    console once the session is verified; the OpenAPI document, `/docs` and the health checks
+    are never limited.
     """
 
     def __init__(self, app: ASGIApp, *, limiter: RateLimiter, session_cookie: str) -> None:
@@ -188,7 +189,7 @@ class AddressRateLimitMiddleware:
 
     def _charged_here(self, scope: Scope) -> bool:
         path: str = scope["path"]
-        if path.startswith((API_PREFIX, "/docs", "/openapi.json")):
+        if path.startswith((API_PREFIX, "/docs", "/openapi.json")) or path in HEALTH_PATHS:
             return False
         if path.startswith(CONSOLE_PREFIX):
             cookies = b"".join(value for name, value in scope["headers"] if name == b"cookie")
