@@ -6,11 +6,14 @@ import csv
 import json
 import os
 import re
+import sqlite3
 import subprocess
 from pathlib import Path
 
 import httpx
 
+from leadblock.storage.db import Database
+from leadblock.storage.migrate import HEAD_REVISION
 from tests.receiver import Receiver
 from tests.server import LEADBLOCK, Server
 from tests.shapes import RECORD_ID, TIMESTAMP, error, shaped
@@ -338,3 +341,58 @@ def test_webhooks_are_listed_created_and_deleted(
     )
     assert again.returncode == 3
     assert "Webhook not found." in again.stderr
+
+
+def test_doctor_prints_each_check_and_fails_on_a_problem(
+    database: Database, tmp_path: Path
+) -> None:
+    database_url = database.url  # migrated
+    healthy = run(database_url, "doctor", check=False)
+    assert healthy.returncode == 0, healthy.stdout + healthy.stderr
+    lines = healthy.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        "ok    settings",
+        "ok    database",
+        "ok    schema",
+        "ok    queries",
+    ]
+    password = re.search(r"//[^:/@]+:([^@]+)@", database_url)
+    if password:
+        assert password.group(1) not in healthy.stdout  # never the database's password
+
+    bad_setting = run(database_url, "doctor", check=False, env={"LEADBLOCK_RATE_LIMIT": "lots"})
+    assert bad_setting.returncode == 1
+    assert bad_setting.stdout.startswith("FAIL  settings: LEADBLOCK_RATE_LIMIT: ")
+    bad_host = run(
+        database_url, "doctor", check=False, env={"LEADBLOCK_WEBHOOK_ALLOWED_HOSTS": "crm"}
+    )
+    assert bad_host.returncode == 1
+    assert "FAIL  settings: LEADBLOCK_WEBHOOK_ALLOWED_HOSTS entry 'crm' is not a host:port" in (
+        bad_host.stdout
+    )
+
+    empty = f"sqlite:///{tmp_path / 'empty.db'}"
+    unmigrated = run(empty, "doctor", check=False)
+    assert unmigrated.returncode == 1
+    assert unmigrated.stdout.splitlines()[-1] == (
+        "FAIL  schema: none yet: run `leadblock migrate` (or `leadblock serve`)"
+    )
+    unreachable = run("postgresql://leadblock:s3cret@127.0.0.1:1/leadblock", "doctor", check=False)
+    assert unreachable.returncode == 1
+    assert unreachable.stdout.splitlines()[-1].startswith(
+        "FAIL  database: postgresql://leadblock:***@127.0.0.1:1/leadblock does not answer: "
+    )
+    assert "s3cret" not in unreachable.stdout + unreachable.stderr
+
+
+def test_doctor_finds_a_schema_of_another_version(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    run(url, "migrate")
+    assert run(url, "doctor", check=False).returncode == 0
+    with sqlite3.connect(tmp_path / "old.db") as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0011'")
+    outdated = run(url, "doctor", check=False)
+    assert outdated.returncode == 1
+    assert outdated.stdout.splitlines()[-1] == (
+        f"FAIL  schema: at 0011, this version needs {HEAD_REVISION}: run `leadblock migrate`"
+    )

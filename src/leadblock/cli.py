@@ -1,4 +1,4 @@
-"""The `leadblock` command: serve, workspaces, keys, import/export, webhooks, migrate.
+"""The `leadblock` command: serve, workspaces, keys, import/export, webhooks, migrate, doctor.
 
 The database is the one LEADBLOCK_DATABASE_URL names (default sqlite:///./leadblock.db).
 Errors print one line on stderr and exit with a code per error kind (see EXIT_CODES).
@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Protocol
 
+import sqlalchemy
 import typer
 import uvicorn
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
 
@@ -27,7 +30,7 @@ from leadblock.domain.webhooks import InvalidDestination
 from leadblock.services import keys, transfer, webhooks, workspaces
 from leadblock.services.webhook_destinations import vet
 from leadblock.storage.db import Database
-from leadblock.storage.migrate import migrate
+from leadblock.storage.migrate import HEAD_REVISION, migrate, schema_revision
 from leadblock.web import connections
 
 EXIT_CODES: dict[type[errors.LeadblockError], int] = {
@@ -125,6 +128,77 @@ def _log_config(level: str) -> dict[str, Any]:
         "propagate": False,
     }
     return config
+
+
+@app.command("doctor")
+def doctor() -> None:
+    """Check the settings, the database and its schema, changing nothing; print each check,
+    and exit 1 if any failed."""
+    failed = False
+
+    def report(ok: bool, what: str, detail: str) -> None:
+        nonlocal failed
+        failed = failed or not ok
+        typer.echo(f"{'ok  ' if ok else 'FAIL'}  {what}: {detail}")
+
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            name = "LEADBLOCK_" + "_".join(str(part) for part in problem["loc"]).upper()
+            report(False, "settings", f"{name}: {problem['msg']}")
+        raise typer.Exit(1) from None
+    report(True, "settings", "every LEADBLOCK_* variable is valid")
+    for entry in settings.webhook_allowed_host_ports:
+        host, _, port = entry.rpartition(":")
+        report(
+            bool(host) and port.isdigit() and 0 < int(port) < 65536,
+            "settings",
+            f"LEADBLOCK_WEBHOOK_ALLOWED_HOSTS entry {entry!r} "
+            + ("is a host:port" if host and port.isdigit() else "is not a host:port"),
+        )
+    database = Database(settings)
+    where = _redacted(database.url)
+    try:
+        try:
+            with database.engine.connect() as connection:
+                migrated = sqlalchemy.inspect(connection).has_table("alembic_version")
+        except Exception as error:  # whatever it is, it is the finding
+            report(False, "database", f"{where} does not answer: {_first_line(error)}")
+        else:
+            report(True, "database", f"{where} answers")
+            if migrated:
+                _doctor_schema(database, report)
+            else:
+                report(False, "schema", "none yet: run `leadblock migrate` (or `leadblock serve`)")
+    finally:
+        database.dispose()
+    if failed:
+        raise typer.Exit(1)
+
+
+def _doctor_schema(database: Database, report: Callable[[bool, str, str], None]) -> None:
+    with database.transaction() as tx:
+        revision = schema_revision(tx)
+    if revision != HEAD_REVISION:
+        report(
+            False,
+            "schema",
+            f"at {revision}, this version needs {HEAD_REVISION}: run `leadblock migrate`",
+        )
+        return
+    report(True, "schema", f"at {revision}, this version's")
+    database.check_queries()
+    report(True, "queries", "every named query is valid against the schema")
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
+def _redacted(url: str) -> str:
+    """A database URL without its password."""
+    return re.sub(r"(//[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
 @app.command("migrate")
