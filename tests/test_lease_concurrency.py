@@ -121,10 +121,16 @@ def test_leases_under_concurrent_senders_blocks_and_crashes(
                         blocked.add(ident)
                         with trail.lock:
                             trail.blocks.setdefault(ident, []).append((acknowledged, None))
-            # Everything unblocked at the end: every lead is eligible for the drain.
+            # Everything unblocked at the end: every lead is eligible for the drain. Recorded
+            # like any unblock: a sender still finishing its claim may confirm the lead after it
+            # (a CI run once flagged exactly that as "confirmed while blocked").
             for ident in sorted(blocked):
                 body = {"publicIdentifiers": [ident]}
+                sent_at = time.monotonic()
                 assert clients[0].request("DELETE", "/blocked-leads", json=body).is_success
+                with trail.lock:
+                    acknowledged, _ = trail.blocks[ident][-1]
+                    trail.blocks[ident][-1] = (acknowledged, sent_at)
 
         threads = [threading.Thread(target=sender, args=(n,)) for n in range(SENDERS)]
         threads.append(threading.Thread(target=blocker))
