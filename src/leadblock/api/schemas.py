@@ -40,7 +40,7 @@ from leadblock.domain.records import (
     CampaignBlock,
     CompanyBlock,
 )
-from leadblock.domain.timestamps import iso
+from leadblock.domain.timestamps import iso, optional_iso
 from leadblock.domain.webhooks import MAX_URL_LENGTH as MAX_WEBHOOK_URL_LENGTH
 from leadblock.services.blocklist import MAX_LEADS_PER_REQUEST, CheckResult
 from leadblock.services.campaigns import LeadView
@@ -482,10 +482,6 @@ class ErrorResponse(WireModel):
     )
 
 
-def optional_iso(ms: int | None) -> str | None:
-    return None if ms is None else iso(ms)
-
-
 def blocked_lead_json(lead: BlockedLead, workspace_id: str) -> dict[str, Any]:
     return {
         "id": lead.id,
@@ -515,20 +511,24 @@ def check_result_json(result: CheckResult) -> dict[str, Any]:
     return body
 
 
-class CampaignIn(WireModel):
-    name: Annotated[
-        str,
-        Field(
-            min_length=1,
-            max_length=MAX_NAME_LENGTH,
-            description=(
-                f"1–{MAX_NAME_LENGTH} characters, at least one of them not a space, no control "
-                "character but line feed and tab; stored trimmed"
-            ),
-            json_schema_extra={"pattern": NAME_PATTERN},
+# A name people give something: a campaign's name, a webhook's description.
+Label = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=MAX_NAME_LENGTH,
+        description=(
+            f"1–{MAX_NAME_LENGTH} characters, at least one of them not a space, no control "
+            "character but line feed and tab; stored trimmed"
         ),
-        AfterValidator(_name_rule),
-    ]
+        json_schema_extra={"pattern": NAME_PATTERN},
+    ),
+    AfterValidator(_name_rule),
+]
+
+
+class CampaignIn(WireModel):
+    name: Label
 
 
 class CampaignOut(WireModel):
@@ -866,19 +866,7 @@ WebhookUrl = Annotated[
         json_schema_extra={"format": WEBHOOK_URL_FORMAT},
     ),
 ]
-WebhookDescription = Annotated[
-    str,
-    Field(
-        min_length=1,
-        max_length=MAX_NAME_LENGTH,
-        description=(
-            f"1–{MAX_NAME_LENGTH} characters, at least one of them not a space, no control "
-            "character but line feed and tab; stored trimmed"
-        ),
-        json_schema_extra={"pattern": NAME_PATTERN},
-    ),
-    AfterValidator(_name_rule),
-]
+WebhookDescription = Label
 WebhookEvents = Annotated[
     list[WEBHOOK_EVENT_TYPES],
     Field(

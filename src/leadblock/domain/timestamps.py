@@ -16,6 +16,10 @@ def iso(ms: int) -> str:
     return f"{seconds}.{ms % 1000:03d}Z"
 
 
+def optional_iso(ms: int | None) -> str | None:
+    return None if ms is None else iso(ms)
+
+
 MAX_EXPIRY_YEARS = 100
 _YEAR_MS = 3_652_425 * 24 * 3600 * 1000 // 10_000  # a Gregorian year on average
 # RFC 3339 `date-time`: a full date, `T` (or the space RFC 3339 allows applications), a full

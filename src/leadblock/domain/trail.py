@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from leadblock.domain.records import Event, SubjectKind
-from leadblock.domain.timestamps import iso
+from leadblock.domain.timestamps import iso, optional_iso
 
 
 def event_json(event: Event) -> dict[str, Any]:
@@ -19,7 +19,7 @@ def event_json(event: Event) -> dict[str, Any]:
         "keyId": event.key_id,
         **subject,
         "reason": event.reason,
-        "expiresAt": None if event.expires_at is None else iso(event.expires_at),
+        "expiresAt": optional_iso(event.expires_at),
         "scope": event.scope.value,
         "campaignId": event.campaign_id,
     }

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from leadblock.domain.ids import is_record_id, new_id, now_ms
 from leadblock.domain.labels import InvalidLabel, normalise_label
 from leadblock.domain.records import Caller, Delivery, DeliveryStatus, EventType, Webhook
-from leadblock.domain.timestamps import iso
+from leadblock.domain.timestamps import iso, optional_iso
 from leadblock.domain.webhooks import new_secret
 from leadblock.errors import InvalidInput, NotFound
 from leadblock.services.blocklist import UNCHANGED, Unchanged, require_writer
@@ -195,8 +195,8 @@ def webhook_json(webhook: Webhook, *, with_secret: bool = False) -> dict[str, An
         "enabled": webhook.enabled,
         "disabledReason": webhook.disabled_reason,
         "createdAt": iso(webhook.created_at),
-        "failingSince": _optional_iso(webhook.failing_since),
-        "nextAttemptAt": _optional_iso(webhook.next_attempt_at),
+        "failingSince": optional_iso(webhook.failing_since),
+        "nextAttemptAt": optional_iso(webhook.next_attempt_at),
     }
     if with_secret:
         body["secret"] = webhook.secret
@@ -213,9 +213,5 @@ def delivery_json(delivery: Delivery) -> dict[str, Any]:
         "responseStatus": delivery.response_status,
         "error": delivery.error,
         "at": iso(delivery.at),
-        "nextAttemptAt": _optional_iso(delivery.next_attempt_at),
+        "nextAttemptAt": optional_iso(delivery.next_attempt_at),
     }
-
-
-def _optional_iso(ms: int | None) -> str | None:
-    return None if ms is None else iso(ms)
