@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -50,6 +51,21 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         return f"sqlite:///{tmp_path_factory.mktemp('db') / 'leadblock.db'}"
     cluster: PostgresCluster = request.getfixturevalue("postgres")
     return cluster.create_database("leadblock_test")
+
+
+@pytest.fixture(params=BACKENDS)
+def own_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated database of this test's own, which no other test's server uses (for what
+    the session's shared database cannot show: its webhook deliveries, its totals)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'own.db'}"
+    else:
+        cluster: PostgresCluster = request.getfixturevalue("postgres")
+        url = cluster.create_database(f"own_{tmp_path.name.lower().replace('-', '_')}")
+    database = Database(Settings(database_url=url))
+    migrate(database)
+    database.dispose()
+    return url
 
 
 @pytest.fixture(scope="session")

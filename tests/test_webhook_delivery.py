@@ -17,25 +17,9 @@ import pytest
 from leadblock.config import Settings
 from leadblock.services import workspaces
 from leadblock.storage.db import Database
-from leadblock.storage.migrate import migrate
-from tests.conftest import BACKENDS, webhook_settings
-from tests.postgres import PostgresCluster
+from tests.conftest import webhook_settings
 from tests.receiver import Behaviour, Receiver, eventually
 from tests.server import Server, running_server
-
-
-@pytest.fixture(params=BACKENDS)
-def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A database of its own, migrated, that no other server delivers from."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'webhooks.db'}"
-    else:
-        cluster: PostgresCluster = request.getfixturevalue("postgres")
-        url = cluster.create_database(f"webhooks_{tmp_path.name.lower().replace('-', '_')}")
-    database = Database(Settings(database_url=url))
-    migrate(database)
-    database.dispose()
-    return url
 
 
 def new_key(url: str) -> str:
@@ -80,23 +64,25 @@ def block(api: httpx.Client, identifiers: list[str]) -> None:
 
 
 @pytest.fixture
-def servers(fresh_url: str, receiver: Receiver, tmp_path: Path) -> Iterator[list[Server]]:
+def servers(own_database_url: str, receiver: Receiver, tmp_path: Path) -> Iterator[list[Server]]:
     """Two server processes on one database, both delivering."""
     with ExitStack() as stack:
         yield [
             stack.enter_context(
-                running_server(fresh_url, tmp_path / f"{n}.log", **webhook_settings(receiver))
+                running_server(
+                    own_database_url, tmp_path / f"{n}.log", **webhook_settings(receiver)
+                )
             )
             for n in "ab"
         ]
 
 
 def test_many_writers_two_servers_every_event_once_in_the_trails_order(
-    servers: list[Server], fresh_url: str, receiver: Receiver, request: pytest.FixtureRequest
+    servers: list[Server], own_database_url: str, receiver: Receiver, request: pytest.FixtureRequest
 ) -> None:
     """Writers on both servers commit out of order (large and small requests at once); the
     receiver sees every event of the trail exactly in the trail's order."""
-    key = new_key(fresh_url)
+    key = new_key(own_database_url)
     apis = [client(server, key) for server in servers]
     for api in apis:
         request.addfinalizer(api.close)
@@ -133,12 +119,12 @@ def test_many_writers_two_servers_every_event_once_in_the_trails_order(
 
 
 def test_sigkill_mid_delivery_loses_nothing(
-    fresh_url: str, receiver: Receiver, tmp_path: Path
+    own_database_url: str, receiver: Receiver, tmp_path: Path
 ) -> None:
-    key = new_key(fresh_url)
+    key = new_key(own_database_url)
     settings = webhook_settings(receiver)
     with (
-        running_server(fresh_url, tmp_path / "first.log", **settings) as server,
+        running_server(own_database_url, tmp_path / "first.log", **settings) as server,
         client(server, key) as api,
     ):
         _webhook, path = endpoint(api, receiver)
@@ -153,7 +139,7 @@ def test_sigkill_mid_delivery_loses_nothing(
     receiver.reset(path)  # fast from now on
     # Restarted a minute ahead: the dead process's lease on the endpoint has run out.
     restart = {**settings, "LEADBLOCK_CLOCK_OFFSET_S": "60"}
-    with running_server(fresh_url, tmp_path / "second.log", **restart):
+    with running_server(own_database_url, tmp_path / "second.log", **restart):
         eventually(
             lambda: {item.webhook_id for item in receiver.delivered(path)},
             lambda seen: seen == set(expected),
@@ -170,12 +156,12 @@ def test_sigkill_mid_delivery_loses_nothing(
 
 
 def test_a_slow_receiver_holds_back_neither_requests_nor_other_endpoints(
-    fresh_url: str, receiver: Receiver, tmp_path: Path
+    own_database_url: str, receiver: Receiver, tmp_path: Path
 ) -> None:
-    key = new_key(fresh_url)
+    key = new_key(own_database_url)
     settings = webhook_settings(receiver, LEADBLOCK_WEBHOOK_TIMEOUT_S="30")
     with (
-        running_server(fresh_url, tmp_path / "server.log", **settings) as server,
+        running_server(own_database_url, tmp_path / "server.log", **settings) as server,
         client(server, key) as api,
     ):
         _slow, slow_path = endpoint(api, receiver)

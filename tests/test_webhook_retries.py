@@ -8,7 +8,6 @@ import asyncio
 import threading
 from collections.abc import Coroutine, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -24,9 +23,6 @@ from leadblock.storage import events
 from leadblock.storage import webhooks as store
 from leadblock.storage.db import Database
 from leadblock.storage.group_commit import GroupCommit
-from leadblock.storage.migrate import migrate
-from tests.conftest import BACKENDS
-from tests.postgres import PostgresCluster
 from tests.receiver import Behaviour, Receiver
 
 T = TypeVar("T")
@@ -52,16 +48,10 @@ class Clock:
         return self.now
 
 
-@pytest.fixture(params=BACKENDS)
-def lonely_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+@pytest.fixture
+def lonely_database(own_database_url: str) -> Iterator[Database]:
     """A database of its own, which no server process delivers from."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'retries.db'}"
-    else:
-        cluster: PostgresCluster = request.getfixturevalue("postgres")
-        url = cluster.create_database(f"retries_{tmp_path.name.lower().replace('-', '_')}")
-    database = Database(Settings(database_url=url))
-    migrate(database)
+    database = Database(Settings(database_url=own_database_url))
     yield database
     writer = _group_commits.pop(database, None)
     if writer is not None:

@@ -1,6 +1,7 @@
 """The ASGI application: the API and the web console, assembled over the shared web edge.
 
-Requests pass, outermost first: the access log, the console's security headers, the address
+Requests pass, outermost first: the access log (which also counts them for /metrics), the
+console's security headers, the address
 rate limit (for what carries no key), the request guard (one key header, UTF-8 path and query,
 body limits and timeout), then routing.
 """
@@ -16,13 +17,14 @@ from fastapi import FastAPI
 from starlette.responses import Response
 from starlette.types import Scope
 
-from leadblock import __version__
+from leadblock import __version__, metrics
 from leadblock.api import idempotency, openapi
 from leadblock.api.routes import (
     blocked_leads,
     campaigns,
     company_blocks,
     health,
+    prometheus,
     reference,
     webhooks,
 )
@@ -106,6 +108,9 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
             generate_unique_id_function=openapi.operation_id,
         )
     app.include_router(health.router)
+    if settings.metrics:
+        metrics.enable()
+        app.include_router(prometheus.router)
     if settings.reference_routes:
         app.include_router(reference.router)
     console.install(app)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -92,6 +94,27 @@ def serve(
     typer.echo(f"API on http://{host}:{port}/api/v1 — docs at http://{host}:{port}/docs")
     typer.echo(f"Web console on http://{host}:{port}/console (sign in with an API key)")
     sys.stdout.flush()
+    with _metrics_shared_between(workers if settings.metrics else 1):
+        _serve(settings, host, port, workers)
+
+
+@contextmanager
+def _metrics_shared_between(processes: int) -> Iterator[None]:
+    """Server processes write their metrics to files of one new directory, so that a scrape
+    answered by any of them sums them all (prometheus-client's multiprocess mode); removed when
+    the server stops. A directory the operator named in PROMETHEUS_MULTIPROC_DIR is used as is."""
+    if processes == 1 or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="leadblock-metrics-") as directory:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory  # inherited by the workers
+        try:
+            yield
+        finally:
+            del os.environ["PROMETHEUS_MULTIPROC_DIR"]
+
+
+def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
     uvicorn.run(
         "leadblock.asgi:create_app_from_environment",
         factory=True,

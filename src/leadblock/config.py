@@ -100,6 +100,11 @@ class Settings(BaseSettings):
         description="how long the answer of a write sent with an Idempotency-Key answers its "
         "retries; older answers are deleted",
     )
+    metrics: bool = Field(
+        default=False,
+        description="serve Prometheus metrics at /metrics (no key: expose it only to the "
+        "monitoring network)",
+    )
     reference_routes: bool = Field(
         default=False,
         description="serve /reference/hello and /reference/echo, the yardsticks of `make bench`",

@@ -34,7 +34,7 @@ from typing import Any, NamedTuple
 import httpx
 import orjson
 
-from leadblock import __version__
+from leadblock import __version__, metrics
 from leadblock.config import Settings
 from leadblock.domain.ids import new_id, now_ms
 from leadblock.domain.records import Delivery, DeliveryStatus, Event, Webhook
@@ -346,6 +346,7 @@ class _Run:
                 next_attempt_at=None,
             )
         )
+        metrics.observe_webhook_attempt(outcome.succeeded)
         if not outcome.succeeded:
             self.failed = outcome
 
@@ -396,8 +397,9 @@ class _Run:
             self.webhook = webhook = _moved(webhook, self.position)
         self.flushed_at = time.monotonic()
         self.destination = None
-        if disabled:
+        if ours and disabled:
             logger.warning("webhook %s disabled: %s", webhook.id, disabled)
+            metrics.observe_webhook_disabled()
         return ours and self.failed is None
 
 

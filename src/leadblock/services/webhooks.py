@@ -32,6 +32,10 @@ EVENT_TYPES = tuple(event_type.value for event_type in EventType)
 TEST_EVENT_TYPE = "webhook.test"
 
 
+# /metrics counts an endpoint's backlog up to this many events: the count walks the trail's index.
+BACKLOG_COUNT_CAP = 100_000
+
+
 class DeliveryPage(NamedTuple):
     items: list[Delivery]
     total: int
@@ -168,6 +172,28 @@ def list_deliveries(
     items, next_cursor = cut_page(rows, limit, True, lambda d: (d.at, d.id))
     return DeliveryPage(
         items, store.count_deliveries(tx, caller.workspace, webhook.id), next_cursor
+    )
+
+
+class Queue(NamedTuple):
+    """Where delivery stands over every workspace, for operators (/metrics)."""
+
+    healthy: int  # enabled endpoints whose last attempt did not fail
+    failing: int  # enabled endpoints retrying a failed event
+    disabled: int
+    backlog: int  # events the enabled endpoints have yet to go through
+    oldest_pending_at: int | None  # when the longest-waiting of those events was recorded
+
+
+def queue(tx: Transaction) -> Queue:
+    endpoints = store.queue(tx, BACKLOG_COUNT_CAP)
+    pending = [oldest_at for enabled, _, _, oldest_at in endpoints if enabled and oldest_at]
+    return Queue(
+        healthy=sum(enabled and not failing for enabled, failing, _, _ in endpoints),
+        failing=sum(enabled and failing for enabled, failing, _, _ in endpoints),
+        disabled=sum(not enabled for enabled, _, _, _ in endpoints),
+        backlog=sum(backlog for _, _, backlog, _ in endpoints),
+        oldest_pending_at=min(pending, default=None),
     )
 
 

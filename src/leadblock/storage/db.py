@@ -29,6 +29,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from leadblock import metrics
 from leadblock.config import Settings
 from leadblock.domain.ids import new_ids
 from leadblock.errors import InvalidInput, ServiceUnavailable
@@ -201,6 +202,7 @@ class Database:
             # SQLite has one writer at a time. Queue this process's writers on a lock, handed
             # over at once, instead of in SQLite's busy handler, which polls with sleeps of up
             # to 100 ms. Other processes still wait through the busy timeout.
+            waiting_since = time.perf_counter()
             if _no_wait.get():
                 if not self._sqlite_write_lock.acquire(blocking=False):
                     raise WouldBlock
@@ -211,7 +213,9 @@ class Database:
                     raise ServiceUnavailable(_BUSY)
                 wait_s = max(0.0, timeout - (time.monotonic() - started))
             try:
-                with self._transaction(write=True, wait_s=wait_s) as tx:
+                with self._transaction(
+                    write=True, wait_s=wait_s, waiting_since=waiting_since
+                ) as tx:
                     yield tx
             finally:
                 self._sqlite_write_lock.release()
@@ -226,7 +230,7 @@ class Database:
         so the event loop serves other requests meanwhile. For small work only: the Python
         between two statements holds the loop."""
         assert self.async_engine is not None, "PostgreSQL only"
-        with _unavailable_on_connect():
+        with _getting_connection():
             connection = await self.async_engine.connect()
         try:
             return await connection.run_sync(self._run_on, work, write)
@@ -243,15 +247,21 @@ class Database:
             await self.async_engine.dispose()
 
     def _connect(self) -> Any:
-        with _unavailable_on_connect():
+        with _getting_connection():
             return self.engine.raw_connection()
 
     @contextmanager
     def _transaction(
-        self, *, write: bool, wait_s: float | None = None, connection: Any = None
+        self,
+        *,
+        write: bool,
+        wait_s: float | None = None,
+        connection: Any = None,
+        waiting_since: float | None = None,
     ) -> Iterator[Transaction]:
         """A transaction on `connection` if given (owned by the caller), else on the pinned
-        connection, else on one from the pool."""
+        connection, else on one from the pool. A SQLite write's wait for the write lock (since
+        `waiting_since`, this process's lock included) is counted for /metrics."""
         pinned = _pinned.get()
         owned = connection is None and pinned is None
         if connection is None:
@@ -268,6 +278,8 @@ class Database:
                     self._begin_immediate_within(cursor, wait_s)
                 else:
                     cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                if waiting_since is not None:
+                    metrics.observe_database_wait("write_lock", time.perf_counter() - waiting_since)
             tx = Transaction(cursor, self.queries, self.dialect)
             yield tx
             connection.commit()
@@ -394,10 +406,12 @@ def _connection_lost(connection: Any) -> bool:
 
 
 @contextmanager
-def _unavailable_on_connect() -> Iterator[None]:
-    """Failures to get a connection, as the 503s they are."""
+def _getting_connection() -> Iterator[None]:
+    """Getting a connection: the wait counted for /metrics, failures as the 503s they are."""
+    started = time.perf_counter()
     try:
         yield
+        metrics.observe_database_wait("connection", time.perf_counter() - started)
     except PoolTimeout as error:
         raise ServiceUnavailable(
             "All database connections are busy; nothing was written. Retry shortly."

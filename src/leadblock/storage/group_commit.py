@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from leadblock import metrics
 from leadblock.errors import LeadblockError, ServiceUnavailable
 from leadblock.storage.db import Database, Rollback, Transaction
 
@@ -45,6 +46,7 @@ class _Write:
     loop: asyncio.AbstractEventLoop | None
     future: asyncio.Future[Any] | None
     outcome: tuple[bool, Any] = field(default=(False, None))  # (succeeded, result or error)
+    queued_at: float = field(default_factory=time.monotonic)
     settled: bool = False
 
     def settle(self) -> None:
@@ -157,6 +159,7 @@ class GroupCommit:
                 cursor = tx.cursor
                 for write in batch:
                     culprit = write
+                    metrics.observe_database_wait("write_queue", time.monotonic() - write.queued_at)
                     cursor.execute("SAVEPOINT request")
                     try:
                         write.outcome = (True, write.work(tx))

@@ -28,6 +28,7 @@ INSERT_WEBHOOK_DELIVERY = query("insert-webhook-delivery")
 LIST_WEBHOOK_DELIVERIES = query("list-webhook-deliveries")
 COUNT_WEBHOOK_DELIVERIES = query("count-webhook-deliveries")
 PRUNE_WEBHOOK_DELIVERIES = query("prune-webhook-deliveries")
+WEBHOOK_QUEUE = query("webhook-queue")
 
 
 def insert(tx: Transaction, workspace: int, webhook: Webhook) -> None:
@@ -192,6 +193,15 @@ def count_deliveries(tx: Transaction, workspace: int, webhook_id: str) -> int:
 def prune(tx: Transaction, before: int, limit: int) -> int:
     """Delete up to `limit` attempts made before `before`; return how many."""
     return tx.execute(PRUNE_WEBHOOK_DELIVERIES, before=before, limit=limit)
+
+
+def queue(tx: Transaction, cap: int) -> list[tuple[bool, bool, int, int | None]]:
+    """Every endpoint of every workspace: (enabled, failing, events yet to go through, counted up
+    to `cap`, when the first of them was recorded)."""
+    return [
+        (bool(enabled), bool(failing), int(backlog), oldest_at)
+        for enabled, failing, backlog, oldest_at in tx.tuples(WEBHOOK_QUEUE, cap=cap)
+    ]
 
 
 def _types_text(types: frozenset[str] | None) -> str | None:

@@ -1,4 +1,5 @@
-"""Structured access logs: one JSON line per request on the `leadblock.access` logger.
+"""Structured access logs: one JSON line per request on the `leadblock.access` logger, and the
+same request counted for /metrics (by route template, method and status).
 
 Fields: `requestId`, `method`, `route` (the route template, e.g. `/api/v1/blocked-leads/{lead_id}`,
 never the query string, which may carry identifiers), `status`, `durationMs`, and, once the key
@@ -21,6 +22,7 @@ import orjson
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from leadblock import metrics
 from leadblock.domain.records import Caller
 from leadblock.web.paths import API_PREFIX
 
@@ -69,7 +71,9 @@ class AccessLogMiddleware:
             _current.reset(token)
             record["route"] = _route_template(scope)
             record.setdefault("status", 500)
-            record["durationMs"] = round((time.perf_counter() - started) * 1000, 2)
+            seconds = time.perf_counter() - started
+            record["durationMs"] = round(seconds * 1000, 2)
+            metrics.observe_request(record["route"], record["method"], record["status"], seconds)
             if logger.isEnabledFor(logging.INFO):
                 logger.info(orjson.dumps(record).decode())
 

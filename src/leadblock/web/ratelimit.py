@@ -33,9 +33,10 @@ from limits.strategies import FixedWindowRateLimiter
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from leadblock import metrics
 from leadblock.errors import RateLimited
 from leadblock.web.errors import leadblock_error_response
-from leadblock.web.paths import API_PREFIX, CONSOLE_PREFIX, HEALTH_PATHS
+from leadblock.web.paths import API_PREFIX, CONSOLE_PREFIX, OPERATIONS_PATHS
 
 logger = logging.getLogger("leadblock")
 
@@ -130,6 +131,7 @@ class RateLimiter:
         return headers
 
     def _refusal(self, item: RateLimitItem, identity: str, whose: str) -> RateLimited:
+        metrics.observe_rate_limited(identity.partition(":")[0])
         headers = self._headers(item, identity)
         reset = headers["RateLimit-Reset"]
         return RateLimited(
@@ -189,7 +191,7 @@ class AddressRateLimitMiddleware:
 
     def _charged_here(self, scope: Scope) -> bool:
         path: str = scope["path"]
-        if path.startswith((API_PREFIX, "/docs", "/openapi.json")) or path in HEALTH_PATHS:
+        if path.startswith((API_PREFIX, "/docs", "/openapi.json")) or path in OPERATIONS_PATHS:
             return False
         if path.startswith(CONSOLE_PREFIX):
             cookies = b"".join(value for name, value in scope["headers"] if name == b"cookie")

@@ -102,3 +102,24 @@ SELECT count(*) FROM webhook_deliveries WHERE workspace = :workspace AND webhook
 DELETE FROM webhook_deliveries
 WHERE (workspace, webhook_id, id) IN (
     SELECT workspace, webhook_id, id FROM webhook_deliveries WHERE at < :before LIMIT :limit)
+
+-- The operators' view over every workspace (/metrics): each endpoint's state and, for an
+-- enabled one, how many events it has yet to go through (counted up to :cap) and when the first
+-- of them was recorded.
+-- name: webhook-queue
+SELECT enabled, failing_since IS NOT NULL AS failing,
+       CASE WHEN enabled THEN
+           (SELECT count(*) FROM (
+                SELECT 1 FROM events
+                WHERE events.workspace = webhooks.workspace
+                  AND (events.seq, events.id) > (webhooks.position_seq, webhooks.position_id)
+                LIMIT :cap) AS pending)
+       ELSE 0 END AS backlog,
+       CASE WHEN enabled THEN
+           (SELECT events.at FROM events
+            WHERE events.workspace = webhooks.workspace
+              AND (events.seq, events.id) > (webhooks.position_seq, webhooks.position_id)
+            ORDER BY events.seq, events.id
+            LIMIT 1)
+       END AS oldest_at
+FROM webhooks
