@@ -62,6 +62,7 @@ def test_three_workers_report_the_sum_of_their_counts(
                 assert block.status_code == 200, block.text
                 assert api.get("/blocked-leads/secret-person-4711").status_code == 404
         assert httpx.request("PROPFIND", f"{server.url}/healthz").status_code == 405
+        assert httpx.head(f"{server.url}/healthz").status_code == 200
 
         writers = {path.name.rsplit("_", 1)[1] for path in shared.glob("counter_*.db")}
         assert len(writers) >= 2, f"one process answered everything: {writers}"
@@ -74,6 +75,8 @@ def test_three_workers_report_the_sum_of_their_counts(
             finds = {"route": "/api/v1/blocked-leads/{lead_id}", "method": "GET", "status": "404"}
             assert value(samples, "leadblock_http_requests_total", **finds) == 60
             assert value(samples, "leadblock_http_requests_total", method="other") == 1
+            head = {"route": "/healthz", "method": "HEAD", "status": "200"}
+            assert value(samples, "leadblock_http_requests_total", **head) == 1
             wait = "write_queue" if own_database_url.startswith("sqlite") else "connection"
             assert value(samples, "leadblock_database_wait_seconds_count", wait=wait) >= 60
             assert value(samples, "leadblock_database_up") == 1

@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.routing import Match, Mount
 
 from leadblock import errors
 from leadblock.web.responses import OrjsonResponse
@@ -147,41 +148,27 @@ async def _http_error(request: Request, error: HTTPException) -> Response:
     return error_response(error.status_code, message, headers=headers)
 
 
+_METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
+
+
 def allowed_methods(request: Request) -> list[str]:
-    """Every method the path serves, as the OpenAPI document lists them (Starlette names only
-    the first matching route's), with HEAD wherever GET is. A concrete path (`/blocked-leads/check`)
-    is matched before a templated one (`/blocked-leads/{lead_id}`), as routing does."""
-    path = request.url.path
-    paths = _path_methods(request.app)
-    methods = next(
-        (methods for pattern, methods, concrete in paths if concrete and pattern.fullmatch(path)),
-        None,
-    )
-    if methods is None:
-        methods = set().union(
-            *(methods for pattern, methods, _concrete in paths if pattern.fullmatch(path))
+    """Every method the path is routed for, asked of the routing itself (Starlette's 405 names
+    only the first matching route's methods), with HEAD wherever GET is. Mounted files are GET
+    and HEAD only."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Mount):
+            if route.matches(request.scope)[0] is not Match.NONE:
+                methods |= {"GET"}
+            continue
+        methods.update(
+            method
+            for method in _METHODS
+            if route.matches({**request.scope, "method": method})[0] is Match.FULL
         )
     if "GET" in methods:
-        methods = methods | {"HEAD"}
+        methods.add("HEAD")
     return sorted(methods)
-
-
-def _path_methods(app: FastAPI) -> list[tuple[re.Pattern[str], set[str], bool]]:
-    """(pattern, methods, whether the path has no {parameter}) of every documented path."""
-    cached: list[tuple[re.Pattern[str], set[str], bool]] | None = getattr(
-        app.state, "path_methods", None
-    )
-    if cached is None:
-        cached = [
-            (
-                re.compile(re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(path))),
-                {method.upper() for method in item},
-                "{" not in path,
-            )
-            for path, item in app.openapi()["paths"].items()
-        ]
-        app.state.path_methods = cached
-    return cached
 
 
 async def _too_deep(_request: Request, _error: Exception) -> Response:

@@ -6,6 +6,8 @@
   `Content-Length` before any of it is read, or counted as it arrives and refused the moment it
   crosses the limit; and the whole of it within `LEADBLOCK_BODY_TIMEOUT_S` (then 408).
 
+HEAD is answered wherever GET is, as GET's answer without its body.
+
 Bodies of every other API route are JSON whatever Content-Type says (so `curl -d '{…}'`, which
 sends application/x-www-form-urlencoded, works): a body that is not JSON gets a clear 400.
 Refusals are answered by `answer_error`, which knows whether the path is the API's (JSON) or
@@ -47,6 +49,9 @@ class RequestGuardMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if scope["method"] == "HEAD":
+            await self._as_get(scope, receive, send)
+            return
         path = scope["path"]
         limit = self.max_import_bytes if path in IMPORT_PATHS else self.max_body_bytes
         too_large = f"The request body is larger than the limit of {limit:,} bytes."
@@ -78,6 +83,17 @@ class RequestGuardMiddleware:
             return incoming
 
         await self.app(scope, counting_receive, send)
+
+    async def _as_get(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """HEAD is GET without the answer's body (RFC 9110, 9.3.2), so every GET route serves
+        it: routed as a GET in a copy of the scope, while the server, which reads its own,
+        still sends no body. What routing learns (the route, for the access log) is copied
+        back."""
+        routed = {**scope, "method": "GET"}
+        try:
+            await self(routed, receive, send)
+        finally:
+            scope.update((key, routed[key]) for key in routed.keys() - scope.keys())
 
 
 def _refusal(scope: Scope, limit: int, too_large: str) -> tuple[int, str] | None:
