@@ -1,30 +1,41 @@
 # The two commands a newcomer needs: `make run` and `make test`.
+#
+# Both install exactly the versions in uv.lock (checked against its hashes) into .venv, with uv
+# (pinned below, installed into .tools/ by the machine's own Python); `make upgrade` moves the
+# lock to the newest versions pyproject.toml allows.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+TOOLS := .tools
+UV_VERSION := 0.13.9
+UV := $(TOOLS)/bin/uv
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
+# The interpreter .venv is made from; never one uv would download.
+export UV_PYTHON := $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
+SYNC := $(UV) sync --frozen
 
-.PHONY: run test lint typecheck fuzz bench soak console-assets docs-assets clean
+.PHONY: run test lint typecheck fuzz bench soak upgrade console-assets docs-assets clean
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+$(STAMP): pyproject.toml clients/python/pyproject.toml uv.lock | $(UV)
+	$(SYNC) --no-dev
 	touch $@
 
-$(DEV_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(DEV_STAMP): pyproject.toml clients/python/pyproject.toml uv.lock | $(UV)
+	$(SYNC)
 	touch $@ $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/leadblock serve
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check src tests bench examples
-	$(BIN)/ruff format --check src tests bench examples
+	$(BIN)/ruff check src tests bench examples clients/python
+	$(BIN)/ruff format --check src tests bench examples clients/python
 
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
@@ -39,7 +50,7 @@ fuzz: $(DEV_STAMP)
 	LEADBLOCK_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/api/test_fuzz.py
 
 bench: $(DEV_STAMP)
-	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(SYNC) --group bench
 	$(BIN)/python -m bench
 
 soak: $(DEV_STAMP)
@@ -78,5 +89,11 @@ docs-assets:
 	cd .vendor/package && cp $(SWAGGER_UI_FILES) $(CURDIR)/$(DOCS_STATIC)/
 	rm -rf .vendor
 
+# Newest versions pyproject.toml allows, into uv.lock and .venv; run `make test` before committing it.
+upgrade: | $(UV)
+	$(UV) lock --upgrade
+	$(SYNC)
+	touch $(DEV_STAMP) $(STAMP)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache
