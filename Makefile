@@ -1,8 +1,9 @@
 # The two commands a newcomer needs: `make run` and `make test`.
 #
-# Both install exactly the versions in uv.lock (checked against its hashes) into .venv, with uv
-# (pinned below, installed into .tools/ by the machine's own Python); `make upgrade` moves the
-# lock to the newest versions pyproject.toml allows.
+# Both install exactly the versions in uv.lock into .venv (checked against their hashes; a lock
+# that no longer matches pyproject.toml is an error), with uv, pinned below and installed into
+# .tools/ by the machine's own Python. `make upgrade` moves the lock to the newest versions
+# pyproject.toml allows.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -14,7 +15,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 # The interpreter .venv is made from; never one uv would download.
 export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
-SYNC := $(UV) sync --frozen
+SYNC := $(UV) sync --locked
 
 .PHONY: run test lint typecheck fuzz bench soak upgrade console-assets docs-assets clean
 
