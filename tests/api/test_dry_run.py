@@ -131,3 +131,51 @@ def test_writes_without_a_dry_run_stay_refused_to_read_only_keys(
     assert read_only_client.post("/blocked-leads", json=body).status_code == 403
     refused = read_only_client.post("/blocked-leads", params={"dryRun": "false"}, json=body)
     assert refused.status_code == 403
+
+
+def test_dry_company_writes_answer_as_the_real_ones_and_write_nothing(
+    tenant: TenantFixture, read_only_client: httpx.Client
+) -> None:
+    client = tenant.client
+
+    def company_counts() -> dict[str, str]:
+        return {**counts(client), "companies": totals(client, "/company-blocks?limit=1")}
+
+    before = company_counts()
+    csv = b"kind,value,name,reason,expiresAt\ndomain,acme.com,Acme,client,\ndomain,ACME.com,,,\n"
+    headers = {"content-type": "text/csv"}
+    dry_import = read_only_client.post(
+        "/company-blocks/import", params={"dryRun": "true"}, content=csv, headers=headers
+    )
+    assert dry_import.status_code == 200, dry_import.text
+    body = {"companies": [{"domain": "globex.com"}]}
+    dry_block = read_only_client.post("/company-blocks", params={"dryRun": "true"}, json=body)
+    assert dry_block.status_code == 200, dry_block.text
+    assert company_counts() == before
+
+    real_import = client.post("/company-blocks/import", content=csv, headers=headers)
+    assert {**real_import.json(), "dryRun": True} == dry_import.json()
+    assert (real_import.json()["blocked"], real_import.json()["duplicates"]) == (1, 1)
+    real_block = client.post("/company-blocks", json=body).json()
+    [seen] = dry_block.json()["companies"]
+    assert seen["id"] is None
+    [made] = real_block["companies"]
+    assert {
+        **real_block,
+        "dryRun": True,
+        "companies": [{**made, "id": None, "createdAt": seen["createdAt"]}],
+    } == dry_block.json()
+
+    during = company_counts()
+    unblock = {"domains": ["acme.com", "nowhere.example"]}
+    dry_unblock = client.request(
+        "DELETE", "/company-blocks", params={"dryRun": "true"}, json=unblock
+    )
+    assert dry_unblock.status_code == 200, dry_unblock.text
+    assert company_counts() == during
+    real_unblock = client.request("DELETE", "/company-blocks", json=unblock)
+    assert {**real_unblock.json(), "dryRun": True} == dry_unblock.json()
+
+
+def totals(client: httpx.Client, url: str) -> str:
+    return client.get(url).headers["X-Total-Count"]

@@ -837,6 +837,7 @@ class CompanyImportResponse(WireModel):
     already_blocked: int
     extended: int = Field(description=EXTENDED)
     duplicates: int
+    dry_run: bool = Field(default=False, description="Present and true on a dry run's answer")
 
 
 def company_block_json(block: CompanyBlock) -> dict[str, Any]:

@@ -280,6 +280,7 @@ class CompanyImportResult:
     already_blocked: int
     extended: int
     duplicates: int
+    dry_run: bool = False
 
 
 # --- Webhooks ----------------------------------------------------------------------------------
