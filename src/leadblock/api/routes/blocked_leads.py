@@ -48,6 +48,7 @@ from leadblock.services import audit, blocklist, transfer
 from leadblock.storage.db import Transaction
 from leadblock.web.json_body import JsonBodyRoute
 from leadblock.web.responses import OrjsonResponse
+from leadblock.web.streaming import in_foreground
 
 
 def _upper(value: Any) -> Any:
@@ -208,7 +209,7 @@ async def export_blocked_leads(unit: Unit) -> Response:
     caller = await unit.caller()
     return unit.respond(
         StreamingResponse(
-            transfer.export_csv(unit.database, caller),
+            in_foreground(unit.foreground, transfer.export_csv(unit.database, caller)),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="blocked-leads.csv"'},
         )

@@ -33,6 +33,7 @@ from leadblock.services import company_blocks, transfer
 from leadblock.services.company_blocks import RawCompany
 from leadblock.storage.db import Transaction
 from leadblock.web.json_body import JsonBodyRoute
+from leadblock.web.streaming import in_foreground
 
 router = APIRouter(prefix="/company-blocks", tags=["Company blocks"], route_class=JsonBodyRoute)
 
@@ -130,7 +131,7 @@ async def export_company_blocks(unit: Unit) -> Response:
     caller = await unit.caller()
     return unit.respond(
         StreamingResponse(
-            transfer.export_companies_csv(unit.database, caller),
+            in_foreground(unit.foreground, transfer.export_companies_csv(unit.database, caller)),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="company-blocks.csv"'},
         )

@@ -25,6 +25,7 @@ from leadblock.errors import InvalidInput, LeadblockError
 from leadblock.services import transfer
 from leadblock.services.blocklist import require_writer
 from leadblock.storage.db import Database
+from leadblock.web.streaming import in_foreground
 
 router = new_router()
 logger = logging.getLogger("leadblock")
@@ -44,16 +45,17 @@ async def import_csv(request: Request, visitor: PostVisitorDep, database: Databa
     async for chunk in request.stream():
         spool.write(chunk)
     spool.seek(0)
+    progress = _import_progress(database, visitor.caller, spool)
     return StreamingResponse(
-        _import_progress(database, visitor.caller, spool), media_type="application/x-ndjson"
+        in_foreground(request.app.state.foreground, progress), media_type="application/x-ndjson"
     )
 
 
 @router.get("/export")
-def export_csv(visitor: VisitorDep, database: DatabaseDep) -> Response:
+def export_csv(request: Request, visitor: VisitorDep, database: DatabaseDep) -> Response:
     day = datetime.now(UTC).strftime("%Y-%m-%d")
     return StreamingResponse(
-        transfer.export_csv(database, visitor.caller),
+        in_foreground(request.app.state.foreground, transfer.export_csv(database, visitor.caller)),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="blocklist-{day}.csv"'},
     )
