@@ -14,11 +14,12 @@ import pytest
 from standardwebhooks.webhooks import Webhook as StandardWebhook
 
 from leadblock.config import Settings
+from leadblock.domain.ids import now_ms
 from leadblock.domain.records import Caller, DeliveryStatus, EventType, Webhook
-from leadblock.domain.webhooks import RETRY_DELAYS_S, RETRY_WINDOW_S
+from leadblock.domain.webhooks import RETRY_DELAYS_S, RETRY_WINDOW_S, new_secret, parse_destination
 from leadblock.services import webhooks, workspaces
-from leadblock.services.webhook_delivery import Deliverer, Policy
-from leadblock.services.webhook_destinations import vet
+from leadblock.services.webhook_delivery import Deliverer, Outcome, Policy, new_client, post
+from leadblock.services.webhook_destinations import VettedDestination, vet
 from leadblock.storage import events
 from leadblock.storage import webhooks as store
 from leadblock.storage.db import Database
@@ -250,3 +251,33 @@ def test_the_previous_secret_signs_for_24_hours_after_a_rotation(
             ]
         )
     assert signed_by == [[True, True]] * 3 + [[False, True]]
+
+
+def test_a_delivery_tries_each_resolved_address_until_one_accepts(receiver: Receiver) -> None:
+    """A host that resolves to several addresses (IPv6 and IPv4, say) is delivered to through
+    the first that accepts the connection; one that refuses it got nothing, so nothing is sent
+    twice. The receiver listens on 127.0.0.1 only: 127.0.0.2 and 127.0.0.3 refuse."""
+    path = receiver.new_path()
+    hook = Webhook(
+        id="w1", url=receiver.url(path), event_types=None, description=None, enabled=True,
+        disabled_reason=None, secret=new_secret(), previous_secret=None,
+        previous_secret_until=None, created_at=START, position=(0, ""), attempt=0,
+        failing_since=None, next_attempt_at=None,
+    )  # fmt: skip
+    receiver.verify_with(path, hook.secret)
+    destination = parse_destination(hook.url, allow_http=True)
+
+    def send_to(*addresses: str) -> Outcome:
+        async def send() -> Outcome:
+            async with new_client(5) as client:
+                vetted = VettedDestination(destination, list(addresses))
+                return await post(client, hook, vetted, "msg_1", b"{}", now_ms(), 5)
+
+        return _on_loop(send())
+
+    assert send_to("127.0.0.2", "127.0.0.1") == Outcome(True, 200, None)
+    assert len(receiver.got(path)) == 1
+    refused = send_to("127.0.0.2", "127.0.0.3")
+    assert not refused.succeeded
+    assert (refused.error or "").startswith("could not connect")
+    assert len(receiver.got(path)) == 1

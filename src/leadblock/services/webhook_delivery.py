@@ -118,8 +118,9 @@ async def post(
     now: int,
     timeout_s: float,
 ) -> Outcome:
-    """POST one signed delivery to the first address `destination` resolved to (the host
-    name in `Host` and TLS's SNI), within `timeout_s` in all."""
+    """POST one signed delivery to the addresses `destination` resolved to, in turn until one
+    accepts the connection (the host name in `Host` and TLS's SNI), within `timeout_s` in all.
+    A refused connection sent nothing, so the next address never gets a second copy."""
     secrets_in_use = [webhook.secret]
     if webhook.previous_secret and (webhook.previous_secret_until or 0) > now:
         secrets_in_use.append(webhook.previous_secret)
@@ -134,16 +135,19 @@ async def post(
         "webhook-timestamp": str(timestamp),
         "webhook-signature": signature_header(secrets_in_use, message_id, timestamp, body),
     }
-    request = client.build_request(
-        "POST",
-        url.copy_with(host=destination.addresses[0]),
-        content=body,
-        headers=headers,
-        extensions={"sni_hostname": target.host} if target.scheme == "https" else {},
-    )
+    requests = [
+        client.build_request(
+            "POST",
+            url.copy_with(host=address),
+            content=body,
+            headers=headers,
+            extensions={"sni_hostname": target.host} if target.scheme == "https" else {},
+        )
+        for address in destination.addresses
+    ]
     try:
         async with asyncio.timeout(timeout_s):
-            response = await client.send(request, stream=True)
+            response = await _send_to_first_accepting(client, requests)
             try:
                 read = 0
                 async for chunk in response.aiter_raw():
@@ -162,6 +166,17 @@ async def post(
     if 300 <= status < 400:
         return Outcome(False, status, f"HTTP {status}: redirects are not followed")
     return Outcome(False, status, f"HTTP {status}")
+
+
+async def _send_to_first_accepting(
+    client: httpx.AsyncClient, requests: list[httpx.Request]
+) -> httpx.Response:
+    for request in requests[:-1]:
+        try:
+            return await client.send(request, stream=True)
+        except httpx.ConnectError:
+            continue
+    return await client.send(requests[-1], stream=True)
 
 
 def _transport_error(error: httpx.HTTPError) -> str:
