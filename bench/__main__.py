@@ -72,6 +72,8 @@ from leadblock.storage.db import Database
 from leadblock.storage.migrate import migrate
 
 BATCH = 10_000
+# Blocked identifiers in the 10,000-identifier check (the other half are not blocked).
+CHECK_KNOWN = 5_000
 WORKSPACES = ("bulk", "dispatch", "single", "transfer", "webhooks")
 WEBHOOK_BLOCKS = 5  # 10,000-lead blocks measured without, then with, an endpoint
 ECHO_BODY = (
@@ -234,10 +236,12 @@ def bulk_segments(
     100,000, and a sample of what was sent."""
     segments: Segments = []
     sample: list[str] = []
+    # At least the 5,000 the check needs, however few the batches.
+    sampled = min(BATCH, max(500, -(-CHECK_KNOWN * BATCH // total)))
     segment_started, segment_leads = time.perf_counter(), 0
     for done in range(BATCH, total + 1, BATCH):
         identifiers = [f"lead-{secrets.token_hex(6)}" for _ in range(BATCH)]
-        sample += identifiers[:500]
+        sample += identifiers[:sampled]
         response = http.post(path, content=orjson.dumps(block_batch(identifiers)))
         assert response.status_code == 200, response.text
         segment_leads += BATCH
@@ -326,11 +330,12 @@ def bare_engine(databases: Databases, requests: int, run: Run) -> None:
 
 
 def check_and_list(http: httpx.Client, blocked_sample: list[str], run: Run) -> None:
-    known = random.sample(blocked_sample, 5000)
-    body = {"publicIdentifiers": known + [f"free-{secrets.token_hex(6)}" for _ in range(5000)]}
+    known = random.sample(blocked_sample, CHECK_KNOWN)
+    free = [f"free-{secrets.token_hex(6)}" for _ in range(CHECK_KNOWN)]
+    body = {"publicIdentifiers": known + free}
     content = orjson.dumps(body)
     answer = http.post("/blocked-leads/check", content=content).json()
-    assert sum(1 for result in answer["results"] if result["blocked"]) == 5000
+    assert sum(1 for result in answer["results"] if result["blocked"]) == CHECK_KNOWN
     run.check_ms = median_latency(20, lambda: http.post("/blocked-leads/check", content=content))
     # The leads checked work at 2,500 companies, four each, as a prospect list of accounts
     # does; 1% of the company blocks are their companies.
@@ -407,13 +412,16 @@ def dispatch(http: httpx.Client, size: int, run: Run) -> None:
         assert len(response.json()["leads"]) == 100
         return response
 
-    run.dispatch_ms = median_latency(30, claim)
+    # Each phase hands out leads for good (a dispatch, a confirm): as many samples as the
+    # campaign has eligible leads for (a tenth are blocked): 30 from 12,000 leads on.
+    samples = max(3, min(30, size // 400))
+    run.dispatch_ms = median_latency(samples, claim)
     # 1% of the company blocks are companies of the campaign's leads (spread over it), the rest
     # companies of no lead: a dispatch walks past a few more blocked leads, and probes every
     # lead's company keys.
     matching = list(range(0, 20_000, 200))
     post(http, "/company-blocks", {"companies": company_blocks(10_000, matching)})
-    run.dispatch_company_ms = median_latency(30, claim)
+    run.dispatch_company_ms = median_latency(samples, claim)
 
     def lease_and_confirm() -> httpx.Response:
         leased = http.post(
@@ -426,7 +434,7 @@ def dispatch(http: httpx.Client, size: int, run: Run) -> None:
         assert len(confirmed.json()["confirmed"]) == 100
         return confirmed
 
-    run.lease_confirm_ms = median_latency(30, lease_and_confirm)
+    run.lease_confirm_ms = median_latency(samples, lease_and_confirm)
     print(
         f"  dispatch 100 of {size:,}: {run.dispatch_ms:.1f} ms, with company blocks "
         f"{run.dispatch_company_ms:.1f} ms; "
