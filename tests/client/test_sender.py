@@ -87,6 +87,24 @@ def test_the_sender_hands_everything_back_when_the_gate_is_unreachable(
         }
 
 
+def test_when_the_release_fails_too_the_gates_failure_is_raised(
+    connect: Connect, server: Server, tenant: TenantFixture
+) -> None:
+    with running_proxy(server.url) as proxy:
+        client = connect(proxy.url, tenant.api_key, retry=FAST)
+        campaign = prospects(client, 2)
+        proxy.rule = lambda method, path: (
+            Fate.REFUSE if path.endswith(("/confirm", "/release")) else Fate.PASS
+        )
+        with pytest.raises(APIConnectionError, match="/confirm") as raised:
+            client.send_batch(campaign, lambda lead: pytest.fail(f"messaged unconfirmed {lead}"))
+        [note] = raised.value.__notes__
+        assert note.startswith("releasing the unsent leads failed too: ")
+        assert "/release" in note
+        # Still leased: the lease hands them back when it runs out.
+        assert by_status(client, campaign) == {"leased": ["prospect-0", "prospect-1"]}
+
+
 def test_the_sender_retries_a_lost_answer_without_acting_twice(
     connect: Connect, server: Server, tenant: TenantFixture
 ) -> None:

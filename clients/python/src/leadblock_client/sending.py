@@ -60,9 +60,14 @@ def send_batch(campaign_id: str, size: int, lease_seconds: int, retry: Retry) ->
             gate = yield from exchange(
                 endpoints.confirm_claim(campaign_id, claim_id, [lead.id]), retry
             )
-        except Exception:
+        except Exception as unreachable:
             # The gate cannot be reached: hand this lead and the rest back, message nobody.
-            yield from release(leased.leads[index:])
+            # Raised is why the gate failed; a release that fails too (the lease then hands
+            # the leads back when it runs out) is a note on it.
+            try:
+                yield from release(leased.leads[index:])
+            except Exception as also:
+                unreachable.add_note(f"releasing the unsent leads failed too: {also}")
             raise
         blocked += [entry.lead for entry in gate.blocked]
         not_held += gate.not_held
