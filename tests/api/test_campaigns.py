@@ -60,8 +60,17 @@ def test_campaign_crud(tenant: TenantFixture) -> None:
     first_page = client.get("/campaigns", params={"limit": 1})
     rest = client.get("/campaigns", params={"cursor": first_page.headers["X-Next-Cursor"]})
     assert [c["id"] for c in first_page.json() + rest.json()] == [second, created["id"]]
-    for bad in ({"name": ""}, {"name": "x" * 201}, {"name": 5}, {}):
+    for bad in ({"name": ""}, {"name": "   "}, {"name": "x" * 201}, {"name": 5}, {}):
         assert client.post("/campaigns", json=bad).status_code == 400
+    too_long = client.post("/campaigns", json={"name": " " + "x" * 201})
+    assert too_long.json()["errors"][0]["message"] == (
+        "name: value error, at most 200 characters once trimmed."
+    )
+    # 1–200 characters once trimmed: the padding does not count, and is not kept.
+    padded = client.post("/campaigns", json={"name": "  " + "y" * 200 + " \n"})
+    assert padded.status_code == 200, padded.text
+    assert padded.json()["name"] == "y" * 200
+    assert client.delete(f"/campaigns/{padded.json()['id']}").status_code == 200
     assert client.delete(f"/campaigns/{second}").json()["success"] is True
     assert client.get(f"/campaigns/{second}").status_code == 404
     assert client.delete(f"/campaigns/{second}").status_code == 404

@@ -139,6 +139,7 @@ def test_bad_fields_are_400s(tenant: TenantFixture, receiver: Receiver) -> None:
         {"url": url, "events": ["blocked", "deleted"]},
         {"url": url, "description": "   "},
         {"url": url, "description": "x" * 201},
+        {"url": url, "description": "  " + "x" * 201 + "  "},
         {"url": url, "description": "bell\u0007"},
         {"url": 42},
         {},

@@ -57,16 +57,16 @@ CONTROL = r"\x00-\x1f\x7f-\x9f"  # Unicode Cc
 VISIBLE = r"[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 
 
-def trimmed_text_pattern(max_length: int, forbidden: str) -> str:
+def trimmed_text_pattern(max_length: int, forbidden: str, *, required: bool = False) -> str:
     """Text that, trimmed of surrounding whitespace, has at most `max_length` characters and
-    none of `forbidden` (whitespace-only text trims to nothing, which is allowed).
+    none of `forbidden` (whitespace-only text trims to nothing, allowed unless `required`).
 
     Whitespace, then nothing or one visible character optionally followed by at most
     `max_length - 2` allowed ones and a visible last one, then whitespace: the visible ends are
     exactly where trimming stops, so the middle part is the trimmed text.
     """
     trimmed = rf"{VISIBLE}(?:[^{forbidden}]{{0,{max_length - 2}}}{VISIBLE})?"
-    return rf"^[{SPACE}]*(?:{trimmed})?[{SPACE}]*$"
+    return rf"^[{SPACE}]*{trimmed if required else f'(?:{trimmed})?'}[{SPACE}]*$"
 
 
 # A reason: SPEC "trimmed of surrounding whitespace, ≤ 500 characters, empty → null; line feeds
@@ -75,10 +75,9 @@ REASON_PATTERN = trimmed_text_pattern(MAX_REASON_LENGTH, CONTROL_BUT_LF_TAB)
 # A contact field (first, last or company name): trimmed, ≤ 200, no control character at all
 # (domain/contacts.py).
 CONTACT_NAME_PATTERN = trimmed_text_pattern(MAX_CONTACT_NAME_LENGTH, CONTROL)
-# A name (campaign): at least one visible character and no control character but LF and tab, at
-# most 200 characters as sent (`maxLength`, enforced here: stricter than "after trimming" only
-# for names padded beyond 200 characters with whitespace).
-NAME_PATTERN = rf"^[^{CONTROL_BUT_LF_TAB}]*{VISIBLE}[^{CONTROL_BUT_LF_TAB}]*$"
+# A name (campaign, webhook description): SPEC "1–200 characters after trimming, control
+# characters refused as for reasons" (domain/labels.py).
+NAME_PATTERN = trimmed_text_pattern(MAX_NAME_LENGTH, CONTROL_BUT_LF_TAB, required=True)
 _NAME = re.compile(NAME_PATTERN)
 
 # A query text the database can hold: PostgreSQL text has no NUL.
@@ -241,6 +240,8 @@ def _batch(minimum: int, what: str) -> Any:
 def _name_rule(name: str) -> str:
     # The pattern, enforced with a message people can read (pydantic's would quote the regex).
     if not _NAME.fullmatch(name):
+        if len(name.strip()) > MAX_NAME_LENGTH:
+            raise ValueError(f"at most {MAX_NAME_LENGTH} characters once trimmed")
         raise ValueError(
             "a name needs a character that is not a space, and no control character "
             "(other than line feed and tab)"
@@ -516,9 +517,8 @@ Label = Annotated[
     str,
     Field(
         min_length=1,
-        max_length=MAX_NAME_LENGTH,
         description=(
-            f"1–{MAX_NAME_LENGTH} characters, at least one of them not a space, no control "
+            f"Trimmed of surrounding whitespace, then 1–{MAX_NAME_LENGTH} characters; no control "
             "character but line feed and tab; stored trimmed"
         ),
         json_schema_extra={"pattern": NAME_PATTERN},
