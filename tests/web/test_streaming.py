@@ -5,10 +5,21 @@ when the stream ends or its client goes away."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from leadblock.services.background import Foreground
 from leadblock.web.streaming import in_foreground
+
+T = TypeVar("T")
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """`coroutine` on a loop of its own thread: the browser tests' Playwright keeps a loop
+    running in the main thread for the session."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
 
 
 def chunks(foreground: Foreground, seen: list[bool]) -> Iterator[str]:
@@ -23,7 +34,7 @@ def test_a_stream_is_foreground_work_until_its_last_chunk() -> None:
     async def consume() -> list[str]:
         return [chunk async for chunk in in_foreground(foreground, chunks(foreground, seen))]
 
-    assert asyncio.run(consume()) == ["0", "1", "2"]
+    assert run(consume()) == ["0", "1", "2"]
     assert seen == [True, True, True]
     assert not foreground.busy
 
@@ -37,5 +48,5 @@ def test_a_stream_its_client_left_is_foreground_work_no_more() -> None:
         assert foreground.busy
         await stream.aclose()  # what the server does when the client disconnects
 
-    asyncio.run(leave_early())
+    run(leave_early())
     assert not foreground.busy

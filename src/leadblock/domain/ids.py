@@ -54,6 +54,22 @@ def new_id(at_ms: int) -> str:
     return new_ids(1, at_ms)[0]
 
 
+class RisingIds:
+    """Ids that sort in the order they are made, within one millisecond too (`new_id` starts
+    each call at a random point of its millisecond): for a log listed by id, such as a
+    webhook's delivery attempts."""
+
+    def __init__(self) -> None:
+        self.last = ""
+
+    def next(self, at_ms: int) -> str:
+        made = new_id(at_ms)
+        if made <= self.last:
+            made = f"{int(self.last, 16) + 1:032x}"
+        self.last = made
+        return made
+
+
 def first_id_at(at_ms: int) -> str:
     """The smallest id issued at or after `at_ms`: where a walk in id order reaches that time."""
     return f"{at_ms << _RANDOM_BITS:032x}"

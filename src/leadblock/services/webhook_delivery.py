@@ -36,7 +36,7 @@ import orjson
 
 from leadblock import __version__, metrics
 from leadblock.config import Settings
-from leadblock.domain.ids import new_id, now_ms
+from leadblock.domain.ids import RisingIds, new_id, now_ms
 from leadblock.domain.records import Delivery, DeliveryStatus, Event, Webhook
 from leadblock.domain.timestamps import iso
 from leadblock.domain.trail import event_json
@@ -212,6 +212,7 @@ class Deliverer:
         self.clock = clock
         self.name = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self.running: dict[tuple[int, str], asyncio.Task[None]] = {}
+        self.attempt_ids = RisingIds()  # the log lists attempts newest first, by id
 
     async def run_forever(self) -> None:
         """Lease and deliver for the server's lifetime; never ends on a failure."""
@@ -350,7 +351,7 @@ class _Run:
         attempt = self.webhook.attempt + 1 if self.position == self.webhook.position else 1
         self.attempts.append(
             Delivery(
-                id=new_id(self.deliverer.clock()),
+                id=self.deliverer.attempt_ids.next(self.deliverer.clock()),
                 event_id=event.id,
                 type=event.type.value,
                 attempt=attempt,
