@@ -88,6 +88,33 @@ def test_a_key_over_its_limit_gets_429_and_others_do_not(
         assert connection.execute("SELECT count(*) FROM blocked_leads").fetchone() == (0,)
 
 
+def test_refusals_after_the_key_was_charged_tell_its_budget_too(
+    sqlite_with_keys: tuple[str, list[str]], tmp_path: Path
+) -> None:
+    url, (key, _second) = sqlite_with_keys
+    with running_server(url, tmp_path / "server.log", LEADBLOCK_RATE_LIMIT=LIMIT) as server:
+        api = httpx.Client(base_url=server.api, headers={"x-api-key": key})
+        # Charged, then refused: not found (a record, a campaign), invalid input the service
+        # finds. Each counts, and says what is left.
+        refusals = [
+            api.get("/blocked-leads/0123456789abcdef0123456789abcdef"),
+            api.get("/blocked-leads/check", params={"publicIdentifier": "a-b", "campaignId": "x"}),
+            api.get("/blocked-leads", params={"cursor": "not-a-cursor-of-ours"}),
+        ]
+        assert [answer.status_code for answer in refusals] == [404, 404, 400]
+        assert [answer.headers["RateLimit-Remaining"] for answer in refusals] == ["4", "3", "2"]
+        assert all(answer.headers["RateLimit-Limit"] == "5" for answer in refusals)
+        # Refused before the key was looked at (a body that is not JSON): not charged, no
+        # budget to tell.
+        unread = api.post("/blocked-leads", content=b"{nope")
+        assert unread.status_code == 400
+        assert "RateLimit-Remaining" not in unread.headers
+        assert check(server, key).headers["RateLimit-Remaining"] == "1"
+        # A failed key is charged to the address: nothing about any key's budget.
+        assert "RateLimit-Remaining" not in check(server, "lb_nope").headers
+        api.close()
+
+
 FAILURES = "3/hour"
 
 

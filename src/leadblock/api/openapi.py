@@ -72,6 +72,8 @@ PAGING_HEADERS: dict[str, dict[str, Any]] = {
         "schema": {"type": "string"},
     },
 }
+# Refusals that may come after the key was verified and charged (the others come before).
+CHARGED_REFUSALS = ("400", "403", "404", "409", "422", "503")
 SECURITY_SCHEME = "apiKey"
 # POSTs that change nothing (a check; a webhook's test event, which is only logged): the key
 # is checked, and the answer is always of the moment.
@@ -141,9 +143,12 @@ def _document(app: FastAPI) -> dict[str, Any]:
             for method, operation in path.items():
                 responses = operation.get("responses", {})
                 responses.pop("422", None)
-                success = responses.get("200")
-                if success is not None:
-                    success["headers"] = {**success.get("headers", {}), **RATE_LIMIT_HEADERS}
+                # The key's budget, on every answer given after the key was verified: every
+                # success, and the refusals that come after verification.
+                for status in ("200", *CHARGED_REFUSALS):
+                    answer = responses.get(status)
+                    if answer is not None:
+                        answer["headers"] = {**answer.get("headers", {}), **RATE_LIMIT_HEADERS}
                 if method.upper() in idempotency.METHODS:
                     _document_idempotency(operation)
         components = schema.setdefault("components", {})

@@ -203,6 +203,8 @@ class RequestUnit:
         if self.verified is None:  # verified again in the work's transaction, charged once
             self.limiter.remember_verified(self.api_key or "")
             self.rate_headers = self.limiter.charge_key(caller.key_id)
+            # An error answered from here on (not found, forbidden…) tells the budget too.
+            self.request.state.rate_headers = self.rate_headers
         self.verified = caller
         note_caller(caller)
         return caller

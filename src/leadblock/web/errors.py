@@ -117,8 +117,14 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected_error)
 
 
-async def _leadblock_error(_request: Request, error: errors.LeadblockError) -> Response:
-    return leadblock_error_response(error)
+async def _leadblock_error(request: Request, error: errors.LeadblockError) -> Response:
+    response = leadblock_error_response(error)
+    # The RateLimit-* headers of the key this request was charged to, if it got that far (a
+    # 429 carries its own).
+    charged: dict[str, str] | None = getattr(request.state, "rate_headers", None)
+    if charged and not isinstance(error, errors.RateLimited):
+        response.headers.update(charged)
+    return response
 
 
 def validation_failure(error: RequestValidationError) -> errors.InvalidInput:
