@@ -66,10 +66,6 @@ def enable() -> None:
     _enabled = True
 
 
-def enabled() -> bool:
-    return _enabled
-
-
 def observe_request(route: str, method: str, status: int, seconds: float) -> None:
     if _enabled:
         labels = (route, method if method in _METHODS else "other", str(status))

@@ -84,8 +84,13 @@ class RequestUnit:
         self.address = client_address(request.scope)
         self.api_key = api_key
         self.idempotency_key = idempotency_key
-        self.rate_headers: dict[str, str] = {}
         self.verified: Caller | None = None  # once `authenticate` has verified and charged it
+
+    @property
+    def rate_headers(self) -> dict[str, str]:
+        """The RateLimit-* headers of the key this request was charged to (none before)."""
+        headers: dict[str, str] = getattr(self.request.state, "rate_headers", {})
+        return headers
 
     async def read(self, work: Work, *, items: int = 1) -> Response:
         """Run `work` in a read transaction of the verified caller; answer its reply."""
@@ -202,9 +207,9 @@ class RequestUnit:
         assert caller.key_id is not None  # only the CLI acts without a key
         if self.verified is None:  # verified again in the work's transaction, charged once
             self.limiter.remember_verified(self.api_key or "")
-            self.rate_headers = self.limiter.charge_key(caller.key_id)
-            # An error answered from here on (not found, forbidden…) tells the budget too.
-            self.request.state.rate_headers = self.rate_headers
+            # Kept on the request: an error answered from here on (not found, forbidden…) by
+            # web/errors.py tells the budget too.
+            self.request.state.rate_headers = self.limiter.charge_key(caller.key_id)
         self.verified = caller
         note_caller(caller)
         return caller
