@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 from starlette.responses import Response
+from starlette.routing import BaseRoute
 from starlette.types import Scope
 
 from leadblock import __version__, metrics
@@ -38,6 +41,7 @@ from leadblock.services.webhook_delivery import Deliverer, Policy
 from leadblock.storage.db import Database
 from leadblock.storage.group_commit import GroupCommit
 from leadblock.web.access_log import AccessLogMiddleware
+from leadblock.web.direct import DirectHandler, DirectRoutesMiddleware
 from leadblock.web.docs import install_docs
 from leadblock.web.errors import error_response, install_error_handlers
 from leadblock.web.guard import RequestGuardMiddleware
@@ -118,6 +122,11 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     install_error_handlers(app)
     openapi.install(app)
     app.add_middleware(
+        DirectRoutesMiddleware,
+        handlers=_direct_handlers(blocked_leads.router, blocked_leads.DIRECT),
+        exception_handlers=app.exception_handlers,
+    )
+    app.add_middleware(
         RequestGuardMiddleware,
         max_body_bytes=settings.max_body_bytes,
         max_import_bytes=settings.max_import_bytes,
@@ -130,6 +139,18 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.add_middleware(console.ConsoleHeadersMiddleware)
     app.add_middleware(AccessLogMiddleware)
     return app
+
+
+def _direct_handlers(
+    router: APIRouter, direct: Mapping[Callable[..., Any], DirectHandler]
+) -> dict[tuple[str, str], tuple[BaseRoute, DirectHandler]]:
+    """(method, path) → (route, its direct handler), for the routes of `router` that have one."""
+    return {
+        (method, API_PREFIX + route.path): (route, direct[route.endpoint])
+        for route in router.routes
+        if isinstance(route, APIRoute) and route.endpoint in direct
+        for method in route.methods or ()
+    }
 
 
 def _error_answer(scope: Scope, status: int, message: str) -> Response:

@@ -48,6 +48,12 @@ def test_one_json_line_per_request_and_never_the_key(tmp_path: Path) -> None:
         crafted = api_key[:-4] + "AAAA"
         forged = httpx.get(f"{server.api}/blocked-leads", headers={"x-api-key": crafted})
         assert forged.status_code == 401
+        # Served by its direct route (web/direct.py): logged as any other.
+        checked = httpx.get(
+            f"{server.api}/blocked-leads/check?publicIdentifier=logged-lead",
+            headers={"x-api-key": api_key, "X-Request-Id": "trace-check"},
+        )
+        assert checked.json()["results"][0]["blocked"] is True
 
     text = log.read_text()
     assert api_key not in text
@@ -96,8 +102,17 @@ def test_one_json_line_per_request_and_never_the_key(tmp_path: Path) -> None:
             }
             for request_id, line in zip(
                 [refused.headers["X-Request-Id"], replaced, forged.headers["X-Request-Id"]],
-                answered[2:],
+                answered[2:5],
                 strict=True,
             )
         ),
+        {
+            "requestId": "trace-check",
+            "method": "GET",
+            "route": "/api/v1/blocked-leads/check",
+            "status": 200,
+            "workspaceId": workspace.id,
+            "keyId": key.id,
+            "durationMs": duration(answered[5]),
+        },
     ]

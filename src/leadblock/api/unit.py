@@ -42,7 +42,7 @@ from leadblock.errors import NotAuthenticated
 from leadblock.services import keys
 from leadblock.services.background import Foreground
 from leadblock.services.blocklist import require_writer
-from leadblock.storage.db import Database, Rollback, Transaction, WouldBlock, no_wait
+from leadblock.storage.db import Database, Rollback, Transaction
 from leadblock.storage.group_commit import GroupCommit, read_small, write_small
 from leadblock.web.access_log import note_caller
 from leadblock.web.ratelimit import RateLimiter, client_address
@@ -238,7 +238,9 @@ class RequestUnit:
             return await run_in_threadpool(self._transact_verified, work, write)
         if not write:
             # The key is verified in the read's own transaction: one transaction, not two.
-            return await _run_database_work(lambda: self._transact_verified(work, False), items)
+            if items <= INLINE_MAX_ITEMS:
+                return database.read_inline(lambda tx: work(tx, self.authenticate(tx)))
+            return await run_in_threadpool(self._transact_verified, work, False)
         caller = self.authenticate()  # a point read on the event loop: WAL reads never wait
         assert self.group_commit is not None
         return await self.group_commit.write(lambda tx: work(tx, caller))
@@ -303,17 +305,6 @@ async def spool_body(request: Request, spool: IO[bytes]) -> Any:
         digest.update(chunk)
         spool.write(chunk)
     return digest
-
-
-async def _run_database_work(work: Callable[[], T], items: int) -> T:
-    """Run `work` inline if it is small and need not wait, else in a thread (SQLite reads)."""
-    if items <= INLINE_MAX_ITEMS:
-        try:
-            with no_wait():
-                return work()
-        except WouldBlock:
-            pass
-    return await run_in_threadpool(work)
 
 
 async def request_unit(request: Request) -> RequestUnit:

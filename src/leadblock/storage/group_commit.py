@@ -197,8 +197,7 @@ async def read_small(database: Database, work: Callable[[Transaction], T]) -> T:
     """Run a small read outside any request: on SQLite on the event loop (WAL reads never
     wait), on PostgreSQL on the event loop's async connection."""
     if database.dialect == "sqlite":
-        with database.transaction() as tx:
-            return work(tx)
+        return database.read_inline(work)
     return await database.run(work)
 
 

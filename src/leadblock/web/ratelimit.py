@@ -75,6 +75,7 @@ class RateLimiter:
         self.failure_limit: RateLimitItem = parse(auth_failure_limit)
         storage = storage_from_string(redis_url) if redis_url else SweptMemoryStorage()
         assert isinstance(storage, Storage)  # the synchronous kind, as the calls are
+        self._storage = storage
         self._windows = FixedWindowRateLimiter(storage)
         self._verified: OrderedDict[bytes, None] = OrderedDict()
         self._verified_lock = threading.Lock()
@@ -120,19 +121,27 @@ class RateLimiter:
             return _digest(plain_key) in self._verified
 
     def _charge(self, item: RateLimitItem, identity: str, whose: str) -> dict[str, str]:
+        # The fixed window's count, as `FixedWindowRateLimiter.hit` keeps it, read back from
+        # the increment itself: the strategy's hit and window stats made four storage calls
+        # and three keys of every request, a sixth of a single check's time.
         try:
-            allowed = self._windows.hit(item, identity)
-            headers = self._headers(item, identity)
+            window = item.key_for(identity)
+            used = self._storage.incr(window, item.get_expiry())
+            headers = _headers(item, used, self._storage.get_expiry(window))
         except Exception as error:  # fail open, loudly
             logger.warning("rate limiter unavailable, request let through: %s", error)
             return {}
-        if not allowed:
-            raise self._refusal(item, identity, whose)
+        if used > item.amount:
+            raise self._refusal(item, identity, whose, headers)
         return headers
 
-    def _refusal(self, item: RateLimitItem, identity: str, whose: str) -> RateLimited:
+    def _refusal(
+        self, item: RateLimitItem, identity: str, whose: str, headers: dict[str, str] | None = None
+    ) -> RateLimited:
         metrics.observe_rate_limited(identity.partition(":")[0])
-        headers = self._headers(item, identity)
+        if headers is None:
+            stats = self._windows.get_window_stats(item, identity)
+            headers = _headers(item, item.amount - stats.remaining, stats.reset_time)
         reset = headers["RateLimit-Reset"]
         return RateLimited(
             f"Rate limit of {item} exceeded for {whose}; retry in {reset} s.",
@@ -140,14 +149,14 @@ class RateLimiter:
             {**headers, "Retry-After": reset},
         )
 
-    def _headers(self, item: RateLimitItem, identity: str) -> dict[str, str]:
-        stats = self._windows.get_window_stats(item, identity)
-        reset = max(1, math.ceil(stats.reset_time - time.time()))
-        return {
-            "RateLimit-Limit": str(item.amount),
-            "RateLimit-Remaining": str(stats.remaining),
-            "RateLimit-Reset": str(reset),
-        }
+
+def _headers(item: RateLimitItem, used: int, reset_at: float) -> dict[str, str]:
+    """The RateLimit-* headers of a window of `item` with `used` requests, ending at `reset_at`."""
+    return {
+        "RateLimit-Limit": str(item.amount),
+        "RateLimit-Remaining": str(max(0, item.amount - used)),
+        "RateLimit-Reset": str(max(1, math.ceil(reset_at - time.time()))),
+    }
 
 
 def _digest(plain_key: str) -> bytes:

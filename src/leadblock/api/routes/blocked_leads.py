@@ -40,12 +40,13 @@ from leadblock.api.schemas import (
     check_result_json,
     patched,
 )
-from leadblock.api.unit import LARGE_WORK, Publish, Reply, Unit, spool_body
+from leadblock.api.unit import LARGE_WORK, Publish, Reply, Unit, request_unit, spool_body
 from leadblock.domain.identifiers import MAX_INPUT_LENGTH as IDENTIFIER_INPUT_LENGTH
 from leadblock.domain.records import Caller, EventType
 from leadblock.domain.trail import event_json
 from leadblock.services import audit, blocklist, transfer
 from leadblock.storage.db import Transaction
+from leadblock.web.direct import plain_query
 from leadblock.web.json_body import JsonBodyRoute
 from leadblock.web.responses import OrjsonResponse
 from leadblock.web.streaming import in_foreground
@@ -187,12 +188,30 @@ async def check_lead(
     ] = None,
 ) -> Response:
     """Check one identifier or URL; the same envelope as `POST /check`, with one result."""
+    return await unit.read(partial(_check_one, public_identifier, campaign_id))
 
-    def work(tx: Transaction, caller: Caller) -> dict[str, Any]:
-        results = blocklist.check(tx, caller, [public_identifier], campaign_id)
-        return {"success": True, "results": [check_result_json(r) for r in results]}
 
-    return await unit.read(work)
+async def check_lead_direct(request: Request) -> Response | None:
+    """`GET /check` in its plain form, served ahead of FastAPI (web/direct.py): each parameter
+    once, none other, the identifier within its length. Anything else is left to the route."""
+    query = plain_query(request.scope["query_string"], _CHECK_PARAMETERS)
+    if query is None or not 1 <= len(query.get("publicIdentifier", "")) <= IDENTIFIER_INPUT_LENGTH:
+        return None
+    unit = await request_unit(request)
+    return await unit.read(partial(_check_one, query["publicIdentifier"], query.get("campaignId")))
+
+
+_CHECK_PARAMETERS = frozenset({"publicIdentifier", "campaignId"})
+
+
+def _check_one(
+    identifier: str, campaign_id: str | None, tx: Transaction, caller: Caller
+) -> dict[str, Any]:
+    results = blocklist.check(tx, caller, [identifier], campaign_id)
+    return {"success": True, "results": [check_result_json(r) for r in results]}
+
+
+DIRECT = {check_lead: check_lead_direct}
 
 
 @router.get(
