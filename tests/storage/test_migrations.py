@@ -12,7 +12,7 @@ import pytest
 from leadblock.config import Settings
 from leadblock.domain.ids import new_id, new_ids
 from leadblock.domain.records import Caller, LeadStatus, SubjectKind
-from leadblock.services import audit, blocklist, campaigns, keys, workspaces
+from leadblock.services import audit, blocklist, campaigns, company_blocks, keys, workspaces
 from leadblock.storage.db import Database
 from leadblock.storage.migrate import migrate
 from tests.conftest import BACKENDS
@@ -148,3 +148,64 @@ def test_a_database_of_the_previous_schema_reads_back_the_same(empty_database: D
     with database.transaction(write=True) as tx:
         assert blocklist.list_blocked_leads(tx, caller).total == 3
         assert workspaces.delete_workspace(tx, b)["blocked-leads"] == 1
+
+
+# Leads enrolled before company blocks existed (schema 0009): e-mail addresses only.
+LEADS_BEFORE_COMPANIES = """
+INSERT INTO workspaces (id, number, name, created_at) VALUES (:a, 7, 'alpha', :at);
+INSERT INTO campaigns (workspace, id, name, created_at) VALUES (7, :c, 'Q4', :at);
+INSERT INTO campaign_leads (workspace, campaign_id, id, public_identifier, email, status,
+                            created_at)
+    VALUES (7, :c, :l1, 'at-client', 'ann@client.example', 'pending', :at),
+           (7, :c, :l2, 'at-subsidiary', 'bo@eu.client.example', 'pending', :at),
+           (7, :c, :l3, 'elsewhere', 'cy@other.example', 'pending', :at),
+           (7, :c, :l4, 'no-domain', 'dee@localhost', 'pending', :at),
+           (7, :c, :l5, 'no-email', NULL, 'pending', :at)
+"""
+
+
+def test_leads_enrolled_before_company_blocks_are_stopped_by_them(
+    empty_database: Database,
+) -> None:
+    """Migration 0013: dispatch, the leads list and a block's count of leads it stops agree on
+    leads whose company is known only from an e-mail address written before 0010."""
+    database = empty_database
+    migrate(database, "0009")
+    a, c = new_id(AT - 1), new_id(AT)
+    leads = new_ids(5, AT)
+    values = {"a": a, "c": c, "at": AT, **{f"l{n}": lead for n, lead in enumerate(leads, 1)}}
+    statements = LEADS_BEFORE_COMPANIES.strip().split(";\n")
+    for number, statement in enumerate(statements):
+        database.add_query(f"before-companies-{number}", statement)
+    with database.transaction(write=True) as tx:
+        for number in range(len(statements)):
+            query = f"before-companies-{number}"
+            tx.execute(query, **{name: values[name] for name in database.queries[query].parameters})
+
+    migrate(database)
+
+    caller = Caller(a, 7, "00000000000000aa")
+    with database.transaction(write=True) as tx:
+        outcome = company_blocks.block_companies(
+            tx, caller, [company_blocks.RawCompany(domain="client.example")]
+        )
+        assert company_blocks.leads_stopped(tx, caller, outcome.companies) == {
+            outcome.companies[0].id: 2
+        }
+        listed = {
+            view.lead.public_identifier: view.block.scope if view.block else None
+            for view in campaigns.list_leads(tx, caller, c).items
+        }
+        assert listed == {
+            "at-client": "company",
+            "at-subsidiary": "company",
+            "elsewhere": None,
+            "no-domain": None,
+            "no-email": None,
+        }
+        handed_out = campaigns.dispatch(tx, caller, c, 10).leads
+        assert sorted(view.lead.public_identifier for view in handed_out) == [
+            "elsewhere",
+            "no-domain",
+            "no-email",
+        ]
