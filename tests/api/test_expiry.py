@@ -166,8 +166,21 @@ def test_blocking_again_never_shortens_a_block(tenant: TenantFixture) -> None:
     assert client.patch(path, json={}).json() == {**record, "expiresAt": day}
     assert client.patch(path, json={"reason": "asked twice"}).json()["expiresAt"] == day
     assert client.patch(path, json={"expiresAt": None}).json()["expiresAt"] is None
-    types = [e["type"] for e in client.get("/blocked-leads/events").json()]
-    assert types == ["expiry_changed", "reason_changed", "expiry_changed", "blocked"]
+    # Every move of the expiry is in the trail (and so reaches webhooks): by blocking again
+    # (the key that blocked) and by hand.
+    trail = [
+        (e["type"], e["expiresAt"], e["keyId"]) for e in client.get("/blocked-leads/events").json()
+    ]
+    key_id = trail[-1][2]
+    assert key_id is not None
+    assert trail == [
+        ("expiry_changed", None, key_id),
+        ("reason_changed", day, key_id),
+        ("expiry_changed", day, key_id),
+        ("expiry_changed", None, key_id),
+        ("expiry_changed", two_days, key_id),
+        ("blocked", day, key_id),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -211,8 +224,28 @@ def test_campaign_blocks_expire_and_extend_per_request(
     hour = in_hours(1)
     first = client.post(path, json={"publicIdentifiers": ["ann-lee", "bob-ray"], "expiresAt": hour})
     assert (first.json()["blocked"], first.json()["extended"]) == (2, 0)
-    again = client.post(path, json={"publicIdentifiers": ["bob-ray"], "expiresAt": in_hours(30)})
-    assert (again.json()["alreadyBlocked"], again.json()["extended"]) == (1, 1)
+    longer = in_hours(30)
+    again = client.post(
+        path, json={"publicIdentifiers": ["bob-ray", "ann-lee"], "expiresAt": longer}
+    )
+    assert (again.json()["alreadyBlocked"], again.json()["extended"]) == (2, 2)
+    shorter = client.post(path, json={"publicIdentifiers": ["bob-ray"], "expiresAt": in_hours(2)})
+    assert (shorter.json()["alreadyBlocked"], shorter.json()["extended"]) == (1, 0)
+    permanent = client.post(path, json={"publicIdentifiers": ["ann-lee"], "reason": "x"})
+    assert (permanent.json()["alreadyBlocked"], permanent.json()["extended"]) == (1, 1)
+    moved = [
+        (e["publicIdentifier"], e["expiresAt"], e["scope"], e["campaignId"], e["reason"])
+        for e in client.get("/blocked-leads/events").json()
+        if e["type"] == "expiry_changed"
+    ]
+    assert moved == [
+        ("ann-lee", None, "campaign", campaign, None),
+        ("ann-lee", longer, "campaign", campaign, None),
+        ("bob-ray", longer, "campaign", campaign, None),
+    ]
+    # Put ann-lee's block back to an hour, so it expires below (an unblock and a new block).
+    client.request("DELETE", path, json={"publicIdentifiers": ["ann-lee"]})
+    client.post(path, json={"publicIdentifiers": ["ann-lee"], "expiresAt": hour})
     listed = {b["publicIdentifier"]: b["expiresAt"] for b in client.get(path).json()}
     assert listed["ann-lee"] == hour
     client.post(
@@ -257,6 +290,43 @@ def test_company_blocks_expire_too(
         assert [lead["publicIdentifier"] for lead in sent] == ["ann-lee"]
 
 
+def test_company_blocks_are_never_shortened_and_each_move_is_recorded(
+    tenant: TenantFixture,
+) -> None:
+    client = tenant.client
+    hour, day = in_hours(1), in_hours(24)
+
+    def again(expires_at: str | None) -> tuple[int, int, str | None]:
+        answer = client.post(
+            "/company-blocks", json={"companies": [{"domain": "acme.com", "expiresAt": expires_at}]}
+        ).json()
+        return answer["alreadyBlocked"], answer["extended"], answer["companies"][0]["expiresAt"]
+
+    first = client.post(
+        "/company-blocks",
+        json={"companies": [{"domain": "acme.com", "reason": "client", "expiresAt": hour}]},
+    ).json()["companies"][0]
+    assert again(day) == (1, 1, day)
+    assert again(hour) == (1, 0, day)
+    assert again(None) == (1, 1, None)
+    assert again(day) == (1, 0, None)
+    path = f"/company-blocks/{first['id']}"
+    assert client.get(path).json() == {**first, "expiresAt": None}
+    assert client.patch(path, json={"expiresAt": hour}).json()["expiresAt"] == hour
+    assert client.patch(path, json={"expiresAt": None}).json()["expiresAt"] is None
+    trail = [
+        (e["type"], e["domain"], e["reason"], e["expiresAt"], e["scope"])
+        for e in client.get("/blocked-leads/events").json()
+    ]
+    assert trail == [
+        ("expiry_changed", "acme.com", "client", None, "company"),
+        ("expiry_changed", "acme.com", "client", hour, "company"),
+        ("expiry_changed", "acme.com", "client", None, "company"),
+        ("expiry_changed", "acme.com", "client", day, "company"),
+        ("blocked", "acme.com", "client", hour, "company"),
+    ]
+
+
 def test_export_and_import_round_trip_expiries(
     tenant: TenantFixture, other_tenant: TenantFixture
 ) -> None:
@@ -273,6 +343,16 @@ def test_export_and_import_round_trip_expiries(
         "/blocked-leads/import", content=exported, headers={"content-type": "text/csv"}
     ).json()
     assert (imported["blocked"], imported["alreadyBlocked"], imported["extended"]) == (1, 1, 1)
+    trail = [
+        (e["type"], e["publicIdentifier"], e["expiresAt"])
+        for e in other_tenant.client.get("/blocked-leads/events").json()
+    ]
+    assert sorted(trail[:2]) == [("blocked", "bob-ray", None), ("expiry_changed", "ann-lee", until)]
+    again = other_tenant.client.post(
+        "/blocked-leads/import", content=exported, headers={"content-type": "text/csv"}
+    ).json()
+    assert (again["blocked"], again["alreadyBlocked"], again["extended"]) == (0, 2, 0)
+    assert len(other_tenant.client.get("/blocked-leads/events").json()) == len(trail)
     mine = {
         lead["publicIdentifier"]: lead["expiresAt"]
         for lead in other_tenant.client.get("/blocked-leads").json()

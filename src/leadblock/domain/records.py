@@ -24,7 +24,8 @@ class EventType(StrEnum):
     BLOCKED = "blocked"
     UNBLOCKED = "unblocked"
     REASON_CHANGED = "reason_changed"
-    EXPIRY_CHANGED = "expiry_changed"  # set, moved or cleared by hand (PATCH)
+    # set, moved or cleared by hand (PATCH), or moved later by blocking again (never shorter)
+    EXPIRY_CHANGED = "expiry_changed"
     EXPIRED = "expired"  # its `expiresAt` passed; recorded once, with no key
 
 

@@ -245,6 +245,14 @@ def insert_leads(
             if lead.public_identifier in inserted
         ],
     )
+    events.record(
+        tx,
+        caller.workspace,
+        caller.key_id,
+        EventType.EXPIRY_CHANGED,
+        at,
+        [(r.public_identifier, r.reason, r.expires_at) for r in records if r.id in extended],
+    )
     return BlockOutcome(
         blocked=len(inserted),
         already_blocked=len(leads) - len(inserted),

@@ -219,11 +219,18 @@ def block_in_campaign(
         [(ident, normalised, until) for ident in canonical if ident in inserted],
         campaign_id,
     )
+    _record(
+        tx,
+        caller,
+        EventType.EXPIRY_CHANGED,
+        [(ident, existing[ident].reason, until) for ident in canonical if ident in extended],
+        campaign_id,
+    )
     return CampaignBlockOutcome(
         blocked=len(inserted),
         already_blocked=len(canonical) - len(inserted),
         duplicates=len(identifiers) - len(canonical),
-        extended=extended,
+        extended=len(extended),
     )
 
 

@@ -200,6 +200,14 @@ def insert_companies(
         at,
         [c for c in fresh if c.id in inserted],
     )
+    events.record_companies(
+        tx,
+        caller.workspace,
+        caller.key_id,
+        EventType.EXPIRY_CHANGED,
+        at,
+        [block for block in records if block.id in extended],
+    )
     return CompanyBlockOutcome(
         blocked=len(inserted),
         already_blocked=len(fresh) - len(inserted),

@@ -132,7 +132,7 @@ class StagedImport:
             # Blocks that have expired go first (with their events), so the import blocks those
             # leads afresh; the others' expiry only ever moves later.
             expiry.expire_all_due(tx, workspace, at)
-            extended = staged_leads.extend(tx, workspace)
+            extended = staged_leads.extend(tx, workspace, self.caller.key_id, at)
         blocked = store.insert_staged(tx, self.caller, at)
         self.report("blocking", self.distinct, self.distinct)
         return self._outcome(blocked, extended)

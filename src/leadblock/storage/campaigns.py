@@ -136,11 +136,11 @@ def extend_blocks(
     campaign_id: str,
     identifiers: Sequence[str],
     expires_at: int | None,
-) -> int:
+) -> set[str]:
     """Move the expiry of the campaign's blocks of `identifiers` to `expires_at` where that is
-    later (None is the latest); return how many moved."""
+    later (None is the latest); return the identifiers whose block moved."""
     if not identifiers:
-        return 0
+        return set()
     rows = tx.tuples(
         EXTEND_CAMPAIGN_BLOCKED_LEADS,
         workspace=workspace,
@@ -148,7 +148,7 @@ def extend_blocks(
         identifiers=tx.table(sorted(identifiers)),
         expires_at=expires_at,
     )
-    return len(rows)
+    return {identifier for (identifier,) in rows}
 
 
 def expire_blocks(tx: Transaction, workspace: int, now: int, limit: int) -> list[CampaignBlock]:

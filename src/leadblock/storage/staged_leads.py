@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from leadblock.domain.ids import id_series
+from leadblock.storage import events
 from leadblock.storage.db import Transaction
 from leadblock.storage.queries import query
 
@@ -17,6 +19,7 @@ DROP_STAGED_LEADS = query("drop-staged-leads")
 DROP_SORTED_LEADS = query("drop-sorted-leads")
 COUNT_STAGED_NOT_BLOCKED = query("count-staged-not-blocked")
 EXTEND_STAGED_BLOCKED_LEADS = query("extend-staged-blocked-leads")
+RECORD_STAGED_EXTENSIONS = query("record-staged-extensions")
 COUNT_STAGED_EXTENDED = query("count-staged-extended")
 
 # (public_identifier, position in the file, reason, reason.lower(), expires_at)
@@ -49,10 +52,25 @@ def count_not_blocked(tx: Transaction, workspace: int, now: int) -> int:
     return int(tx.scalar(COUNT_STAGED_NOT_BLOCKED, workspace=workspace, now=now))
 
 
-def extend(tx: Transaction, workspace: int) -> int:
+def extend(tx: Transaction, workspace: int, key_id: str | None, at: int) -> int:
     """Move the expiry of the workspace's blocks of sorted leads to the import's, where that is
-    later; return how many moved."""
-    return tx.execute(EXTEND_STAGED_BLOCKED_LEADS, workspace=workspace)
+    later, each with its `expiry_changed` event (by `key_id`, at `at`); return how many moved."""
+    recorded = id_series(at)
+    params = {
+        "workspace": workspace,
+        "seq": events.next_seq(tx, workspace),
+        "event_high": recorded.high,
+        "event_low": recorded.low,
+        "at": at,
+        "key_id": key_id,
+    }
+    tx.execute(RECORD_STAGED_EXTENSIONS, **params)
+    return tx.execute(
+        EXTEND_STAGED_BLOCKED_LEADS,
+        workspace=workspace,
+        event_high=recorded.high,
+        event_low=recorded.low,
+    )
 
 
 def count_extended(tx: Transaction, workspace: int, now: int) -> int:

@@ -71,13 +71,37 @@ WHERE NOT EXISTS (
 
 -- Blocked leads of the import whose expiry the import moves later (never earlier): run only
 -- when the workspace has expiring blocks at all. The count is a dry run's answer.
+-- name: record-staged-extensions
+-- The blocks are locked as their events are recorded: no concurrent writer moves them before
+-- extend-staged-blocked-leads does (one that did first is seen, and the block left out).
+WITH moving AS (
+    SELECT staged.public_identifier, block.reason, staged.expires_at, staged.rank
+    FROM sorted_leads AS staged
+    JOIN blocked_leads AS block
+      ON block.workspace = :workspace AND block.public_identifier = staged.public_identifier
+    WHERE block.expires_at IS NOT NULL
+      AND (staged.expires_at IS NULL OR staged.expires_at > block.expires_at)
+    FOR UPDATE OF block
+)
+INSERT INTO events (workspace, seq, id, type, at, key_id, subject, reason, expires_at, scope,
+                    campaign_id)
+SELECT CAST(:workspace AS integer), CAST(CAST(pg_current_xact_id() AS text) AS bigint),
+       lpad(to_hex(CAST(:event_high AS bigint)), 16, '0')
+           || lpad(to_hex(CAST(:event_low AS bigint) + moving.rank), 16, '0'),
+       'expiry_changed', CAST(:at AS bigint), CAST(:key_id AS text), moving.public_identifier,
+       moving.reason, moving.expires_at, 'workspace', NULL
+FROM moving ORDER BY moving.rank
+
 -- name: extend-staged-blocked-leads
 UPDATE blocked_leads SET expires_at = staged.expires_at
 FROM sorted_leads AS staged
 WHERE blocked_leads.workspace = :workspace
   AND blocked_leads.public_identifier = staged.public_identifier
-  AND blocked_leads.expires_at IS NOT NULL
-  AND (staged.expires_at IS NULL OR staged.expires_at > blocked_leads.expires_at)
+  AND EXISTS (
+      SELECT 1 FROM events
+      WHERE events.workspace = :workspace
+        AND events.id = lpad(to_hex(CAST(:event_high AS bigint)), 16, '0')
+                        || lpad(to_hex(CAST(:event_low AS bigint) + staged.rank), 16, '0'))
 
 -- name: count-staged-extended
 SELECT count(*) FROM sorted_leads AS staged

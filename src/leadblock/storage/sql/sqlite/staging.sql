@@ -67,14 +67,30 @@ WHERE NOT EXISTS (
       AND (block.expires_at IS NULL OR block.expires_at > :now))
 
 -- Blocked leads of the import whose expiry the import moves later (never earlier): run only
--- when the workspace has expiring blocks at all. The count is a dry run's answer.
+-- when the workspace has expiring blocks at all. First their `expiry_changed` events (each
+-- keeps its reason and gets the import's expiry), then the blocks those events name are moved;
+-- the count is a dry run's answer.
+-- name: record-staged-extensions
+INSERT INTO events (workspace, seq, id, type, at, key_id, subject, reason, expires_at, scope,
+                    campaign_id)
+SELECT :workspace, :seq,
+       printf('%016x%016x', :event_high, :event_low + staged.rank), 'expiry_changed', :at,
+       :key_id, staged.public_identifier, block.reason, staged.expires_at, 'workspace', NULL
+FROM sorted_leads AS staged
+JOIN blocked_leads AS block
+  ON block.workspace = :workspace AND block.public_identifier = staged.public_identifier
+WHERE block.expires_at IS NOT NULL
+  AND (staged.expires_at IS NULL OR staged.expires_at > block.expires_at)
+
 -- name: extend-staged-blocked-leads
 UPDATE blocked_leads SET expires_at = staged.expires_at
 FROM sorted_leads AS staged
 WHERE blocked_leads.workspace = :workspace
   AND blocked_leads.public_identifier = staged.public_identifier
-  AND blocked_leads.expires_at IS NOT NULL
-  AND (staged.expires_at IS NULL OR staged.expires_at > blocked_leads.expires_at)
+  AND EXISTS (
+      SELECT 1 FROM events
+      WHERE events.workspace = :workspace
+        AND events.id = printf('%016x%016x', :event_high, :event_low + staged.rank))
 
 -- name: count-staged-extended
 SELECT count(*) FROM sorted_leads AS staged
