@@ -14,6 +14,7 @@ import json
 import re
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -1043,3 +1044,36 @@ def test_a_read_only_key_sees_webhooks_but_cannot_change_them(page: Page, consol
     page.goto(f"{console.url}/webhooks")
     expect(page.get_by_role("heading", level=1)).to_have_text("Webhooks")
     expect(page.get_by_role("button", name="Add endpoint")).to_have_count(0)
+
+
+def test_a_campaign_block_until_a_date_shows_its_end(page: Page, console: Console) -> None:
+    sign_in(page, console, console.api_key)
+    page.goto(f"{console.url}/campaigns")
+    page.get_by_label("Name").fill("Until spring")
+    page.get_by_role("button", name="Create").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Until spring")
+    campaign_id = page.url.rsplit("/", 1)[1]
+    field = page.get_by_label("Public identifiers or profile URLs to block in this campaign")
+    field.fill("snoozed-in-campaign")
+    # "Until" with no date says what to choose, and blocks nothing.
+    page.get_by_label("Until", exact=True).check()
+    page.get_by_role("button", name="Block in campaign").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Choose how long to block: always, 30 or 90 days, or until a date."
+    )
+    day = (datetime.now(UTC) + timedelta(days=400)).strftime("%Y-%m-%d")
+    page.get_by_label("Until", exact=True).check()
+    page.get_by_label("Until date").fill(day)
+    page.get_by_role("button", name="Block in campaign").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "1 blocked in this campaign, 0 already blocked in it."
+    )
+    row = page.locator("#blocks-title ~ .table-wrap tbody tr")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text(f"until {day}")
+    with console.api() as api:
+        [block] = api.get(f"/campaigns/{campaign_id}/blocked-leads").json()
+        assert (block["publicIdentifier"], block["expiresAt"]) == (
+            "snoozed-in-campaign",
+            f"{day}T00:00:00.000Z",
+        )

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from fastapi import Form, Request
 from starlette.responses import Response
 
-from leadblock.console.forms import line_errors, pasted_lines, positive_int
+from leadblock.console.forms import expiry_choice, line_errors, pasted_lines, positive_int
 from leadblock.console.web import (
     PREFIX,
     DatabaseDep,
@@ -20,6 +20,7 @@ from leadblock.console.web import (
     render,
     see_other,
 )
+from leadblock.domain.ids import now_ms
 from leadblock.errors import InvalidInput
 from leadblock.services import campaigns
 from leadblock.storage.db import Database
@@ -91,12 +92,15 @@ def block_in_campaign(
     database: DatabaseDep,
     identifiers: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
+    duration: Annotated[str, Form()] = "",
+    until: Annotated[str, Form()] = "",
 ) -> Response:
     lines = pasted_lines(identifiers)
     try:
         with database.transaction(write=True) as tx:
+            expires_at = expiry_choice(duration, until, now_ms())
             outcome = campaigns.block_in_campaign(
-                tx, visitor.caller, campaign_id, [value for _, value in lines], reason
+                tx, visitor.caller, campaign_id, [value for _, value in lines], reason, expires_at
             )
     except InvalidInput as error:
         return _campaign(
@@ -109,6 +113,8 @@ def block_in_campaign(
             block_line_errors=line_errors(error, lines),
             block_identifiers=identifiers,
             block_reason=reason,
+            block_duration=duration,
+            block_until=until,
         )
     return see_other(
         f"{PREFIX}/campaigns/{quote(campaign_id)}"
