@@ -378,14 +378,20 @@ def test_export_and_import_round_trip_company_blocks(
     assert ("domain", "acme.com", "=Acme", "client\nsince 2020", None) in essence(tenant.client)
     bad = other_tenant.client.post(
         "/company-blocks/import",
-        content="kind,value\ndomain,acme.com\nperson,x\ndomain,localhost\n",
+        content="kind,value\nDomain,acme.com\nperson,x\ndomain,localhost\nLINKEDINCOMPANY,acme\n",
         headers={"content-type": "text/csv"},
     )
     assert bad.status_code == 400
+    # Every bad row, in file order, whatever is wrong with it; a kind in any case is a kind.
     assert bad.json() == error(
         "invalid_input",
-        "1 invalid row; nothing was written.",
+        "2 invalid rows; nothing was written.",
         item(1, "person", "line 3: kind must be linkedinCompany or domain"),
+        item(
+            2,
+            "localhost",
+            "line 4: domain needs a dot: a single label (such as 'localhost') is no domain",
+        ),
     )
     bad = other_tenant.client.post(
         "/company-blocks/import",

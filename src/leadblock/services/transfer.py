@@ -28,7 +28,7 @@ from typing import IO
 from leadblock.domain.identifiers import InvalidIdentifier, canonicalise_identifier
 from leadblock.domain.ids import now_ms
 from leadblock.domain.reasons import InvalidReason, normalise_reason
-from leadblock.domain.records import Caller, CompanyKind
+from leadblock.domain.records import Caller, CompanyBlock, CompanyKind
 from leadblock.domain.timestamps import InvalidExpiry, iso
 from leadblock.errors import InvalidInput, ItemError, LeadblockError
 from leadblock.services import company_blocks, expiry
@@ -355,35 +355,49 @@ def export_companies_csv(database: Database, caller: Caller) -> Iterator[str]:
         after = blocks[-1].id
 
 
-CompanyRow = tuple[int, RawCompany]  # (line in the file, the company as sent)
+# (line in the file, the company as sent, or the kind sent when it names neither kind)
+CompanyRow = tuple[int, RawCompany | str]
 
 
 def import_companies(
     tx: Transaction, caller: Caller, rows: Sequence[CompanyRow]
 ) -> company_blocks.CompanyBlockOutcome:
-    """Block the companies of `read_companies_csv`, all or nothing; errors name their line."""
+    """Block the companies of `read_companies_csv`, all or nothing; every bad row is listed
+    (by its position among the rows), in file order, naming its line."""
     require_writer(caller)
     at = now_ms()
+    known = [position for position, (_line, row) in enumerate(rows) if isinstance(row, RawCompany)]
+    errors = [
+        ItemError(position, row, f"line {line}: kind must be linkedinCompany or domain")
+        for position, (line, row) in enumerate(rows)
+        if not isinstance(row, RawCompany)
+    ]
+    companies: list[CompanyBlock] = []
+    duplicates = 0
     try:
         companies, duplicates = company_blocks.canonicalise_companies(
-            [company for _line, company in rows], at, limit=MAX_COMPANY_IMPORT_ROWS
+            [row for _line, row in rows if isinstance(row, RawCompany)],
+            at,
+            limit=MAX_COMPANY_IMPORT_ROWS,
         )
     except InvalidInput as error:
-        raise InvalidInput(
-            count_message(len(error.errors), "invalid row") if error.errors else error.message,
-            [
-                ItemError(e.index, e.value, f"line {rows[e.index][0]}: {e.message}")
-                for e in error.errors[:MAX_REPORTED_ERRORS]
-            ],
-        ) from None
+        if not error.errors:
+            raise
+        errors.extend(
+            ItemError(known[e.index], e.value, f"line {rows[known[e.index]][0]}: {e.message}")
+            for e in error.errors
+        )
+    if errors:
+        errors.sort(key=lambda error: error.index)
+        raise InvalidInput(count_message(len(errors), "invalid row"), errors[:MAX_REPORTED_ERRORS])
     return company_blocks.insert_companies(tx, caller, companies, duplicates, at)
 
 
 def read_companies_csv(data: bytes) -> list[CompanyRow]:
     """The companies of a CSV upload (header row with `kind` and `value`; optional `name`,
-    `reason`, `expiresAt`), as sent, with their lines: `import_companies` judges each.
-    `InvalidInput` when the file itself is not such a CSV, or a row's kind is none of the
-    two."""
+    `reason`, `expiresAt`), as sent, with their lines: `import_companies` judges each (a row
+    whose kind, in any case, is neither `linkedinCompany` nor `domain` is kept as that text).
+    `InvalidInput` when the file itself is not such a CSV."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -391,7 +405,6 @@ def read_companies_csv(data: bytes) -> list[CompanyRow]:
         raise InvalidInput(f"The CSV file is not valid UTF-8 (line {line:,}).") from None
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     companies: list[CompanyRow] = []
-    errors: list[ItemError] = []
     try:
         header = next(reader, None)
         names = [name.strip().lower() for name in header or []]
@@ -407,7 +420,7 @@ def read_companies_csv(data: bytes) -> list[CompanyRow]:
         for row in reader:
             if not any(cell.strip() for cell in row):
                 continue
-            if len(companies) + len(errors) == MAX_COMPANY_IMPORT_ROWS:
+            if len(companies) == MAX_COMPANY_IMPORT_ROWS:
                 raise InvalidInput(f"The CSV file has more than {MAX_COMPANY_IMPORT_ROWS:,} rows.")
 
             def cell(name: str, row: list[str] = row) -> str | None:
@@ -422,19 +435,16 @@ def read_companies_csv(data: bytes) -> list[CompanyRow]:
                 else ""
             )
             fields = {"name": cell("name"), "reason": cell("reason"), "expires_at": expires or None}
-            if kind == CompanyKind.LINKEDIN_COMPANY:
+            if kind.lower() == CompanyKind.LINKEDIN_COMPANY.lower():
                 companies.append((reader.line_num, RawCompany(linkedin_company=value, **fields)))
-            elif kind == CompanyKind.DOMAIN:
+            elif kind.lower() == CompanyKind.DOMAIN:
                 companies.append((reader.line_num, RawCompany(domain=value, **fields)))
             else:
-                message = f"line {reader.line_num}: kind must be linkedinCompany or domain"
-                errors.append(ItemError(len(companies) + len(errors), kind, message))
+                companies.append((reader.line_num, kind))
     except csv.Error as error:
         raise InvalidInput(
             f"The CSV file is malformed at line {reader.line_num}: {error}."
         ) from None
-    if errors:
-        raise InvalidInput(count_message(len(errors), "invalid row"), errors[:MAX_REPORTED_ERRORS])
     if not companies:
         raise InvalidInput("The CSV file has no data rows.")
     return companies
