@@ -456,3 +456,21 @@ def test_no_dispatch_after_a_company_blocks_acknowledgement_returns_its_leads(
     assert after, "no dispatch ran after the block; the test proved nothing"
     assert not of_acme & set(after)
     assert set(every) >= {lead["publicIdentifier"] for lead in leads} - of_acme
+
+
+def test_company_blocks_page_by_cursor_newest_first(tenant: TenantFixture) -> None:
+    client = tenant.client
+    domains = [f"paged-{n}.example" for n in range(5)]
+    for domain in domains:  # one request each: each a later createdAt
+        client.post("/company-blocks", json={"companies": [{"domain": domain}]}).raise_for_status()
+    seen: list[str] = []
+    params: dict[str, str | int] = {"limit": 2}
+    while True:
+        page = client.get("/company-blocks", params=params)
+        assert page.status_code == 200, page.text
+        assert page.headers["X-Total-Count"] == "5"
+        seen += [block["value"] for block in page.json()]
+        if "X-Next-Cursor" not in page.headers:
+            break
+        params = {"limit": 2, "cursor": page.headers["X-Next-Cursor"]}
+    assert seen == domains[::-1]

@@ -15,8 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
+from leadblock.domain.companies import Company
 from leadblock.domain.ids import now_ms, set_clock_offset
-from leadblock.domain.records import LeadInput
+from leadblock.domain.records import LeadInput, Scope
 from leadblock.domain.timestamps import iso
 from leadblock.services import blocklist, campaigns
 from leadblock.storage import campaigns as campaign_store
@@ -88,6 +89,49 @@ def test_a_block_applies_until_its_instant_and_not_from_it(
         assert campaign_store.claim_pending(tx, caller.workspace, campaign, 10, at - 1) == []
         [lead] = campaign_store.claim_pending(tx, caller.workspace, campaign, 10, at)
     assert lead.public_identifier == "snoozed-lead"
+
+
+def test_company_and_campaign_blocks_apply_until_their_instant_and_not_from_it(
+    database: Database, tenant: TenantFixture
+) -> None:
+    """The same instant for a company block (its domain, from a lead's e-mail) and for a
+    campaign block: at `expiresAt - 1` they stop the lead, at `expiresAt` they do not."""
+    caller, client = tenant.caller, tenant.client
+    at = now_ms() + HOUR_MS
+    client.post(
+        "/company-blocks", json={"companies": [{"domain": "acme.com", "expiresAt": iso(at)}]}
+    ).raise_for_status()
+    campaign = client.post("/campaigns", json={"name": "c"}).json()["id"]
+    client.post(
+        f"/campaigns/{campaign}/blocked-leads",
+        json={"publicIdentifiers": ["camp-snoozed"], "expiresAt": iso(at)},
+    ).raise_for_status()
+    client.post(
+        f"/campaigns/{campaign}/leads",
+        json={
+            "leads": [
+                {"publicIdentifier": "at-acme", "email": "ann@sales.acme.com"},
+                {"publicIdentifier": "camp-snoozed"},
+            ]
+        },
+    ).raise_for_status()
+    acme = {"at-acme": Company(email_domain="sales.acme.com")}
+    with database.transaction() as tx:
+        before = blocklist.active_blocks(
+            tx, caller.workspace, campaign, ["at-acme", "camp-snoozed"], acme, now=at - 1
+        )
+        from_it = blocklist.active_blocks(
+            tx, caller.workspace, campaign, ["at-acme", "camp-snoozed"], acme, now=at
+        )
+    assert {ident: block.scope for ident, block in before.items()} == {
+        "at-acme": Scope.COMPANY,
+        "camp-snoozed": Scope.CAMPAIGN,
+    }
+    assert from_it == {}
+    with database.transaction(write=True) as tx:
+        assert campaign_store.claim_pending(tx, caller.workspace, campaign, 10, at - 1) == []
+        claimed = campaign_store.claim_pending(tx, caller.workspace, campaign, 10, at)
+    assert sorted(lead.public_identifier for lead in claimed) == ["at-acme", "camp-snoozed"]
 
 
 def test_an_expired_block_stops_nothing_and_is_expired_once_by_many_servers(
@@ -279,13 +323,22 @@ def test_company_blocks_expire_too(
         json={"leads": [{"publicIdentifier": "ann-lee", "email": "ann@acme.com"}]},
     )
     assert client.post(f"/campaigns/{campaign}/dispatch", json={}).json()["leads"] == []
-    with server_at(database, tmp_path / "later.log", 3600 + 60) as later, on(later, tenant) as c:
+    # Two servers an hour and a minute ahead: both sweep at start, one event is written.
+    with (
+        server_at(database, tmp_path / "one.log", 3600 + 60) as one,
+        server_at(database, tmp_path / "two.log", 3600 + 60) as two,
+        on(one, tenant) as c,
+        on(two, tenant) as also,
+    ):
         check_item = {"publicIdentifier": "ann-lee", "email": "ann@acme.com"}
         result = c.post("/blocked-leads/check", json={"publicIdentifiers": [check_item]}).json()
         assert result["results"][0]["contactable"] is True
         wait_for(lambda: [b["value"] for b in c.get("/company-blocks").json()] == ["b.com"])
+        assert c.get("/company-blocks").headers["X-Total-Count"] == "1"
+        assert "acme.com" not in c.get("/company-blocks/export").text
         [event] = expired_events(c)
         assert (event["scope"], event["domain"], event["keyId"]) == ("company", "acme.com", None)
+        assert len(expired_events(also)) == 1
         sent = c.post(f"/campaigns/{campaign}/dispatch", json={}).json()["leads"]
         assert [lead["publicIdentifier"] for lead in sent] == ["ann-lee"]
 
