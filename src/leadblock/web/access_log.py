@@ -19,7 +19,6 @@ from contextvars import ContextVar
 from typing import Any
 
 import orjson
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leadblock import metrics
@@ -56,13 +55,14 @@ class AccessLogMiddleware:
             return
         started = time.perf_counter()
         request_id = _request_id(scope)
+        encoded_id = request_id.encode()
         record: dict[str, Any] = {"requestId": request_id, "method": scope["method"]}
         token = _current.set(record)
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 record["status"] = message["status"]
-                MutableHeaders(scope=message).append("X-Request-Id", request_id)
+                message["headers"] = [*message.get("headers", ()), (b"x-request-id", encoded_id)]
             await send(message)
 
         try:

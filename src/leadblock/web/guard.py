@@ -59,8 +59,8 @@ class RequestGuardMiddleware:
         if refusal is not None:
             await self.answer_error(scope, *refusal)(scope, receive, send)
             return
-        if path.startswith(API_PREFIX) and path not in CSV_PATHS:
-            _as_json(scope)
+        if scope["method"] != "GET" and path.startswith(API_PREFIX) and path not in CSV_PATHS:
+            _as_json(scope)  # (no GET route reads a body)
         received = 0
         deadline = asyncio.get_running_loop().time() + self.body_timeout_s
 
@@ -129,8 +129,10 @@ def undecodable_field(encoded: bytes) -> str | None:
 
 def _decoded(component: bytes) -> str | None:
     """A percent-encoded URL component as text, or None when it is not UTF-8."""
+    spaced = component.replace(b"+", b" ")
     try:
-        return unquote_to_bytes(component.replace(b"+", b" ")).decode("utf-8")
+        # Most components have nothing to unquote (unquote_to_bytes is pure Python).
+        return (unquote_to_bytes(spaced) if b"%" in spaced else spaced).decode("utf-8")
     except UnicodeDecodeError:
         return None
 
