@@ -31,6 +31,7 @@ from leadblock.api.routes import (
     reference,
     webhooks,
 )
+from leadblock.api.unit import UnitServices
 from leadblock.config import Settings
 from leadblock.console import web as console
 from leadblock.console.session import SESSION_COOKIE
@@ -104,6 +105,13 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.state.idempotency = idempotency.Idempotency(settings.idempotency_hours)
     app.state.webhook_policy = Policy.from_settings(settings)
     app.state.foreground = Foreground()
+    app.state.unit_services = UnitServices(
+        database,
+        app.state.rate_limiter,
+        app.state.group_commit,
+        app.state.idempotency,
+        app.state.foreground,
+    )
     for router in (blocked_leads.router, company_blocks.router, campaigns.router, webhooks.router):
         app.include_router(
             router,

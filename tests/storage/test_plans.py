@@ -104,6 +104,7 @@ def test_dispatch_walks_the_pending_leads_in_order_whatever_the_statistics(
     ("query", "index"),
     [
         ("select-blocked-leads-by-identifiers", "blocked_leads_identifier"),
+        ("select-blocked-lead-by-identifier", "blocked_leads_identifier"),
         ("delete-blocked-leads-by-identifiers", "blocked_leads_identifier"),
         ("select-campaign-blocked-leads-by-identifiers", "campaign_blocked_leads_pkey"),
     ],
@@ -124,6 +125,7 @@ def test_a_lookup_of_one_identifier_is_one_index_probe(
         positional = positional.replace(f"%({parameter})s", f"${number}")
     values = {"workspace": str(caller.workspace), "campaign_id": campaign.id}
     values["identifiers"] = '["lead-00042"]'
+    values["identifier"] = "lead-00042"
     arguments = ", ".join(f"'{values[parameter]}'" for parameter in statement.parameters)
     with database.transaction(write=True) as tx:
         tx.cursor.execute(f"PREPARE lookup AS {positional}")

@@ -70,17 +70,29 @@ Work = Callable[[Transaction, Caller], Any]
 Publish = Callable[[Transaction, Callable[[], Any]], Answer]
 
 
+@dataclass(frozen=True, slots=True)
+class UnitServices:
+    """What every request unit works with, kept on the app's state as one attribute: each
+    attribute of Starlette's `State` is a failed lookup and a `__getattr__` call."""
+
+    database: Database
+    limiter: RateLimiter
+    group_commit: GroupCommit | None
+    idempotency: Idempotency
+    foreground: Foreground
+
+
 class RequestUnit:
     def __init__(
         self, request: Request, api_key: str | None, idempotency_key: str | None = None
     ) -> None:
-        state = request.app.state
+        services: UnitServices = request.app.state.unit_services
         self.request = request
-        self.database: Database = state.database
-        self.limiter: RateLimiter = state.rate_limiter
-        self.group_commit: GroupCommit | None = state.group_commit
-        self.idempotency: Idempotency = state.idempotency
-        self.foreground: Foreground = state.foreground
+        self.database = services.database
+        self.limiter = services.limiter
+        self.group_commit = services.group_commit
+        self.idempotency = services.idempotency
+        self.foreground = services.foreground
         self.address = client_address(request.scope)
         self.api_key = api_key
         self.idempotency_key = idempotency_key
