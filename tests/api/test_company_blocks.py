@@ -456,6 +456,8 @@ def test_no_dispatch_after_a_company_blocks_acknowledgement_returns_its_leads(
     assert after, "no dispatch ran after the block; the test proved nothing"
     assert not of_acme & set(after)
     assert set(every) >= {lead["publicIdentifier"] for lead in leads} - of_acme
+    # The block arrived while leads of the company still waited, and stopped them.
+    assert of_acme - set(every), "every lead of the company went out first: nothing was proved"
 
 
 def test_company_blocks_page_by_cursor_newest_first(tenant: TenantFixture) -> None:
