@@ -115,9 +115,14 @@ def test_rate_limits_and_webhook_delivery_are_reported(
             == 200
         )
 
+        # An attempt is counted as it is made; the endpoint's state is read from the database,
+        # where the deliverer writes its progress a moment later: wait for both.
         failing = eventually(
             lambda: scrape(server),
-            lambda s: value(s, "leadblock_webhook_attempts_total", outcome="failed") >= 1,
+            lambda s: (
+                value(s, "leadblock_webhook_attempts_total", outcome="failed") >= 1
+                and value(s, "leadblock_webhook_endpoints", state="failing") == 1
+            ),
         )
         assert value(failing, "leadblock_rate_limited_requests_total", limit="key") == 2
         refused = {"route": "/api/v1/blocked-leads", "method": "GET", "status": "429"}
