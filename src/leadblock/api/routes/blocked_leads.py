@@ -187,7 +187,8 @@ async def check_lead(
         str | None, Query(alias="campaignId", description="Also check this campaign's blocks")
     ] = None,
 ) -> Response:
-    """Check one identifier or URL; the same envelope as `POST /check`, with one result."""
+    """Check one identifier or URL; the same envelope as `POST /check`, with one result.
+    Company blocks need the lead's company: send it as an object to `POST /check`."""
     return await unit.read(partial(_check_one, public_identifier, campaign_id))
 
 
