@@ -54,20 +54,27 @@ def new_id(at_ms: int) -> str:
     return new_ids(1, at_ms)[0]
 
 
+def ids_after(last: str | None, count: int, at_ms: int) -> list[str]:
+    """`count` new ids at `at_ms` (`new_ids`), each greater than `last`: `new_ids` starts each
+    call at a random point of its millisecond, so ids made one after the other in the same
+    millisecond would not otherwise keep their order."""
+    ids = new_ids(count, at_ms)
+    if last is not None and ids and ids[0] <= last:
+        base = int(last, 16) + 1
+        ids = [f"{base + offset:032x}" for offset in range(count)]
+    return ids
+
+
 class RisingIds:
-    """Ids that sort in the order they are made, within one millisecond too (`new_id` starts
-    each call at a random point of its millisecond): for a log listed by id, such as a
-    webhook's delivery attempts."""
+    """Ids that sort in the order they are made (`ids_after`): for a log listed by id, such as
+    a webhook's delivery attempts."""
 
     def __init__(self) -> None:
-        self.last = ""
+        self.last: str | None = None
 
     def next(self, at_ms: int) -> str:
-        made = new_id(at_ms)
-        if made <= self.last:
-            made = f"{int(self.last, 16) + 1:032x}"
-        self.last = made
-        return made
+        [self.last] = ids_after(self.last, 1, at_ms)
+        return self.last
 
 
 def first_id_at(at_ms: int) -> str:

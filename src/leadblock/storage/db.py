@@ -19,8 +19,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import orjson
 import psycopg
@@ -31,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from leadblock import metrics
 from leadblock.config import Settings
-from leadblock.domain.ids import new_ids
+from leadblock.domain.ids import ids_after
 from leadblock.errors import InvalidInput, ServiceUnavailable
 from leadblock.storage.queries import Query, for_driver, load_queries
 
@@ -79,8 +78,7 @@ def no_wait() -> Iterator[None]:
         _no_wait.reset(token)
 
 
-@lru_cache(maxsize=512)
-def _row_class(columns: tuple[str, ...]) -> Any:
+def _row_class(columns: list[str]) -> Any:
     return namedtuple("Row", columns)
 
 
@@ -109,13 +107,10 @@ class Transaction:
     last_id: str | None = None
 
     def increasing_ids(self, count: int, at: int) -> list[str]:
-        """New record ids (`domain.ids.new_ids`), each greater than every one this transaction
-        issued before: the events of one transaction keep the order they were recorded in, even
-        within one millisecond."""
-        ids = new_ids(count, at)
-        if self.last_id is not None and ids and ids[0] <= self.last_id:
-            base = int(self.last_id, 16) + 1
-            ids = [f"{base + offset:032x}" for offset in range(count)]
+        """New record ids, each greater than every one this transaction issued before
+        (`domain.ids.ids_after`): the events of one transaction keep the order they were
+        recorded in, even within one millisecond."""
+        ids = ids_after(self.last_id, count, at)
         if ids:
             self.last_id = ids[-1]
         return ids
@@ -133,7 +128,7 @@ class Transaction:
         fetched = cursor.fetchall()
         row = _ROW_CLASSES.get(sql)
         if row is None:
-            row = _ROW_CLASSES[sql] = _row_class(tuple(column[0] for column in cursor.description))
+            row = _ROW_CLASSES[sql] = _row_class([column[0] for column in cursor.description])
         return list(map(row._make, fetched))
 
     def tuples(self, query: str, **params: Any) -> list[tuple[Any, ...]]:
@@ -250,10 +245,7 @@ class Database:
             answer = work(Transaction(cursor, self.queries, self.dialect))
             connection.commit()
         except BaseException as error:
-            failure = _failure(connection, error)
-            if failure is error:
-                raise
-            raise failure from error
+            _raise_failure(connection, error)
         return answer
 
     async def run(self, work: Callable[[Transaction], T], *, write: bool = False) -> T:
@@ -319,10 +311,7 @@ class Database:
             if tx.growth and self.dialect == "postgresql":
                 refresh_statistics(connection, tx.growth)
         except BaseException as error:
-            failure = _failure(connection, error)
-            if failure is error:
-                raise
-            raise failure from error
+            _raise_failure(connection, error)
         finally:
             if owned:
                 connection.close()
@@ -442,24 +431,26 @@ def _getting_connection() -> Iterator[None]:
         raise ServiceUnavailable(_unavailable_message(error)) from error
 
 
-def _failure(connection: Any, error: BaseException) -> BaseException:
-    """Roll back the transaction `error` ended; the error to raise for it (`error` itself when
-    it means nothing more to the service)."""
+def _raise_failure(connection: Any, error: BaseException) -> NoReturn:
+    """Roll back the transaction `error` ended, and raise what it means to the service
+    (`error` itself when it means nothing more)."""
     _roll_back(connection)
     if isinstance(error, psycopg.DataError):
         # Input PostgreSQL cannot store (a NUL byte in text): the services validate what they
         # know of; this is the net under them.
-        return InvalidInput("The request holds text the database cannot store (a NUL character?).")
+        raise InvalidInput(
+            "The request holds text the database cannot store (a NUL character?)."
+        ) from error
     if not isinstance(error, _UNAVAILABLE):
-        return error
+        raise error
     if _connection_lost(connection):
         # The commit may or may not have landed; blocks are idempotent, so a retry is safe.
         connection.invalidate(error)
-        return ServiceUnavailable(
+        raise ServiceUnavailable(
             "The database connection was lost; retry (writes are idempotent)."
-        )
+        ) from error
     logger.warning("database unavailable: %s: %s", type(error).__name__, error)
-    return ServiceUnavailable(_unavailable_message(error))
+    raise ServiceUnavailable(_unavailable_message(error)) from error
 
 
 def _roll_back(connection: Any) -> None:
