@@ -397,15 +397,20 @@ def test_a_cross_site_form_post_is_refused(page: Page, console: Console) -> None
     assert not api_blocked(console, "csrf-victim")
 
 
+def create_campaign(page: Page, console: Console, name: str) -> str:
+    """Create a campaign on the Campaigns page; its id, once its own page shows."""
+    page.goto(f"{console.url}/campaigns")
+    page.get_by_label("Name").fill(name)
+    page.get_by_role("button", name="Create").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(name)
+    return page.url.rsplit("/", 1)[1]
+
+
 def test_campaign_pages_show_blocks_and_leads_with_their_scope(
     page: Page, console: Console, screenshots: Path
 ) -> None:
     sign_in(page, console, console.api_key)
-    page.goto(f"{console.url}/campaigns")
-    page.get_by_label("Name").fill("Spring outreach")
-    page.get_by_role("button", name="Create").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Spring outreach")
-    campaign_id = page.url.rsplit("/", 1)[1]
+    campaign_id = create_campaign(page, console, "Spring outreach")
     page.get_by_label("Public identifiers or profile URLs to block in this campaign").fill(
         "camp-blocked\nbad entry!"
     )
@@ -1048,11 +1053,7 @@ def test_a_read_only_key_sees_webhooks_but_cannot_change_them(page: Page, consol
 
 def test_a_campaign_block_until_a_date_shows_its_end(page: Page, console: Console) -> None:
     sign_in(page, console, console.api_key)
-    page.goto(f"{console.url}/campaigns")
-    page.get_by_label("Name").fill("Until spring")
-    page.get_by_role("button", name="Create").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Until spring")
-    campaign_id = page.url.rsplit("/", 1)[1]
+    campaign_id = create_campaign(page, console, "Until spring")
     field = page.get_by_label("Public identifiers or profile URLs to block in this campaign")
     field.fill("snoozed-in-campaign")
     # "Until" with no date says what to choose, and blocks nothing.
