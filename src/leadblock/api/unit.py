@@ -190,7 +190,7 @@ class RequestUnit:
     async def caller(self) -> Caller:
         """The verified, charged caller, for handlers that stream or transact on their own."""
         if self.database.dialect == "sqlite":
-            return self.authenticate()
+            return self.database.read_inline(self.authenticate)
         return await self.database.run(self.authenticate)
 
     async def _read(self, work: Callable[[Transaction], T]) -> T:
@@ -253,7 +253,8 @@ class RequestUnit:
             if items <= INLINE_MAX_ITEMS:
                 return database.read_inline(lambda tx: work(tx, self.authenticate(tx)))
             return await run_in_threadpool(self._transact_verified, work, False)
-        caller = self.authenticate()  # a point read on the event loop: WAL reads never wait
+        # A point read on the event loop's own connection: WAL reads never wait.
+        caller = database.read_inline(self.authenticate)
         assert self.group_commit is not None
         return await self.group_commit.write(lambda tx: work(tx, caller))
 

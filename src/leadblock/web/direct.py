@@ -20,10 +20,11 @@ from inspect import isawaitable
 from typing import Any
 from urllib.parse import parse_qsl
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # A direct handler: the answer, or None to leave the request to its FastAPI route.
 DirectHandler = Callable[[Request], Awaitable[Response | None]]
@@ -56,6 +57,9 @@ class DirectRoutesMiddleware:
                     scope["route"] = route
                     await response(scope, receive, send)
                     return
+                body = getattr(request, "_body", None)
+                if body is not None:
+                    receive = _replaying(body, receive)
         await self.app(scope, receive, send)
 
     async def _answer_error(self, request: Request, error: Exception) -> Response:
@@ -75,3 +79,28 @@ def plain_query(query_string: bytes, names: frozenset[str]) -> dict[str, str] | 
     if len(found) != len(fields) or not found.keys() <= names:
         return None
     return found
+
+
+async def read_body(request: Request) -> bytes:
+    """The request's body, read as FastAPI reads a route's: a refusal while reading (the guard's
+    408 and 413) stands, any other failure is a 400."""
+    try:
+        return await request.body()
+    except HTTPException:
+        raise
+    except Exception as error:
+        raise HTTPException(400, "There was an error parsing the body") from error
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """`receive` for the route a direct handler left a request to, after it read the body."""
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay

@@ -6,11 +6,13 @@ Handlers only translate: wire models in, one service call in one transaction, wi
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from functools import partial
 from typing import Annotated, Any, Literal
 
+import orjson
 from fastapi import APIRouter, Body, Query, Request
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import StringConvertor, register_url_convertor
 from starlette.responses import Response, StreamingResponse
@@ -40,13 +42,21 @@ from leadblock.api.schemas import (
     check_result_json,
     patched,
 )
-from leadblock.api.unit import LARGE_WORK, Publish, Reply, Unit, request_unit, spool_body
+from leadblock.api.unit import (
+    LARGE_WORK,
+    Publish,
+    Reply,
+    RequestUnit,
+    Unit,
+    request_unit,
+    spool_body,
+)
 from leadblock.domain.identifiers import MAX_INPUT_LENGTH as IDENTIFIER_INPUT_LENGTH
 from leadblock.domain.records import Caller, EventType
 from leadblock.domain.trail import event_json
 from leadblock.services import audit, blocklist, transfer
 from leadblock.storage.db import Transaction
-from leadblock.web.direct import plain_query
+from leadblock.web.direct import DirectHandler, plain_query, read_body
 from leadblock.web.json_body import JsonBodyRoute
 from leadblock.web.responses import OrjsonResponse
 from leadblock.web.streaming import in_foreground
@@ -83,6 +93,26 @@ async def block_leads(body: BlockRequest, unit: Unit, dry_run: DryRun = False) -
     one request count once. `leads` holds one record per distinct lead, in request order.
     The blocks are durable once the answer is sent.
     """
+    return await _block(body, unit, dry_run)
+
+
+async def block_leads_direct(request: Request) -> Response | None:
+    """`POST /blocked-leads` in its plain form, served ahead of FastAPI (web/direct.py): no query
+    parameter, a body that is valid JSON and a valid `BlockRequest`. Anything else (a refusal
+    above all) is left to the route, which reads the same body again."""
+    if request.scope["query_string"]:
+        return None
+    body = await read_body(request)
+    try:
+        valid = BlockRequest.model_validate(orjson.loads(body)) if body else None
+    except (orjson.JSONDecodeError, ValidationError):
+        return None
+    if valid is None:
+        return None
+    return await _block(valid, await request_unit(request), dry_run=False)
+
+
+async def _block(body: BlockRequest, unit: RequestUnit, dry_run: bool) -> Response:
     raw = [(lead.public_identifier, lead.reason, lead.expires_at) for lead in body.leads]
 
     def work(tx: Transaction, caller: Caller) -> dict[str, Any]:
@@ -212,7 +242,10 @@ def _check_one(
     return {"success": True, "results": [check_result_json(r) for r in results]}
 
 
-DIRECT = {check_lead: check_lead_direct}
+DIRECT: dict[Callable[..., Any], DirectHandler] = {
+    check_lead: check_lead_direct,
+    block_leads: block_leads_direct,
+}
 
 
 @router.get(
