@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -49,7 +50,7 @@ def test_database_outage_is_503_and_recovers_without_restart(tmp_path: Path) -> 
                 ):
                     response = client.request(method, path, json=body)
                     assert response.status_code == 503, response.text
-                    # The pool pings a connection before handing it out: a dead one is
+                    # The pool looks at a connection before handing it out: a dead one is
                     # replaced, and the new one cannot connect.
                     assert response.json() == UNAVAILABLE
                     assert response.headers["Retry-After"] == "1"
@@ -69,3 +70,36 @@ def test_database_outage_is_503_and_recovers_without_restart(tmp_path: Path) -> 
                 stored = client.get("/blocked-leads", params={"search": "during"}).json()
                 assert after.json() == block_answer(stored, blocked=1)
                 assert [lead["publicIdentifier"] for lead in stored] == ["during-outage"]
+
+
+def test_the_first_requests_after_a_restart_find_no_dead_connection(tmp_path: Path) -> None:
+    """Pooled connections die with a restart of PostgreSQL: each is found dead when the pool
+    hands it out (no round trip), and the requests after the restart all succeed."""
+    with postgres_cluster() as cluster:
+        url = cluster.create_database("leadblock_restart")
+        api_key = json.loads(run(url, "workspace", "create", "restart", "--json").stdout)["apiKey"]
+        with running_server(url, tmp_path / "server.log", LEADBLOCK_DB_POOL_SIZE="4") as server:
+            client = httpx.Client(base_url=server.api, headers={"x-api-key": api_key}, timeout=20)
+            with client:
+
+                def requests(tag: str) -> list[int]:
+                    block = {"leads": [{"publicIdentifier": f"lead-{tag}"}]}
+                    check = {"publicIdentifier": f"lead-{tag}"}
+                    return [
+                        client.post("/blocked-leads", json=block).status_code,
+                        client.get("/blocked-leads/check", params=check).status_code,
+                        client.get("/blocked-leads").status_code,
+                    ]
+
+                # Several requests at once, so the pool holds several connections.
+                with ThreadPoolExecutor(8) as pool:
+                    before = list(pool.map(requests, [f"before-{n}" for n in range(16)]))
+                assert {status for statuses in before for status in statuses} == {200}
+                cluster.stop()
+                cluster.start()
+                assert requests("after-0") == [200, 200, 200]
+                with ThreadPoolExecutor(8) as pool:
+                    answers = list(pool.map(requests, [f"after-{n}" for n in range(1, 17)]))
+                assert {status for statuses in answers for status in statuses} == {200}
+                blocked = client.get("/blocked-leads", params={"limit": 100}).json()
+                assert len(blocked) == 33
