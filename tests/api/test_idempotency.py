@@ -159,6 +159,25 @@ def test_keys_belong_to_a_workspace(tenant: TenantFixture, other_tenant: TenantF
     assert ok(send(tenant.client, "POST", "/campaigns", "shared", json={"name": "a"})) == mine
 
 
+def test_a_stored_answer_is_replayed_to_its_workspace_s_valid_keys_only(
+    tenant: TenantFixture,
+) -> None:
+    """The key's answer is read with the API key's row (one statement on PostgreSQL): a key
+    with the right id and a wrong secret is a 401 all the same, and holds nothing."""
+    body = {"leads": [{"publicIdentifier": "ada"}]}
+    forged = tenant.api_key[:-4] + ("AAAA" if not tenant.api_key.endswith("AAAA") else "BBBB")
+    with httpx.Client(base_url=tenant.client.base_url, headers={"x-api-key": forged}) as wrong:
+        refused = send(wrong, "POST", "/blocked-leads", "k", json=body)
+        assert (refused.status_code, REPLAYED in refused.headers) == (401, False)
+        first = send(tenant.client, "POST", "/blocked-leads", "k", json=body)
+        assert (ok(first)["blocked"], REPLAYED in first.headers) == (1, False)
+        refused = send(wrong, "POST", "/blocked-leads", "k", json=body)
+        assert (refused.status_code, REPLAYED in refused.headers) == (401, False)
+        assert refused.json()["code"] == "unauthenticated"
+    again = send(tenant.client, "POST", "/blocked-leads", "k", json=body)
+    assert (again.content, again.headers[REPLAYED]) == (first.content, "true")
+
+
 def test_refusals_are_stored_and_replayed(
     tenant: TenantFixture, read_only_client: httpx.Client
 ) -> None:

@@ -41,6 +41,7 @@ from leadblock.errors import (
     RateLimited,
     ServiceUnavailable,
 )
+from leadblock.services.keys import FindKeyRow
 from leadblock.storage import idempotency as store
 from leadblock.storage.db import Database, Rollback, Transaction
 from leadblock.storage.group_commit import GroupCommit, drain_forever
@@ -90,6 +91,9 @@ class IdempotentRequest:
             digest.update(part)
         self.fingerprint = digest.hexdigest()
         self.running_as: tuple[int, str] | None = None  # (workspace, key) while registered
+        # The key's claim made with the API key's verification (`claiming`), for that
+        # transaction: (tx, locked, stored answer).
+        self.claimed: tuple[Transaction, bool, store.StoredAnswer | None] | None = None
         # Answered (or given up: the client went away); its work may still run, queued for the
         # SQLite writer, but it no longer holds the key in this process.
         self.finished = False
@@ -162,7 +166,7 @@ class Idempotency:
         key's answer is another request's."""
         self._register(workspace, request)
         if lock:
-            locked, stored = store.claim(tx, workspace, request.key)
+            locked, stored = _claim(tx, workspace, request)
             if not locked:
                 raise IdempotencyKeyInUse(_IN_USE)
         else:
@@ -172,6 +176,19 @@ class Idempotency:
         if stored.fingerprint != request.fingerprint:
             raise IdempotencyKeyReused(_REUSED)
         return Answer(stored.status, stored.body, replayed=True)
+
+    @staticmethod
+    def claiming(request: IdempotentRequest) -> FindKeyRow:
+        """`keys.authenticate`'s lookup of the API key that also claims `request`'s key in its
+        workspace, in the same statement (PostgreSQL: one round trip, not two); `answer_once`
+        in that transaction then finds the claim made."""
+
+        def find_row(tx: Transaction, api_key_id: str) -> Any:
+            row, locked, stored = store.claim_verifying_api_key(tx, api_key_id, request.key)
+            request.claimed = (tx, locked, stored) if row is not None else None
+            return row
+
+        return find_row
 
     def done(self, request: IdempotentRequest) -> None:
         """`request` has answered, or was cancelled: its key is free in this process."""
@@ -195,6 +212,17 @@ class Idempotency:
             if running is not request:
                 raise IdempotencyKeyInUse(_IN_USE)
             request.running_as = slot
+
+
+def _claim(
+    tx: Transaction, workspace: int, request: IdempotentRequest
+) -> tuple[bool, store.StoredAnswer | None]:
+    """The claim of `request`'s key in `tx`: the one made with the API key's verification in
+    `tx` if any, else made now."""
+    claimed, request.claimed = request.claimed, None
+    if claimed is not None and claimed[0] is tx:
+        return claimed[1], claimed[2]
+    return store.claim(tx, workspace, request.key)
 
 
 async def prune_forever(

@@ -97,6 +97,9 @@ class RequestUnit:
         self.api_key = api_key
         self.idempotency_key = idempotency_key
         self.verified: Caller | None = None  # once `authenticate` has verified and charged it
+        # PostgreSQL: the keyed write whose Idempotency-Key is claimed with the API key's
+        # verification, in the work's own transaction.
+        self.claiming: IdempotentRequest | None = None
 
     @property
     def rate_headers(self) -> dict[str, str]:
@@ -126,6 +129,8 @@ class RequestUnit:
         if self.idempotency_key is None:
             return self._answer(await self._run(work, write=True, items=items))
         request = self._idempotent_request(hashlib.sha256(await self.request.body()))
+        if self.group_commit is None:
+            self.claiming = request
 
         def once(tx: Transaction, caller: Caller) -> Answer:
             # A read-only key is refused before any answer is looked up, and its refusal is not
@@ -206,13 +211,16 @@ class RequestUnit:
         """Verify the key (in `tx` if given), then charge its budget (once a request, however
         often it is verified). Never waits for the write lock."""
         self.limiter.refuse_failing_address(self.address, self.api_key)
+        find_row: keys.FindKeyRow | None = None
         if tx is not None and self.group_commit is None:
             # PostgreSQL, the request's own transaction: its last use is noted there too.
             record_use: keys.RecordUse | None = partial(keys.touch, tx)
+            if self.claiming is not None:
+                find_row = self.idempotency.claiming(self.claiming)
         else:
             record_use = self._record_use
         try:
-            caller = keys.authenticate(self.database, self.api_key, record_use, tx)
+            caller = keys.authenticate(self.database, self.api_key, record_use, tx, find_row)
         except NotAuthenticated:
             self.limiter.charge_failure(self.address)
             raise

@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
+from typing import Any
 
 from leadblock.domain.ids import now_ms
 from leadblock.domain.labels import InvalidLabel, normalise_label
@@ -102,6 +103,8 @@ def require_key_shape(plain: str | None) -> str:
 
 # Records a key's last use (key id, when); given, it replaces the write `authenticate` makes.
 RecordUse = Callable[[str, int], None]
+# The row `authenticate` verifies (`store.find_key_for_auth`'s columns), by key id; None if none.
+FindKeyRow = Callable[[Transaction, str], Any]
 
 
 def authenticate(
@@ -109,17 +112,20 @@ def authenticate(
     plain: str | None,
     record_use: RecordUse | None = None,
     tx: Transaction | None = None,
+    find_row: FindKeyRow | None = None,
 ) -> Caller:
     """The caller a key stands for; every request checks the database, so a revocation
     takes effect on the next request of every process. The key is looked up in `tx` if given
-    (the request's own transaction), else in a transaction of its own. Its last use is noted at
-    most once a minute, by `record_use` if given."""
+    (the request's own transaction), else in a transaction of its own, by `find_row` if given
+    (which may read more in the same statement). Its last use is noted at most once a minute, by
+    `record_use` if given."""
     plain, key_id = _parse_key(plain)
+    find = find_row or store.find_key_for_auth
     if tx is None:
         with database.transaction() as own:
-            row = store.find_key_for_auth(own, key_id)
+            row = find(own, key_id)
     else:
-        row = store.find_key_for_auth(tx, key_id)
+        row = find(tx, key_id)
     expected = row.secret_hash if row is not None else _NO_SUCH_HASH
     if not hmac.compare_digest(_hash(plain), expected) or row is None or row.revoked_at:
         raise NotAuthenticated("Invalid or revoked API key.")

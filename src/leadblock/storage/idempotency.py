@@ -10,6 +10,7 @@ from leadblock.storage.db import Transaction
 from leadblock.storage.queries import query
 
 CLAIM_IDEMPOTENCY_KEY = query("claim-idempotency-key")
+CLAIM_IDEMPOTENCY_KEY_VERIFYING_API_KEY = query("claim-idempotency-key-verifying-api-key")
 SELECT_IDEMPOTENCY_KEY = query("select-idempotency-key")
 UPSERT_IDEMPOTENCY_KEY = query("upsert-idempotency-key")
 DELETE_EXPIRED_IDEMPOTENCY_KEYS = query("delete-expired-idempotency-keys")
@@ -30,6 +31,20 @@ def claim(tx: Transaction, workspace: int, key: str) -> tuple[bool, StoredAnswer
     if not row.locked:
         return False, None
     return True, _answer(row)
+
+
+def claim_verifying_api_key(
+    tx: Transaction, api_key_id: str, key: str
+) -> tuple[Any, bool, StoredAnswer | None]:
+    """`claim` of `key` in the workspace of the API key `api_key_id`, in the statement that
+    reads that key's row for its verification (`workspaces.find_key_for_auth`): (the row,
+    locked, the answer); (None, False, None) when there is no such API key."""
+    row = tx.one(CLAIM_IDEMPOTENCY_KEY_VERIFYING_API_KEY, api_key_id=api_key_id, key=key)
+    if row is None:
+        return None, False, None
+    if not row.locked:
+        return row, False, None
+    return row, True, _answer(row)
 
 
 def find(tx: Transaction, workspace: int, key: str) -> StoredAnswer | None:
