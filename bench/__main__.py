@@ -5,7 +5,8 @@ of `--runs` runs, on a fresh database and one fresh `leadblock serve` process:
 - single: 1-lead `POST /blocked-leads` and `GET /blocked-leads/check`, 64 connections, each
   right after the same load on the bare app (`bench/bare_app.py`: FastAPI without middleware in
   its own uvicorn process, started and stopped by the bench) and on leadblock's in-server
-  reference routes (`LEADBLOCK_REFERENCE_ROUTES`: its middleware, no database);
+  reference routes (`LEADBLOCK_REFERENCE_ROUTES`: its middleware, no database); the POST
+  with and without an Idempotency-Key in turns, half at a time (`in_turns`);
 - bulk: 10,000-lead `POST /blocked-leads` until the workspace holds `--bulk-total`
   (leads/s per 100,000, server peak RSS), then the raw bulk reference to as many rows;
 - check: `POST /blocked-leads/check` with 10,000 identifiers, half blocked (median of 20); then,
@@ -184,6 +185,25 @@ def load(port: int, make: Callable[[int], bytes], requests: int) -> tuple[float,
     return result.per_second, result.percentile(0.99)
 
 
+def in_turns(
+    port: int, plain: Callable[[int], bytes], keyed: Callable[[int], bytes], requests: int
+) -> tuple[float, float, float]:
+    """`requests` of each kind in turns, half at a time, plain-keyed-keyed-plain: req/s of
+    the plain ones, their p99, req/s of the keyed ones. Their ratio is a goal, and a load run
+    right after another paid for its background work (checkpoints, autovacuum) and for the
+    machine's drift; in turns, each kind pays the same."""
+    half = requests // 2
+    plain_a, p99_a = load(port, plain, half)
+    keyed_a, _ = load(port, keyed, half)
+    keyed_b, _ = load(port, lambda number: keyed(number + half), half)
+    plain_b, p99_b = load(port, lambda number: plain(number + half), half)
+    return (
+        statistics.harmonic_mean([plain_a, plain_b]),
+        max(p99_a, p99_b),
+        (statistics.harmonic_mean([keyed_a, keyed_b])),
+    )
+
+
 def single_paths(server: Server, api_key: str, run: Run, requests: int, log: Path) -> None:
     """The two single-lead paths, each right after the same load on the bare app and on the
     in-server reference route."""
@@ -215,8 +235,9 @@ def single_paths(server: Server, api_key: str, run: Run, requests: int, log: Pat
     with references.bare_app(log) as bare:
         run.bare_echo_post, _ = load(bare, echo("/echo"), requests)
         run.echo_post, _ = load(leadblock, echo("/reference/echo"), requests)
-        run.single_post, run.single_post_p99 = load(leadblock, block, requests)
-        run.single_post_keyed, _ = load(leadblock, keyed_block, requests)
+        run.single_post, run.single_post_p99, run.single_post_keyed = in_turns(
+            leadblock, block, keyed_block, requests
+        )
         run.bare_hello_get, _ = load(bare, get("/hello"), 2 * requests)
         run.hello_get, _ = load(leadblock, get("/reference/hello"), 2 * requests)
         run.single_check, run.single_check_p99 = load(leadblock, check, 2 * requests)
