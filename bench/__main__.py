@@ -200,7 +200,7 @@ def in_turns(
     return (
         statistics.harmonic_mean([plain_a, plain_b]),
         max(p99_a, p99_b),
-        (statistics.harmonic_mean([keyed_a, keyed_b])),
+        statistics.harmonic_mean([keyed_a, keyed_b]),
     )
 
 

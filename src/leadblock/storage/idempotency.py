@@ -28,9 +28,7 @@ def claim(tx: Transaction, workspace: int, key: str) -> tuple[bool, StoredAnswer
     """Hold `key` until the transaction ends, then read its answer: (False, None) while
     another transaction holds it (PostgreSQL; SQLite's one writer holds every key already)."""
     [row] = tx.rows(CLAIM_IDEMPOTENCY_KEY, workspace=workspace, key=key)
-    if not row.locked:
-        return False, None
-    return True, _answer(row)
+    return _claimed(row)
 
 
 def claim_verifying_api_key(
@@ -42,9 +40,12 @@ def claim_verifying_api_key(
     row = tx.one(CLAIM_IDEMPOTENCY_KEY_VERIFYING_API_KEY, api_key_id=api_key_id, key=key)
     if row is None:
         return None, False, None
-    if not row.locked:
-        return row, False, None
-    return row, True, _answer(row)
+    return row, *_claimed(row)
+
+
+def _claimed(row: Any) -> tuple[bool, StoredAnswer | None]:
+    """(locked, the answer) of a claim's row: no answer read while another holds the key."""
+    return (True, _answer(row)) if row.locked else (False, None)
 
 
 def find(tx: Transaction, workspace: int, key: str) -> StoredAnswer | None:
