@@ -38,7 +38,8 @@ from leadblock.errors import Forbidden, InvalidInput, ItemError, NotFound
 from leadblock.services import expiry
 from leadblock.services.paging import cut_page, position_from_cursor
 from leadblock.storage import blocked_leads as store
-from leadblock.storage import campaigns, company_blocks, events
+from leadblock.storage import blocks as lead_blocks
+from leadblock.storage import campaigns, events
 from leadblock.storage.db import Transaction
 
 MAX_LEADS_PER_REQUEST = 10_000
@@ -423,8 +424,9 @@ def check(
             canonical.append(identifier)
         companies.append(company)
     identifiers = [c for c in canonical if isinstance(c, str)]
-    blocks = active_blocks(tx, caller.workspace, campaign_id, identifiers, now=now)
-    matched = _company_matches(tx, caller.workspace, company_of.companies(), now)
+    blocks, matched = blocks_in_force(
+        tx, caller.workspace, campaign_id, identifiers, company_of.companies(), now
+    )
     # Positional tuples in a tight loop: 10,000 results are on the hot path of every campaign.
     results: list[CheckResult] = []
     append = results.append
@@ -516,30 +518,51 @@ class CompanyReader:
 _UNSEEN = object()
 
 
-def _company_matches(
-    tx: Transaction, workspace: int, companies: Iterable[Company], now: int
-) -> dict[Company, ActiveBlock]:
-    """For each of `companies` that a company block in force at `now` matches, that block: its
-    LinkedIn company's, else the first blocked of its domain and that domain's parents, else of
-    its e-mail's domain and parents (the order of `company_keys`). The parents of each distinct
-    domain are expanded once, and every key looked up in one statement per kind."""
+def blocks_in_force(
+    tx: Transaction,
+    workspace: int,
+    campaign_id: str | None,
+    identifiers: Sequence[str],
+    companies: Iterable[Company],
+    now: int,
+) -> tuple[dict[str, ActiveBlock], dict[Company, ActiveBlock]]:
+    """The block in force at `now` for each blocked identifier (workspace over campaign), and
+    for each blocked company of `companies`. Every kind is read in one statement, so what is
+    weighed is one moment of the database, never a block caught moving between kinds."""
+    unique = list(dict.fromkeys(identifiers))
     companies = set(companies)
-    if not companies:
-        return {}
+    if campaign_id is None and not companies:
+        return effective_blocks(store.find_by_identifiers(tx, workspace, unique), {}, now), {}
     domains = {d for company in companies for d in company[1:] if d is not None}
     parents = {domain: parent_domains(domain) for domain in domains}
-    blocked_domains = _in_force(
-        company_blocks.find_by_values(
-            tx, workspace, CompanyKind.DOMAIN, {p for ps in parents.values() for p in ps}
-        ),
-        now,
+    found = lead_blocks.find(
+        tx,
+        workspace,
+        campaign_id,
+        unique,
+        {p for ps in parents.values() for p in ps},
+        {c[0] for c in companies if c[0]},
     )
-    blocked_pages = _in_force(
-        company_blocks.find_by_values(
-            tx, workspace, CompanyKind.LINKEDIN_COMPANY, {c[0] for c in companies if c[0]}
+    return (
+        effective_blocks(found.in_workspace, found.in_campaign, now),
+        _company_matches(
+            companies,
+            parents,
+            _in_force(found.domains, now),
+            _in_force(found.linkedin_companies, now),
         ),
-        now,
     )
+
+
+def _company_matches(
+    companies: Iterable[Company],
+    parents: Mapping[str, Sequence[str]],
+    blocked_domains: Mapping[str, CompanyBlock],
+    blocked_pages: Mapping[str, CompanyBlock],
+) -> dict[Company, ActiveBlock]:
+    """For each of `companies` that a company block in force matches, that block: its
+    LinkedIn company's, else the first blocked of its domain and that domain's `parents`, else
+    of its e-mail's domain and parents (the order of `company_keys`)."""
     if not blocked_domains and not blocked_pages:
         return {}
     first_blocked: dict[str, CompanyBlock] = {}  # domain -> the block of it or of a parent
@@ -581,17 +604,15 @@ def active_blocks(
     """The block in force at `now` for each blocked identifier: workspace over company (of
     the lead's company, `companies`) over campaign."""
     now = now_ms() if now is None else now
-    unique = list(dict.fromkeys(identifiers))
-    in_workspace = store.find_by_identifiers(tx, workspace, unique)
-    in_campaign = campaigns.find_blocks(tx, workspace, campaign_id, unique) if campaign_id else {}
-    blocks = effective_blocks(in_workspace, in_campaign, now)
-    if companies:
-        matched = _company_matches(tx, workspace, companies.values(), now)
-        for ident, company in companies.items():
-            if company in matched and (
-                (block := blocks.get(ident)) is None or block.scope == Scope.CAMPAIGN
-            ):
-                blocks[ident] = matched[company]
+    companies = companies or {}
+    blocks, matched = blocks_in_force(
+        tx, workspace, campaign_id, identifiers, companies.values(), now
+    )
+    for ident, company in companies.items():
+        if company in matched and (
+            (block := blocks.get(ident)) is None or block.scope == Scope.CAMPAIGN
+        ):
+            blocks[ident] = matched[company]
     return blocks
 
 
