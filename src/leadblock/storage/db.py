@@ -264,8 +264,24 @@ class Database:
             await connection.close()
 
     def _run_on(self, connection: Any, work: Callable[[Transaction], T], write: bool) -> T:
-        with self._transaction(write=write, connection=connection.connection) as tx:
-            return work(tx)
+        if write:
+            with self._transaction(write=True, connection=connection.connection) as tx:
+                return work(tx)
+        # A read in autocommit: at READ COMMITTED each statement of a transaction sees a
+        # snapshot of its own anyway (what must be seen together is read in one statement:
+        # storage/blocks.py), so BEGIN and COMMIT gave a small read two round trips and
+        # nothing else. The connection leaves in transaction mode, as it came.
+        driver = connection.connection.dbapi_connection
+        driver.autocommit = True
+        try:
+            with self._transaction(write=False, connection=connection.connection) as tx:
+                return work(tx)
+        finally:
+            try:
+                driver.autocommit = False
+            except Exception:
+                # A connection that cannot leave autocommit must never carry a write.
+                connection.connection.invalidate()
 
     async def close(self) -> None:
         """Close the async connections (the server's shutdown)."""
