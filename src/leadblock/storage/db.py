@@ -4,7 +4,9 @@ One request is one transaction, opened and committed by the caller (API route or
 through `Database.transaction()`; services and gateways never commit. On SQLite a write
 transaction starts with `BEGIN IMMEDIATE`, taking the write lock up front, so two writers never
 deadlock upgrading read locks; `synchronous=FULL` in WAL mode makes every acknowledged commit
-survive a crash of the process and of the machine.
+survive a crash of the process and of the machine. On PostgreSQL a small read runs in
+autocommit (`Database.run`): at READ COMMITTED each statement sees its own snapshot either way,
+so what a decision weighs together is read in one statement (storage/blocks.py).
 """
 
 from __future__ import annotations
