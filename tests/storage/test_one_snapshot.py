@@ -74,10 +74,9 @@ def _never_unblocked(
     assert misses == 0, f"{misses} of {checks} checks answered 'not blocked'"
 
 
-def test_a_block_moving_between_person_and_company_is_always_seen(database: Database) -> None:
-    caller = _caller(database, "one snapshot: company")
-    with database.transaction(write=True) as tx:
-        blocklist.block_leads(tx, caller, [(LEAD, None)])
+def _person_company_swaps(caller: Caller) -> list[Callable[[Transaction], object]]:
+    """The two swaps of LEAD's block: its person block for its company's (DOMAIN), and back;
+    each blocks the new kind before it unblocks the old one."""
 
     def to_company(tx: Transaction) -> None:
         company_blocks.block_companies(tx, caller, [RawCompany(domain=DOMAIN)])
@@ -87,12 +86,20 @@ def test_a_block_moving_between_person_and_company_is_always_seen(database: Data
         blocklist.block_leads(tx, caller, [(LEAD, None)])
         company_blocks.unblock_companies(tx, caller, [], [], [DOMAIN])
 
+    return [to_company, to_person]
+
+
+def test_a_block_moving_between_person_and_company_is_always_seen(database: Database) -> None:
+    caller = _caller(database, "one snapshot: company")
+    with database.transaction(write=True) as tx:
+        blocklist.block_leads(tx, caller, [(LEAD, None)])
+
     item: blocklist.CheckItem = {"publicIdentifier": LEAD, "companyDomain": DOMAIN}
 
     def blocked(tx: Transaction) -> bool:
         return bool(blocklist.check(tx, caller, [item])[0].blocked)
 
-    _never_unblocked(database, [to_company, to_person], blocked)
+    _never_unblocked(database, _person_company_swaps(caller), blocked)
 
 
 def test_a_block_moving_between_campaign_and_workspace_is_always_seen(database: Database) -> None:
@@ -124,19 +131,11 @@ def test_a_listed_lead_s_block_is_always_seen(database: Database) -> None:
         )
         blocklist.block_leads(tx, caller, [(LEAD, None)])
 
-    def to_company(tx: Transaction) -> None:
-        company_blocks.block_companies(tx, caller, [RawCompany(domain=DOMAIN)])
-        blocklist.unblock(tx, caller, [], [LEAD])
-
-    def to_person(tx: Transaction) -> None:
-        blocklist.block_leads(tx, caller, [(LEAD, None)])
-        company_blocks.unblock_companies(tx, caller, [], [], [DOMAIN])
-
     def blocked(tx: Transaction) -> bool:
         (lead,) = campaigns.list_leads(tx, caller, campaign.id).items
         return lead.block is not None
 
-    _never_unblocked(database, [to_company, to_person], blocked)
+    _never_unblocked(database, _person_company_swaps(caller), blocked)
 
 
 def test_a_confirm_always_stops_a_lead_whose_block_moves(database: Database) -> None:
@@ -152,17 +151,9 @@ def test_a_confirm_always_stops_a_lead_whose_block_moves(database: Database) -> 
     assert claim_id is not None
     assert len(claim.leads) == 1
 
-    def to_company(tx: Transaction) -> None:
-        company_blocks.block_companies(tx, caller, [RawCompany(domain=DOMAIN)])
-        blocklist.unblock(tx, caller, [], [LEAD])
-
-    def to_person(tx: Transaction) -> None:
-        blocklist.block_leads(tx, caller, [(LEAD, None)])
-        company_blocks.unblock_companies(tx, caller, [], [], [DOMAIN])
-
     def blocked(tx: Transaction) -> bool:
         outcome = campaigns.confirm(tx, caller, campaign.id, claim_id, None)
         assert not outcome.not_held
         return not outcome.confirmed and len(outcome.blocked) == 1
 
-    _never_unblocked(database, [to_company, to_person], blocked, write=True)
+    _never_unblocked(database, _person_company_swaps(caller), blocked, write=True)
