@@ -502,6 +502,8 @@ def test_export_neutralises_formulas_and_round_trips_through_import(
         ("quote-lead", "'quoted"),
         ("at-lead", "@SUM(1)"),
         ("josé-garcía", "+33 6 12"),
+        ("no-reason-lead", None),
+        ("tab-lead", "a\tb, then 'c'"),
     )
     export = tenant.client.get("/blocked-leads/export")
     assert export.headers["content-type"] == "text/csv; charset=utf-8"
@@ -512,6 +514,8 @@ def test_export_neutralises_formulas_and_round_trips_through_import(
         "quote-lead,''quoted",
         "at-lead,'@SUM(1)",
         "josé-garcía,'+33 6 12",
+        "no-reason-lead,",
+        "tab-lead,\"a\tb, then 'c'\"",
     ]
     assert export.text == "publicIdentifier,reason,createdAt,id,expiresAt\r\n" + "".join(
         f"{row},{lead['createdAt']},{lead['id']},\r\n"
@@ -523,9 +527,9 @@ def test_export_neutralises_formulas_and_round_trips_through_import(
     assert imported.status_code == 200, imported.text
     assert imported.json() == {
         "success": True,
-        "message": "5 lead(s) blocked from 5 row(s).",
-        "rows": 5,
-        "blocked": 5,
+        "message": "7 lead(s) blocked from 7 row(s).",
+        "rows": 7,
+        "blocked": 7,
         "alreadyBlocked": 0,
         "extended": 0,
         "duplicates": 0,

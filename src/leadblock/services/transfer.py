@@ -4,7 +4,8 @@ Export streams in keyset-ordered chunks, each read in its own short transaction,
 flat and no lock is held for the length of a download. A cell that a spreadsheet would run as a
 formula (starting with = + - @ tab or CR) is written with a leading `'`; so is a cell that
 starts with `'` itself, which is how import knows to remove exactly one again and makes
-export → import round-trip.
+export → import round-trip. The blocklist's text cells are made by the export's SQL, which does
+for a million rows in the database what the `csv` module took most of the export's time for.
 
 Import runs in two phases on one connection (`Database.pinned`). The upload is parsed and
 validated row by row into a temporary table of that connection (`staged_leads`), which takes no
@@ -29,7 +30,7 @@ from leadblock.domain.identifiers import InvalidIdentifier, canonicalise_identif
 from leadblock.domain.ids import now_ms
 from leadblock.domain.reasons import InvalidReason, normalise_reason
 from leadblock.domain.records import Caller, CompanyBlock, CompanyKind
-from leadblock.domain.timestamps import InvalidExpiry, iso
+from leadblock.domain.timestamps import InvalidExpiry, iso, optional_iso
 from leadblock.errors import InvalidInput, ItemError, LeadblockError
 from leadblock.services import company_blocks, expiry
 from leadblock.services.blocklist import count_message, expiry_of, require_writer
@@ -50,7 +51,9 @@ MAX_REPORTED_ERRORS = 1000
 PROGRESS_EVERY_ROWS = 1000
 _EXPORT_CHUNK = 20_000
 _STAGE_CHUNK = 10_000
+# Also in the export's SQL (export-blocked-leads), which makes its lines in the database.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+_LINE_BREAK = "\r\n"
 
 # (phase, done, total): "validating" in bytes of the upload, then "blocking" in leads.
 Progress = Callable[[str, int, int], None]
@@ -67,32 +70,23 @@ class ImportOutcome:
 
 def export_csv(database: Database, caller: Caller) -> Iterator[str]:
     """The workspace blocklist as CSV text, oldest first, yielded a chunk at a time; blocks
-    that have expired are left out, swept or not."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
-    after: tuple[int, str] = (-1, "")
-    now = now_ms()
+    that have expired are left out, swept or not. The database writes the text cells; the
+    instants, shared by many rows, come from `iso`'s cache."""
+    yield ",".join(EXPORT_COLUMNS) + _LINE_BREAK
+    after, now = "", now_ms()
     while True:
         with database.transaction() as tx:
-            rows = store.export_page(tx, caller.workspace, after, _EXPORT_CHUNK)
-        writer.writerows(
-            (
-                _neutralise(identifier),
-                _neutralise(reason or ""),
-                iso(created_at),
-                id_,
-                "" if expires_at is None else iso(expires_at),
+            rows = store.export_page(tx, caller.workspace, after, now, _EXPORT_CHUNK)
+        if rows:
+            yield "".join(
+                [
+                    f"{cells},{iso(created)},{id_},{optional_iso(expires) or ''}{_LINE_BREAK}"
+                    for cells, created, id_, expires in rows
+                ]
             )
-            for identifier, reason, created_at, id_, expires_at in rows
-            if expires_at is None or expires_at > now
-        )
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
         if len(rows) < _EXPORT_CHUNK:
             return
-        after = (rows[-1][2], rows[-1][3])
+        after = rows[-1][2]
 
 
 def import_csv(

@@ -150,15 +150,12 @@ def page(
 
 
 def export_page(
-    tx: Transaction, workspace: int, after: Position, limit: int
-) -> list[tuple[str, str | None, int, str, int | None]]:
-    """(public_identifier, reason, created_at, id, expires_at) after `after`, oldest first;
-    start from (-1, "")."""
+    tx: Transaction, workspace: int, after_id: str, now: int, limit: int
+) -> list[tuple[str, int, str, int | None]]:
+    """(publicIdentifier and reason as CSV cells, created_at, id, expires_at) of the blocks in
+    force at `now` after the one of id `after_id`, oldest first; start from ""."""
     return tx.tuples(
-        EXPORT_BLOCKED_LEADS,
-        workspace=workspace,
-        after_id=after[1],
-        limit=limit,
+        EXPORT_BLOCKED_LEADS, workspace=workspace, after_id=after_id, now=now, limit=limit
     )
 
 

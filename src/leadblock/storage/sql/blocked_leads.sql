@@ -72,14 +72,6 @@ ON CONFLICT (workspace, slot) DO UPDATE SET count = blocked_lead_counts.count + 
 -- name: select-blocked-leads-count
 SELECT coalesce(sum(count), 0) FROM blocked_lead_counts WHERE workspace = :workspace
 
--- name: export-blocked-leads
--- Export order (oldest first) by keyset; the columns in the CSV's order. Start with
--- after_id = ''.
-SELECT public_identifier, reason, created_at, id, expires_at FROM blocked_leads
-WHERE workspace = :workspace AND id > :after_id
-ORDER BY id
-LIMIT :limit
-
 -- The blocks whose expiry has passed, a batch at a time through the partial index of expiring
 -- blocks (0010); the caller records their `expired` events and adjusts the count.
 -- name: expire-blocked-leads
