@@ -1,5 +1,6 @@
-"""PostgreSQL's small requests on the event loop (`Database.run`): reads run in autocommit, and
-a write on the same connection afterwards is still one transaction, all or nothing."""
+"""Small requests on the event loop (PostgreSQL: `Database.run`; SQLite: `Database.read_inline`):
+reads run in autocommit, each statement on a snapshot of its own, and a write on the same
+connection afterwards is still one transaction, all or nothing."""
 
 from __future__ import annotations
 
@@ -61,3 +62,26 @@ def test_a_write_after_reads_on_the_same_connection_is_all_or_nothing(
         assert await database.run(lambda tx: store.find_workspace(tx, created[0].id)) is None
 
     asyncio.run(scenario())
+
+
+def test_sqlite_inline_reads_see_each_statement_s_own_snapshot(database: Database) -> None:
+    if database.dialect != "sqlite":
+        pytest.skip("the event loop's own SQLite connection")
+    created: list[str] = []
+
+    def read_around_a_write(tx: Transaction) -> tuple[int, int]:
+        before = len(store.all_workspaces(tx))
+        with database.transaction(write=True) as other:  # another connection
+            workspace, _key, _plain = workspaces.create_workspace(other, "meanwhile")
+            created.append(workspace.id)
+        return before, len(store.all_workspaces(tx))
+
+    def failing_read(tx: Transaction) -> None:
+        store.all_workspaces(tx)
+        raise _Failed
+
+    before, after = database.read_inline(read_around_a_write)
+    assert after == before + 1  # no snapshot held from the first statement to the second
+    with pytest.raises(_Failed):
+        database.read_inline(failing_read)
+    assert database.read_inline(lambda tx: store.find_workspace(tx, created[0])) is not None

@@ -54,8 +54,7 @@ class RequestGuardMiddleware:
             return
         path = scope["path"]
         limit = self.max_import_bytes if path in IMPORT_PATHS else self.max_body_bytes
-        too_large = f"The request body is larger than the limit of {limit:,} bytes."
-        refusal = _refusal(scope, limit, too_large)
+        refusal = _refusal(scope, limit)
         if refusal is not None:
             await self.answer_error(scope, *refusal)(scope, receive, send)
             return
@@ -79,7 +78,7 @@ class RequestGuardMiddleware:
                 received += len(incoming.get("body", b""))
                 if received > limit:
                     # An HTTPException, since FastAPI turns other errors in body reading into 400.
-                    raise HTTPException(413, too_large)
+                    raise HTTPException(413, _too_large(limit))
             return incoming
 
         await self.app(scope, counting_receive, send)
@@ -96,14 +95,18 @@ class RequestGuardMiddleware:
             scope.update((key, routed[key]) for key in routed.keys() - scope.keys())
 
 
-def _refusal(scope: Scope, limit: int, too_large: str) -> tuple[int, str] | None:
+def _too_large(limit: int) -> str:
+    return f"The request body is larger than the limit of {limit:,} bytes."
+
+
+def _refusal(scope: Scope, limit: int) -> tuple[int, str] | None:
     """(status, message) when the request's head alone breaks a rule, else None."""
     keys = 0
     for name, value in scope["headers"]:
         if name == b"x-api-key":
             keys += 1
         elif name == b"content-length" and value.isdigit() and int(value) > limit:
-            return 413, too_large
+            return 413, _too_large(limit)
     if keys > 1:
         return 400, f"Send one x-api-key header, not {keys}."
     if _decoded(scope.get("raw_path") or b"") is None:
