@@ -100,6 +100,8 @@ class RequestUnit:
         # PostgreSQL: the keyed write whose Idempotency-Key is claimed with the API key's
         # verification, in the work's own transaction.
         self.claiming: IdempotentRequest | None = None
+        # A read's own lookup of the API key, which reads its work's data in the same statement.
+        self.find_key_row: keys.FindKeyRow | None = None
 
     @property
     def rate_headers(self) -> dict[str, str]:
@@ -107,8 +109,13 @@ class RequestUnit:
         headers: dict[str, str] = getattr(self.request.state, "rate_headers", {})
         return headers
 
-    async def read(self, work: Work, *, items: int = 1) -> Response:
-        """Run `work` in a read transaction of the verified caller; answer its reply."""
+    async def read(
+        self, work: Work, *, items: int = 1, find_key_row: keys.FindKeyRow | None = None
+    ) -> Response:
+        """Run `work` in a read transaction of the verified caller; answer its reply. The key
+        is looked up by `find_key_row` when given, which may read what `work` needs in the same
+        statement (`blocklist.OneLeadCheck`)."""
+        self.find_key_row = find_key_row
         return self._answer(await self._run(work, write=False, items=items))
 
     async def write(self, work: Work, *, items: int = 1, dry_run: bool = False) -> Response:
@@ -211,7 +218,8 @@ class RequestUnit:
         """Verify the key (in `tx` if given), then charge its budget (once a request, however
         often it is verified). Never waits for the write lock."""
         self.limiter.refuse_failing_address(self.address, self.api_key)
-        find_row: keys.FindKeyRow | None = None
+        # Only in the work's own transaction, where what it reads besides is used.
+        find_row = self.find_key_row if tx is not None else None
         if tx is not None and self.group_commit is None:
             # PostgreSQL, the request's own transaction: its last use is noted there too.
             record_use: keys.RecordUse | None = partial(keys.touch, tx)

@@ -18,6 +18,7 @@ INSERT_STAGED_EVENTS = query("insert-staged-events")
 SELECT_BLOCKED_LEADS_BY_IDENTIFIERS = query("select-blocked-leads-by-identifiers")
 SELECT_BLOCKED_LEAD = query("select-blocked-lead")
 SELECT_BLOCKED_LEAD_BY_IDENTIFIER = query("select-blocked-lead-by-identifier")
+SELECT_BLOCKED_LEAD_VERIFYING_API_KEY = query("select-blocked-lead-verifying-api-key")
 SELECT_BLOCKED_LEADS_COUNT = query("select-blocked-leads-count")
 COUNT_BLOCKED_LEADS = query("count-blocked-leads")
 EXPORT_BLOCKED_LEADS = query("export-blocked-leads")
@@ -116,6 +117,20 @@ def find_by_identifiers(
         ident: BlockedLead(id_, ident, reason, created_at, expires_at)
         for id_, ident, reason, created_at, expires_at in rows
     }
+
+
+def find_verifying_api_key(
+    tx: Transaction, api_key_id: str, identifier: str
+) -> tuple[Any | None, BlockedLead | None]:
+    """The API key's row for `keys.authenticate` (None when there is no such key) and, read in
+    the same statement, its workspace's block of `identifier` (None when there is none)."""
+    row = tx.one(SELECT_BLOCKED_LEAD_VERIFYING_API_KEY, id=api_key_id, identifier=identifier)
+    if row is None or row.lead_id is None:
+        return row, None
+    lead = BlockedLead(
+        row.lead_id, identifier, row.lead_reason, row.lead_created_at, row.lead_expires_at
+    )
+    return row, lead
 
 
 def find(tx: Transaction, workspace: int, id_: str) -> BlockedLead | None:

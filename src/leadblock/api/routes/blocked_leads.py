@@ -219,7 +219,8 @@ async def check_lead(
 ) -> Response:
     """Check one identifier or URL; the same envelope as `POST /check`, with one result.
     Company blocks need the lead's company: send it as an object to `POST /check`."""
-    return await unit.read(partial(_check_one, public_identifier, campaign_id))
+    one = blocklist.OneLeadCheck(public_identifier, campaign_id)
+    return await unit.read(partial(_check_one, one), find_key_row=one.find_key_row)
 
 
 async def check_lead_direct(request: Request) -> Response | None:
@@ -229,17 +230,15 @@ async def check_lead_direct(request: Request) -> Response | None:
     if query is None or not 1 <= len(query.get("publicIdentifier", "")) <= IDENTIFIER_INPUT_LENGTH:
         return None
     unit = await request_unit(request)
-    return await unit.read(partial(_check_one, query["publicIdentifier"], query.get("campaignId")))
+    one = blocklist.OneLeadCheck(query["publicIdentifier"], query.get("campaignId"))
+    return await unit.read(partial(_check_one, one), find_key_row=one.find_key_row)
 
 
 _CHECK_PARAMETERS = frozenset({"publicIdentifier", "campaignId"})
 
 
-def _check_one(
-    identifier: str, campaign_id: str | None, tx: Transaction, caller: Caller
-) -> dict[str, Any]:
-    results = blocklist.check(tx, caller, [identifier], campaign_id)
-    return {"success": True, "results": [check_result_json(r) for r in results]}
+def _check_one(one: blocklist.OneLeadCheck, tx: Transaction, caller: Caller) -> dict[str, Any]:
+    return {"success": True, "results": [check_result_json(r) for r in one.results(tx, caller)]}
 
 
 DIRECT: dict[Callable[..., Any], DirectHandler] = {
