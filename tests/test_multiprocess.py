@@ -100,7 +100,13 @@ def test_two_servers_share_blocks_dispatch_and_revocation(
         # A key revoked (through the CLI, on the shared database) is refused by both at once.
         key_id = created["apiKey"].split("_")[1]
         run(url, "key", "revoke", key_id)
-        for refused in (a.get("/blocked-leads"), b.get("/blocked-leads")):
+        blocked = {"publicIdentifier": identifiers[0]}
+        for refused in (
+            a.get("/blocked-leads"),
+            b.get("/blocked-leads"),
+            a.get("/blocked-leads/check", params=blocked),
+            b.get("/blocked-leads/check", params=blocked),
+        ):
             assert refused.status_code == 401
             assert refused.json() == INVALID_KEY
 

@@ -724,6 +724,16 @@ def test_authentication_and_read_only_keys(
         assert wrong.status_code == 401
         assert wrong.json() == INVALID_KEY
     [lead] = block(tenant, "john-doe")["leads"]
+    # A single check reads the lead's block with the key's row: the wrong secret of a real key
+    # id learns nothing of it, whether the lead is blocked or not.
+    for identifier in ("john-doe", "not-blocked"):
+        forged_check = httpx.get(
+            f"{server.api}/blocked-leads/check",
+            params={"publicIdentifier": identifier},
+            headers={"x-api-key": forged},
+        )
+        assert forged_check.status_code == 401
+        assert forged_check.json() == INVALID_KEY
     read = read_only_client.get("/blocked-leads")
     assert read.status_code == 200
     assert read.json() == [lead]
