@@ -202,7 +202,7 @@ def insert_leads(
         (id_, lead.public_identifier, lead.reason, lead.expires_at)
         for id_, lead in zip(ids, leads, strict=True)
     ]
-    inserted = store.insert_missing(tx, caller.workspace, rows, at)
+    inserted = store.insert_missing(tx, caller.workspace, rows, at, caller.key_id)
     existing = store.find_by_identifiers(
         tx,
         caller.workspace,
@@ -211,7 +211,7 @@ def insert_leads(
     if any(not in_force(lead.expires_at, at) for lead in existing.values()):
         expiry.expire_all_due(tx, caller.workspace, at)
         lapsed = [row for row in rows if row[1] in existing and row[1] not in inserted]
-        inserted |= store.insert_missing(tx, caller.workspace, lapsed, at)
+        inserted |= store.insert_missing(tx, caller.workspace, lapsed, at, caller.key_id)
         existing = store.find_by_identifiers(
             tx, caller.workspace, [row[1] for row in rows if row[1] not in inserted]
         )
@@ -236,18 +236,6 @@ def insert_leads(
             if block.id in extended:
                 block = block._replace(expires_at=extended[block.id])
             records.append(block)
-    events.record(
-        tx,
-        caller.workspace,
-        caller.key_id,
-        EventType.BLOCKED,
-        at,
-        [
-            (lead.public_identifier, lead.reason, lead.expires_at)
-            for lead in leads
-            if lead.public_identifier in inserted
-        ],
-    )
     events.record(
         tx,
         caller.workspace,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from leadblock.domain.ids import id_series
-from leadblock.domain.records import BlockedLead, Caller
+from leadblock.domain.records import BlockedLead, Caller, EventType, Scope, SubjectKind
 from leadblock.storage import events
 from leadblock.storage.db import Transaction
 from leadblock.storage.queries import query
@@ -41,27 +41,52 @@ def insert_missing(
     workspace: int,
     rows: Sequence[tuple[str, str, str | None, int | None]],
     created_at: int,
+    key_id: str | None,
 ) -> set[str]:
     """Insert (id, public_identifier, reason, expires_at) rows whose identifier is not blocked
-    yet.
+    yet, each with its `blocked` event by `key_id` (in the order of `rows`), and count them.
 
     Returns the identifiers actually inserted. Rows are sent sorted by identifier so the
     unique index is written in order, page after page.
     """
-    ordered = sorted(rows, key=lambda row: row[1])
-    table = [
+    table: list[tuple[Any, ...]] = [
         (id_, ident, reason, reason.lower() if reason else None, expires_at)
-        for id_, ident, reason, expires_at in ordered
+        for id_, ident, reason, expires_at in rows
     ]
-    inserted = tx.rows(
-        INSERT_BLOCKED_LEADS,
-        workspace=workspace,
-        rows=tx.table(table),
-        created_at=created_at,
-    )
-    _add_to_count(tx, workspace, len(inserted))
+    if tx.dialect == "postgresql":  # its statement records the events
+        event_ids = tx.increasing_ids(len(rows), created_at)
+        table = [(*row, event_id) for row, event_id in zip(table, event_ids, strict=True)]
+    table.sort(key=lambda row: row[1])
+    inserted = {
+        row.public_identifier
+        for row in tx.rows(
+            INSERT_BLOCKED_LEADS,
+            workspace=workspace,
+            rows=tx.table(table),
+            created_at=created_at,
+            slot=tx.spread % COUNT_SLOTS,
+            key_id=key_id,
+            event_type=EventType.BLOCKED.value,
+            subject_kind=SubjectKind.LEAD.value,
+            scope=Scope.WORKSPACE.value,
+        )
+    }
+    if tx.dialect == "sqlite":  # PostgreSQL's statement did both
+        _add_to_count(tx, workspace, len(inserted))
+        events.record(
+            tx,
+            workspace,
+            key_id,
+            EventType.BLOCKED,
+            created_at,
+            [
+                (ident, reason, expires_at)
+                for _id, ident, reason, expires_at in rows
+                if ident in inserted
+            ],
+        )
     tx.grew("blocked_leads", len(inserted))
-    return {row.public_identifier for row in inserted}
+    return inserted
 
 
 def insert_staged(tx: Transaction, caller: Caller, at: int) -> int:

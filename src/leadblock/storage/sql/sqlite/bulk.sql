@@ -2,8 +2,10 @@
 -- read with json_each, so 10,000 leads cost one statement, not 10,000 round trips.
 
 -- name: insert-blocked-leads
--- rows: [[id, public_identifier, reason, reason_lower, expires_at], ...]; `WHERE true` keeps
--- SQLite from reading ON CONFLICT as a join constraint of the SELECT.
+-- rows: [[id, public_identifier, reason, reason_lower, expires_at], ...], sorted by identifier;
+-- `WHERE true` keeps SQLite from reading ON CONFLICT as a join constraint of the SELECT. The
+-- gateway then counts the blocks inserted and records their events (PostgreSQL's statement of
+-- this name does all three).
 INSERT INTO blocked_leads (workspace, id, public_identifier, reason, reason_lower, created_at,
                            expires_at)
 SELECT :workspace, value ->> 0, value ->> 1, value ->> 2, value ->> 3, :created_at, value ->> 4
