@@ -164,12 +164,18 @@ class Idempotency:
         Registers the key as running in this process, and with `lock` holds it for `tx`:
         `IdempotencyKeyInUse` if another request holds it, `IdempotencyKeyReused` if the
         key's answer is another request's."""
-        self._register(workspace, request)
         if lock:
             locked, stored = _claim(tx, workspace, request)
             if not locked:
                 raise IdempotencyKeyInUse(_IN_USE)
+            # PostgreSQL: this transaction holds the key's lock, so no other request runs it,
+            # even one of this process registered before (its claim fails): this one takes the
+            # slot. A claim made with the API key's verification comes before registering, and
+            # refusing its holder here left every sender of the key a 409. SQLite's one writer
+            # holds every key: the slot decides.
+            self._register(workspace, request, take=tx.dialect == "postgresql")
         else:
+            self._register(workspace, request)
             stored = store.find(tx, workspace, request.key)
         if stored is None or stored.created_at < now_ms() - self.keep_ms:
             return None
@@ -203,14 +209,17 @@ class Idempotency:
         """Delete up to `PRUNE_BATCH` expired answers; return how many."""
         return store.prune(tx, now_ms() - self.keep_ms, PRUNE_BATCH)
 
-    def _register(self, workspace: int, request: IdempotentRequest) -> None:
+    def _register(self, workspace: int, request: IdempotentRequest, *, take: bool = False) -> None:
         slot = (workspace, request.key)
         with self._lock:
             if request.finished:
                 return
             running = self._running.setdefault(slot, request)
             if running is not request:
-                raise IdempotencyKeyInUse(_IN_USE)
+                if not take:
+                    raise IdempotencyKeyInUse(_IN_USE)
+                running.running_as = None
+                self._running[slot] = request
             request.running_as = slot
 
 

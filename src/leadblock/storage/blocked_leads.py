@@ -49,20 +49,26 @@ def insert_missing(
     Returns the identifiers actually inserted. Rows are sent sorted by identifier so the
     unique index is written in order, page after page.
     """
-    table: list[tuple[Any, ...]] = [
-        (id_, ident, reason, reason.lower() if reason else None, expires_at)
-        for id_, ident, reason, expires_at in rows
-    ]
+    table = sorted(
+        (
+            (id_, ident, reason, reason.lower() if reason else None, expires_at)
+            for id_, ident, reason, expires_at in rows
+        ),
+        key=lambda row: row[1],
+    )
+    recorded = None
     if tx.dialect == "postgresql":  # its statement records the events
         event_ids = tx.increasing_ids(len(rows), created_at)
-        table = [(*row, event_id) for row, event_id in zip(table, event_ids, strict=True)]
-    table.sort(key=lambda row: row[1])
+        recorded = tx.table(
+            [(event_id, *row[1:]) for event_id, row in zip(event_ids, rows, strict=True)]
+        )
     inserted = {
         row.public_identifier
         for row in tx.rows(
             INSERT_BLOCKED_LEADS,
             workspace=workspace,
             rows=tx.table(table),
+            events=recorded,
             created_at=created_at,
             slot=tx.spread % COUNT_SLOTS,
             key_id=key_id,

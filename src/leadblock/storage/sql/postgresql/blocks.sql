@@ -12,7 +12,8 @@ WHERE workspace = :workspace
 UNION ALL
 SELECT 'campaign', public_identifier, NULL, NULL, reason, created_at, expires_at
 FROM campaign_blocked_leads
-WHERE workspace = :workspace AND campaign_id = :campaign_id
+WHERE CAST(:campaign_id AS TEXT) IS NOT NULL  -- no campaign: the branch is skipped whole
+  AND workspace = :workspace AND campaign_id = :campaign_id
   AND public_identifier = ANY(ARRAY(SELECT jsonb_array_elements_text(CAST(:identifiers AS jsonb))))
 UNION ALL
 SELECT kind, value, id, name, reason, created_at, expires_at

@@ -6,22 +6,23 @@
 -- them with a scan of the whole workspace, even for one identifier (1 ms of the server's CPU
 -- per single check, 0.1 ms by the index). An array is always probed through the index.
 
--- rows: [[id, public_identifier, reason, reason_lower, expires_at, event_id], ...] in the
--- request's order. Each block inserted gets its `blocked` event (`event_id`, by :key_id, at
--- :created_at) and the running count (add-to-blocked-leads-count) grows by as many in slot
--- :slot, all in this one statement: one round trip where SQLite's gateway runs three
--- (`blocked_leads.insert_missing`). Blocks are inserted in identifier order, events in theirs.
+-- rows: [[id, public_identifier, reason, reason_lower, expires_at], ...], sorted by identifier
+-- (the unique index is written in order); events: [[event_id, public_identifier, reason,
+-- expires_at], ...] in the request's order, their ids increasing. Each block inserted gets its
+-- `blocked` event (by :key_id, at :created_at) and the running count
+-- (add-to-blocked-leads-count) grows by as many in slot :slot, all in this one statement: one
+-- round trip where SQLite's gateway runs three (`blocked_leads.insert_missing`). The events are
+-- filtered by a semi-join, which keeps their order: the index of ids is appended to in order (a
+-- join back to the rows and a sort by id cost bulk writes 7%).
 -- name: insert-blocked-leads
-WITH given AS MATERIALIZED (
-    SELECT value FROM jsonb_array_elements(CAST(:rows AS jsonb))
-), inserted AS (
+WITH inserted AS (
     INSERT INTO blocked_leads (workspace, id, public_identifier, reason, reason_lower,
                                created_at, expires_at)
     SELECT :workspace, value ->> 0, value ->> 1, value ->> 2, value ->> 3, :created_at,
            CAST(value ->> 4 AS bigint)
-    FROM given ORDER BY value ->> 1
+    FROM jsonb_array_elements(CAST(:rows AS jsonb))
     ON CONFLICT (workspace, public_identifier) DO NOTHING
-    RETURNING public_identifier, reason, expires_at
+    RETURNING public_identifier
 ), counted AS (
     INSERT INTO blocked_lead_counts (workspace, slot, count)
     SELECT :workspace, :slot, count(*) FROM inserted HAVING count(*) > 0
@@ -29,11 +30,11 @@ WITH given AS MATERIALIZED (
 ), recorded AS (
     INSERT INTO events (workspace, seq, id, type, at, key_id, subject_kind, subject, reason,
                         expires_at, scope, campaign_id)
-    SELECT :workspace, CAST(CAST(pg_current_xact_id() AS text) AS bigint), given.value ->> 5,
-           :event_type, :created_at, :key_id, :subject_kind, inserted.public_identifier,
-           inserted.reason, inserted.expires_at, :scope, NULL
-    FROM inserted JOIN given ON given.value ->> 1 = inserted.public_identifier
-    ORDER BY given.value ->> 5
+    SELECT :workspace, CAST(CAST(pg_current_xact_id() AS text) AS bigint), value ->> 0,
+           :event_type, :created_at, :key_id, :subject_kind, value ->> 1, value ->> 2,
+           CAST(value ->> 3 AS bigint), :scope, NULL
+    FROM jsonb_array_elements(CAST(:events AS jsonb))
+    WHERE value ->> 1 IN (SELECT public_identifier FROM inserted)
 )
 SELECT public_identifier FROM inserted
 
