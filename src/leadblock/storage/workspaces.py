@@ -13,6 +13,7 @@ SELECT_WORKSPACES = query("select-workspaces")
 SELECT_WORKSPACE = query("select-workspace")
 DELETE_WORKSPACE = query("delete-workspace")
 LOCK_WORKSPACES = query("lock-workspaces")
+LOCK_WORKSPACE_FOR_DELETION = query("lock-workspace-for-deletion")
 COUNT_WORKSPACES = query("count-workspaces")
 SELECT_WORKSPACES_WITH_BLOCKS_DUE = query("select-workspaces-with-blocks-due")
 INSERT_API_KEY = query("insert-api-key")
@@ -64,6 +65,7 @@ DELETE_WORKSPACE_API_KEYS = query("delete-workspace-api-keys")
 
 def delete_workspace(tx: Transaction, workspace: Workspace) -> dict[str, int]:
     """Delete every row of the workspace; return how many rows of each kind went."""
+    tx.execute(LOCK_WORKSPACE_FOR_DELETION, workspace=workspace.number)
     counts = {
         table: tx.execute(DELETE_FROM_WORKSPACE[table], workspace=workspace.number)
         for table in TENANT_TABLES
